@@ -1,0 +1,43 @@
+import { App, Chart } from 'cdk8s';
+import { PART_OF_LABEL } from '../constructs/core/labels';
+import { SynthUnit } from '../synth/render';
+import { EnvironmentConfig, namespaceFor } from './environment';
+
+/** A reference stack: one id, and how to build it for a given environment. */
+export interface StackDefinition {
+  /** DNS label: the directory under `dist/<env>/` and the namespace prefix. */
+  readonly id: string;
+  readonly build: (chart: StackChart, env: EnvironmentConfig) => void;
+}
+
+/** The chart of one stack in one environment; its namespace is `<stack>-<env>`. */
+export class StackChart extends Chart {
+  public readonly stack: string;
+  public readonly env: EnvironmentConfig;
+
+  constructor(scope: App, stack: string, env: EnvironmentConfig) {
+    super(scope, `${stack}-${env.name}`, {
+      namespace: namespaceFor(stack, env),
+      labels: { [PART_OF_LABEL]: stack },
+      disableResourceNameHashes: true,
+    });
+    this.stack = stack;
+    this.env = env;
+  }
+}
+
+/**
+ * One cdk8s App per chart: cdk8s validates the whole app on every chart's toJson(),
+ * so separate apps keep synth linear in the number of stacks.
+ */
+export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): SynthUnit[] {
+  const units: SynthUnit[] = [];
+  for (const env of envs) {
+    for (const def of stacks) {
+      const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env);
+      def.build(chart, env);
+      units.push({ env: env.name, stack: def.id, chart });
+    }
+  }
+  return units;
+}

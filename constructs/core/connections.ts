@@ -1,0 +1,142 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+
+/** A port a workload serves: the Service port and the container port behind it. */
+export interface ServicePort {
+  /** IANA service name, max 15 characters: `http`, `grpc`, `metrics`. */
+  readonly name: string;
+  /** The port the Service exposes. */
+  readonly port: number;
+  /** The container port. */
+  readonly targetPort: number;
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** Something traffic can come from or go to, as a NetworkPolicy peer. */
+export interface NetworkPeer {
+  /** Stable key, so the same peer declared twice yields one rule. */
+  readonly key: string;
+  readonly policyPeer: k8s.NetworkPolicyPeer;
+}
+
+const NS_LABEL = 'kubernetes.io/metadata.name';
+
+/** Ways to name a peer. */
+export class Peer {
+  /** Pods in the same namespace with these labels. */
+  public static pods(labels: Readonly<Record<string, string>>): NetworkPeer {
+    return { key: `pods:${JSON.stringify(labels)}`, policyPeer: { podSelector: { matchLabels: { ...labels } } } };
+  }
+  /** Every pod in another namespace, or only those with `podLabels`. */
+  public static namespace(name: string, podLabels?: Readonly<Record<string, string>>): NetworkPeer {
+    return {
+      key: `ns:${name}:${JSON.stringify(podLabels ?? {})}`,
+      policyPeer: {
+        namespaceSelector: { matchLabels: { [NS_LABEL]: name } },
+        ...(podLabels ? { podSelector: { matchLabels: { ...podLabels } } } : {}),
+      },
+    };
+  }
+  /** An IP range, such as an external database or API. */
+  public static cidr(cidr: string, except: readonly string[] = []): NetworkPeer {
+    return { key: `cidr:${cidr}:${except.join(',')}`, policyPeer: { ipBlock: { cidr, ...(except.length ? { except: [...except] } : {}) } } };
+  }
+  /** Any address outside the cluster's private ranges: public SaaS APIs. */
+  public static internet(): NetworkPeer {
+    return Peer.cidr('0.0.0.0/0', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+  }
+}
+
+/** One end of a connection: berth workloads implement it. */
+export interface IConnectable {
+  readonly connections: Connections;
+}
+
+interface Rule {
+  readonly peer: NetworkPeer;
+  readonly ports: Map<string, { port: number; protocol: 'TCP' | 'UDP' }>;
+}
+
+/**
+ * Who may talk to a workload and whom it may call, in the spirit of aws-cdk's ec2
+ * `Connections`. One call to `connectTo` opens both ends: an ingress rule on the
+ * callee and an egress rule on the caller, so default-deny holds everywhere else.
+ */
+export class Connections {
+  private readonly ingress = new Map<string, Rule>();
+  private readonly egress = new Map<string, Rule>();
+
+  /**
+   * @param selector the workload's selector labels
+   * @param ports the ports callers reach by default
+   */
+  constructor(public readonly selector: Readonly<Record<string, string>>, public readonly ports: readonly ServicePort[]) {}
+
+  /** This workload as a peer of others. */
+  public get peer(): NetworkPeer {
+    return Peer.pods(this.selector);
+  }
+
+  /** Admits `peer` on `ports` (container ports). @default all of this workload's ports */
+  public allowFrom(peer: NetworkPeer, ports: readonly ServicePort[] = this.ports): void {
+    addRule(this.ingress, peer, ports);
+  }
+
+  /** Lets this workload call `peer` on `ports`. */
+  public allowTo(peer: NetworkPeer, ports: readonly ServicePort[]): void {
+    addRule(this.egress, peer, ports);
+  }
+
+  /** Opens `other`'s ports (all, or `ports`) to this workload, at both ends. */
+  public connectTo(other: IConnectable, ports: readonly ServicePort[] = other.connections.ports): void {
+    other.connections.allowFrom(this.peer, ports);
+    this.allowTo(other.connections.peer, ports);
+  }
+
+  public ingressRules(): k8s.NetworkPolicyIngressRule[] {
+    return [...this.ingress.values()].map((r) => ({ from: [r.peer.policyPeer], ports: renderPorts(r) }));
+  }
+
+  public egressRules(): k8s.NetworkPolicyEgressRule[] {
+    return [...this.egress.values()].map((r) => ({ to: [r.peer.policyPeer], ports: renderPorts(r) }));
+  }
+}
+
+function addRule(rules: Map<string, Rule>, peer: NetworkPeer, ports: readonly ServicePort[]): void {
+  const rule = rules.get(peer.key) ?? { peer, ports: new Map() };
+  for (const p of ports) {
+    const protocol = p.protocol ?? 'TCP';
+    rule.ports.set(`${protocol}/${p.targetPort}`, { port: p.targetPort, protocol });
+  }
+  rules.set(peer.key, rule);
+}
+
+function renderPorts(rule: Rule): k8s.NetworkPolicyPort[] {
+  return [...rule.ports.values()]
+    .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
+    .map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol }));
+}
+
+/**
+ * The workload's own NetworkPolicy. Rules are rendered at synth time, so connections
+ * declared after the workload was built (by a gateway, a later service) still land.
+ * The namespace baseline denies everything else.
+ */
+export function workloadNetworkPolicy(
+  scope: Construct,
+  id: string,
+  props: { name: string; labels: Record<string, string>; connections: Connections },
+): k8s.KubeNetworkPolicy {
+  const { connections } = props;
+  return new k8s.KubeNetworkPolicy(scope, id, {
+    metadata: { name: props.name, labels: props.labels },
+    spec: {
+      podSelector: { matchLabels: { ...connections.selector } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: Lazy.any({ produce: () => connections.ingressRules() }) as unknown as k8s.NetworkPolicyIngressRule[],
+      egress: Lazy.any({ produce: () => connections.egressRules() }) as unknown as k8s.NetworkPolicyEgressRule[],
+    },
+  });
+}

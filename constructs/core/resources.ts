@@ -1,0 +1,52 @@
+import * as k8s from '../../imports/k8s';
+import { Problems } from './errors';
+import { isQuantity, parseQuantity } from './quantity';
+
+/** Requests and limits for one container; every value is a concrete quantity. */
+export interface ResourceSpec {
+  readonly cpu: { readonly request: string; readonly limit: string };
+  readonly memory: { readonly request: string; readonly limit: string };
+}
+
+/** Named sizes. Memory limit = 2 × request leaves headroom for spikes without overcommit. */
+export type SizePreset = 'nano' | 'micro' | 'small' | 'medium' | 'large' | 'xlarge';
+
+export const SIZE_PRESETS: Readonly<Record<SizePreset, ResourceSpec>> = {
+  nano: { cpu: { request: '25m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } },
+  micro: { cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '128Mi' } },
+  small: { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } },
+  medium: { cpu: { request: '250m', limit: '1' }, memory: { request: '256Mi', limit: '512Mi' } },
+  large: { cpu: { request: '500m', limit: '2' }, memory: { request: '512Mi', limit: '1Gi' } },
+  xlarge: { cpu: { request: '1', limit: '4' }, memory: { request: '1Gi', limit: '2Gi' } },
+};
+
+/** A preset name or explicit values. */
+export type Resources = SizePreset | ResourceSpec;
+
+export function resolveResources(resources: Resources): ResourceSpec {
+  return typeof resources === 'string' ? SIZE_PRESETS[resources] : resources;
+}
+
+/** Checks quantities are well formed and no request exceeds its limit. */
+export function checkResources(problems: Problems, prop: string, resources: Resources): void {
+  if (typeof resources === 'string') {
+    problems.check(resources in SIZE_PRESETS, prop, `must be one of ${Object.keys(SIZE_PRESETS).join(', ')}`, resources);
+    return;
+  }
+  for (const res of ['cpu', 'memory'] as const) {
+    const { request, limit } = resources[res];
+    const okRequest = problems.check(isQuantity(request), `${prop}.${res}.request`, 'must be a Kubernetes quantity', request);
+    const okLimit = problems.check(isQuantity(limit), `${prop}.${res}.limit`, 'must be a Kubernetes quantity', limit);
+    if (okRequest && okLimit) {
+      problems.check(parseQuantity(request)! <= parseQuantity(limit)!, `${prop}.${res}.request`,
+        `must not exceed its limit ${JSON.stringify(limit)}`, request);
+    }
+  }
+}
+
+export function toK8sResources(spec: ResourceSpec): k8s.ResourceRequirements {
+  return {
+    requests: { cpu: k8s.Quantity.fromString(spec.cpu.request), memory: k8s.Quantity.fromString(spec.memory.request) },
+    limits: { cpu: k8s.Quantity.fromString(spec.cpu.limit), memory: k8s.Quantity.fromString(spec.memory.limit) },
+  };
+}

@@ -1,0 +1,112 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import * as k8s from '../imports/k8s';
+import { buildAll, ENVIRONMENTS, StackChart } from '../charts';
+import { Problems } from '../constructs/core/errors';
+import { synthesize, SynthUnit, Validator } from '../synth';
+import { fileNameOf } from '../synth/order';
+
+function tmpdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-synth-'));
+}
+
+function listTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf-8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const quiet = { log: () => undefined, error: () => undefined };
+
+describe('synth pipeline', () => {
+  test('writes dist/<env>/<stack>/ with the namespace first and a kustomization', () => {
+    const out = path.join(tmpdir(), 'dist');
+    expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
+    const tree = listTree(out);
+    expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/'))).toEqual([
+      'dev/hello/00-namespace-hello-dev.yaml', 'dev/hello/02-configmap-hello.yaml', 'dev/hello/kustomization.yaml',
+    ]);
+    expect(tree['dev/hello/00-namespace-hello-dev.yaml']).toBe(
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hello-dev\n  labels:\n    app.kubernetes.io/part-of: hello\n');
+    expect(tree['prod/hello/kustomization.yaml']).toBe(
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - 00-namespace-hello-prod.yaml\n  - 02-configmap-hello.yaml\n');
+    expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
+  });
+
+  test('is deterministic across runs and working directories', () => {
+    const a = path.join(tmpdir(), 'dist');
+    const b = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: a, ...quiet });
+    const cwd = process.cwd();
+    process.chdir(os.tmpdir());
+    try {
+      synthesize(buildAll, { outdir: b, ...quiet });
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(listTree(b)).toEqual(listTree(a));
+  });
+
+  test('a ValidationError from a construct leaves dist/ untouched and lists every problem', () => {
+    const out = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const before = listTree(out);
+    const errors: string[] = [];
+    const failing = (): SynthUnit[] => {
+      const p = new Problems('hello-dev/web');
+      p.add('replicas', 'must be >= 1', 0);
+      p.add('port', 'must be in 1-65535', 70000);
+      p.throwIfAny();
+      return [];
+    };
+    expect(synthesize(failing, { outdir: out, log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors).toEqual([
+      'berth: synth refused: 2 problem(s) in the stack definitions; dist/ was not changed',
+      "  [hello-dev/web] 'replicas' must be >= 1, received 0",
+      "  [hello-dev/web] 'port' must be in 1-65535, received 70000",
+    ]);
+    expect(listTree(out)).toEqual(before);
+  });
+
+  test('validator findings refuse the synth with one line each', () => {
+    const out = path.join(tmpdir(), 'dist');
+    const errors: string[] = [];
+    const v: Validator = (stacks) => stacks.flatMap((s) => s.objects
+      .filter((o) => o.manifest.kind === 'ConfigMap')
+      .map((o) => ({ env: s.env, stack: s.stack, kind: o.manifest.kind, name: o.manifest.metadata.name,
+        constructPath: o.constructPath, field: 'data', message: 'test finding', hint: 'fix it' })));
+    const r = synthesize(buildAll, { outdir: out, validators: [v], log: () => undefined, error: (l) => errors.push(l) });
+    expect(r.exitCode).toBe(1);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(errors[1]).toBe('  dev/hello ConfigMap/hello [hello-dev/config] data: test finding (hint: fix it)');
+    expect(errors).toHaveLength(1 + ENVIRONMENTS.length);
+  });
+
+  test('mirrors the tree into cdk8s-cli\'s output directory', () => {
+    const root = tmpdir();
+    synthesize(buildAll, { outdir: path.join(root, 'dist'), mirrorDir: path.join(root, 'cdk8s.out'), ...quiet });
+    expect(listTree(path.join(root, 'cdk8s.out'))).toEqual(listTree(path.join(root, 'dist')));
+  });
+
+  test('file names sort in phase order and honour an explicit sync wave', () => {
+    expect(fileNameOf({ kind: 'Namespace', metadata: { name: 'a' } })).toBe('00-namespace-a.yaml');
+    expect(fileNameOf({ kind: 'Deployment', metadata: { name: 'auth' } })).toBe('05-deployment-auth.yaml');
+    expect(fileNameOf({ kind: 'Job', metadata: { name: 'm', annotations: { 'argocd.argoproj.io/sync-wave': '4' } } })).toBe('04-job-m.yaml');
+    expect(fileNameOf({ kind: 'Widget', metadata: { name: 'w' } })).toBe('07-widget-w.yaml');
+  });
+
+  test('StackChart names its namespace <stack>-<env> and labels part-of', () => {
+    const chart = new StackChart(new App(), 'shop', ENVIRONMENTS[2]);
+    new k8s.KubeConfigMap(chart, 'c', { metadata: { name: 'c' } });
+    expect(chart.toJson()[0].metadata).toEqual({ name: 'c', namespace: 'shop-prod', labels: { 'app.kubernetes.io/part-of': 'shop' } });
+  });
+});

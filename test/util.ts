@@ -1,0 +1,32 @@
+import { Chart, Testing } from 'cdk8s';
+import { Manifest } from '../synth/render';
+
+/** The chart's manifests. */
+export function synth(chart: Chart): Manifest[] {
+  return Testing.synth(chart) as Manifest[];
+}
+
+/** Every manifest of `kind`, in synth order. */
+export function ofKind(manifests: readonly Manifest[], kind: string): Manifest[] {
+  return manifests.filter((m) => m.kind === kind);
+}
+
+/** The one manifest of `kind` (and `name`, when given); throws when there isn't exactly one. */
+export function one(manifests: readonly Manifest[], kind: string, name?: string): Manifest {
+  const found = manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? `/${name}` : ''}, found ${found.length}`);
+  return found[0];
+}
+
+/** A chart with a namespace, as stacks have. */
+export function namespacedChart(namespace = 'shop-dev'): Chart {
+  return new Chart(Testing.app(), namespace, { namespace, disableResourceNameHashes: true });
+}
+
+/** Reads a nested field: `get(m, 'spec', 'template', 'spec')`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function get(value: unknown, ...keys: (string | number)[]): any {
+  let v: unknown = value;
+  for (const k of keys) v = (v as Record<string | number, unknown> | undefined)?.[k];
+  return v;
+}
