@@ -1,3 +1,26 @@
+/** How an environment exposes a stack's entry point. */
+export type GatewayMode = 'ingress' | 'gateway-api' | 'istio' | 'nodeport';
+
+/** How credentials reach the cluster. `generated` writes plaintext Secrets: dev only. */
+export type SecretsConfig =
+  | { readonly mode: 'generated' }
+  | { readonly mode: 'external'; readonly clusterSecretStore: string }
+  | { readonly mode: 'sealed' };
+
+/** Storage tiers a stack asks for; the environment decides the sizes. */
+export type StorageTier = 'small' | 'medium' | 'large';
+
+/** Operators and CRDs the environment's clusters run. `dev` has none: plain kind/minikube. */
+export interface Capabilities {
+  readonly certManager: boolean;
+  readonly externalSecrets: boolean;
+  readonly sealedSecrets: boolean;
+  readonly prometheusOperator: boolean;
+  readonly istio: boolean;
+  readonly gatewayApi: boolean;
+  readonly vpa: boolean;
+}
+
 /**
  * Everything that differs between environments, as typed data. Charts read it and pass
  * plain values to constructs; constructs never look at an environment's name.
@@ -7,13 +30,48 @@ export interface EnvironmentConfig {
   readonly name: string;
   /** Base DNS domain for routed hosts, such as `dev.example.com`. */
   readonly domain: string;
+  readonly scaling: {
+    /** Replicas of a service without an HPA. */
+    readonly replicas: number;
+    /** Whether services get HPAs (and VPAs where the stack asks for them). */
+    readonly autoscaling: boolean;
+    /** Divides a stack's HPA maximum (dev/staging run smaller fleets). */
+    readonly maxReplicasDivisor: number;
+  };
+  /** TLS for routed hosts; `undefined` serves plain HTTP. */
+  readonly tls?: { readonly issuer: { readonly name: string; readonly kind: 'ClusterIssuer' | 'Issuer' } };
+  readonly storage: {
+    /** @default - the cluster's default StorageClass */
+    readonly storageClass?: string;
+    readonly sizes: Readonly<Record<StorageTier, string>>;
+  };
+  readonly secrets: SecretsConfig;
   /** Accept `latest` and untagged images (dev only). */
   readonly allowMutableImageTags: boolean;
+  readonly gateway: {
+    /** The mode a stack uses unless `overrides` names it. */
+    readonly mode: GatewayMode;
+    /** Per-stack modes, such as Istio for `nexus`. */
+    readonly overrides: Readonly<Record<string, GatewayMode>>;
+    readonly ingressClassName: string;
+    /** Where the ingress controller runs: routed services admit traffic from it. */
+    readonly controllerNamespace: string;
+  };
+  /** ServiceMonitors for metrics ports. */
+  readonly monitoring: boolean;
+  /** Scheduled backups of stores that support them. */
+  readonly backups?: { readonly schedule: string; readonly retain: number; readonly size: string };
+  readonly capabilities: Capabilities;
   /** Where Argo CD reads `dist/` from. */
-  readonly gitops: { readonly repoURL: string; readonly revision: string };
+  readonly gitops: { readonly repoURL: string; readonly revision: string; readonly argocdNamespace: string };
 }
 
 /** `<stack>-<env>`: one namespace per stack installation. */
 export function namespaceFor(stack: string, env: EnvironmentConfig): string {
   return `${stack}-${env.name}`;
+}
+
+/** The gateway mode a stack uses in an environment. */
+export function gatewayModeFor(stack: string, env: EnvironmentConfig): GatewayMode {
+  return env.gateway.overrides[stack] ?? env.gateway.mode;
 }

@@ -1,25 +1,54 @@
-import { EnvironmentConfig } from './environment';
+import { Capabilities, EnvironmentConfig } from './environment';
 
-const gitops = { repoURL: 'https://github.com/example-org/berth.git', revision: 'main' };
+const gitops = { repoURL: 'https://github.com/example-org/berth.git', revision: 'main', argocdNamespace: 'argocd' };
 
+const ALL_OPERATORS: Capabilities = {
+  certManager: true, externalSecrets: true, sealedSecrets: true, prometheusOperator: true, istio: true, gatewayApi: true, vpa: true,
+};
+
+/** A plain kind/minikube cluster with an nginx ingress controller and nothing else. */
 export const dev: EnvironmentConfig = {
   name: 'dev',
   domain: 'dev.berth.example.com',
+  scaling: { replicas: 1, autoscaling: false, maxReplicasDivisor: 1 },
+  storage: { sizes: { small: '1Gi', medium: '2Gi', large: '5Gi' } },
+  secrets: { mode: 'generated' },
   allowMutableImageTags: true,
+  gateway: { mode: 'ingress', overrides: {}, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
+  monitoring: false,
+  capabilities: {
+    certManager: false, externalSecrets: false, sealedSecrets: false, prometheusOperator: false, istio: false, gatewayApi: false, vpa: false,
+  },
   gitops,
 };
 
 export const staging: EnvironmentConfig = {
   name: 'staging',
   domain: 'staging.berth.example.com',
+  scaling: { replicas: 2, autoscaling: true, maxReplicasDivisor: 2 },
+  tls: { issuer: { name: 'letsencrypt-staging', kind: 'ClusterIssuer' } },
+  storage: { storageClass: 'standard-rwo', sizes: { small: '2Gi', medium: '10Gi', large: '20Gi' } },
+  secrets: { mode: 'external', clusterSecretStore: 'berth-staging' },
   allowMutableImageTags: false,
+  gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
+  monitoring: true,
+  backups: { schedule: '30 2 * * *', retain: 3, size: '10Gi' },
+  capabilities: ALL_OPERATORS,
   gitops,
 };
 
 export const prod: EnvironmentConfig = {
   name: 'prod',
   domain: 'berth.example.com',
+  scaling: { replicas: 3, autoscaling: true, maxReplicasDivisor: 1 },
+  tls: { issuer: { name: 'letsencrypt-prod', kind: 'ClusterIssuer' } },
+  storage: { storageClass: 'premium-rwo', sizes: { small: '5Gi', medium: '20Gi', large: '100Gi' } },
+  secrets: { mode: 'external', clusterSecretStore: 'berth-prod' },
   allowMutableImageTags: false,
+  gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
+  monitoring: true,
+  backups: { schedule: '0 2 * * *', retain: 14, size: '50Gi' },
+  capabilities: ALL_OPERATORS,
   gitops,
 };
 

@@ -1,4 +1,5 @@
 import { ENVIRONMENTS } from './environments';
+import { argocdUnit } from './argocd';
 import { buildUnits } from './stack';
 import { hello } from './stacks/hello';
 
@@ -11,5 +12,6 @@ export const STACKS = [hello];
 
 /** All (environment, stack) charts. */
 export function buildAll() {
-  return buildUnits(ENVIRONMENTS, STACKS);
+  const ids = STACKS.map((s) => s.id);
+  return [...buildUnits(ENVIRONMENTS, STACKS), ...ENVIRONMENTS.map((env) => argocdUnit(env, ids))];
 }

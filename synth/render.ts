@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { fileNameOf, ManifestLike } from './order';
+import { fileNameOf, ManifestLike, phaseOf, SYNC_WAVE } from './order';
 import { toYaml } from './yaml';
 
 /** A Kubernetes object as synthesized, plus where it came from. */
@@ -70,7 +70,8 @@ const CLUSTER_SCOPED = new Set([
 
 /**
  * Drops the namespace from cluster-scoped objects and puts the keys reviewers look for
- * first: apiVersion, kind, metadata (name, namespace, labels, annotations), then the rest.
+ * first: apiVersion, kind, metadata (name, namespace, labels, annotations), then the rest,
+ * and stamps the sync wave derived from the kind on objects that don't set one.
  */
 function normalize(m: Manifest): Manifest {
   const { name, namespace, labels, annotations, ...restMeta } = m.metadata as Manifest['metadata'] & Record<string, unknown>;
@@ -78,7 +79,8 @@ function normalize(m: Manifest): Manifest {
     name,
     ...(namespace !== undefined && !CLUSTER_SCOPED.has(m.kind) ? { namespace } : {}),
     ...(labels !== undefined ? { labels } : {}),
-    ...(annotations !== undefined ? { annotations } : {}),
+    // Every object carries its wave, so an Argo CD sync follows the same order as the files.
+    annotations: { ...(annotations ?? {}), [SYNC_WAVE]: annotations?.[SYNC_WAVE] ?? String(phaseOf(m)) },
     ...restMeta,
   };
   const { apiVersion, kind, metadata: _ignored, ...rest } = m;

@@ -36,7 +36,8 @@ describe('synth pipeline', () => {
       'dev/hello/00-namespace-hello-dev.yaml', 'dev/hello/02-configmap-hello.yaml', 'dev/hello/kustomization.yaml',
     ]);
     expect(tree['dev/hello/00-namespace-hello-dev.yaml']).toBe(
-      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hello-dev\n  labels:\n    app.kubernetes.io/part-of: hello\n');
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hello-dev\n  labels:\n    app.kubernetes.io/part-of: hello\n'
+      + "  annotations:\n    argocd.argoproj.io/sync-wave: '0'\n");
     expect(tree['prod/hello/kustomization.yaml']).toBe(
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - 00-namespace-hello-prod.yaml\n  - 02-configmap-hello.yaml\n');
     expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
@@ -89,6 +90,16 @@ describe('synth pipeline', () => {
     expect(fs.existsSync(out)).toBe(false);
     expect(errors[1]).toBe('  dev/hello ConfigMap/hello [hello-dev/config] data: test finding (hint: fix it)');
     expect(errors).toHaveLength(1 + ENVIRONMENTS.length);
+  });
+
+  test('each environment gets an Argo CD project and one Application per stack', () => {
+    const out = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const tree = listTree(out);
+    expect(Object.keys(tree).filter((f) => f.startsWith('staging/argocd/')).sort()).toEqual([
+      'staging/argocd/00-appproject-berth-staging.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/kustomization.yaml',
+    ]);
+    expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain('    path: dist/staging/hello\n');
   });
 
   test('mirrors the tree into cdk8s-cli\'s output directory', () => {

@@ -1,0 +1,190 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import { Problems } from './core/errors';
+import { MANAGED_BY } from './core/labels';
+import { isDns1123Label, isLabelValue } from './core/names';
+import { isQuantity, parseQuantity } from './core/quantity';
+import { syncWave, Wave } from './core/waves';
+
+/** Namespace-wide totals a ResourceQuota enforces; every value is a Kubernetes quantity. */
+export interface QuotaSpec {
+  /** Sum of CPU requests. */
+  readonly requestsCpu: string;
+  /** Sum of memory requests. */
+  readonly requestsMemory: string;
+  /** Sum of CPU limits. */
+  readonly limitsCpu: string;
+  /** Sum of memory limits. */
+  readonly limitsMemory: string;
+  /** Sum of PVC storage requests. */
+  readonly requestsStorage: string;
+  /** Number of pods. */
+  readonly pods: number;
+  /** Number of PersistentVolumeClaims. */
+  readonly persistentVolumeClaims: number;
+}
+
+/** Per-container bounds and defaults a LimitRange applies. */
+export interface ContainerLimits {
+  /** Requests for a container that declares none. */
+  readonly defaultRequest: { readonly cpu: string; readonly memory: string };
+  /** Limits for a container that declares none. */
+  readonly defaultLimit: { readonly cpu: string; readonly memory: string };
+  /** The largest limit any one container may set. */
+  readonly max: { readonly cpu: string; readonly memory: string };
+}
+
+export interface NamespaceBaselineProps {
+  /**
+   * The namespace to create.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Extra namespace labels, such as `istio-injection: enabled`.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The ResourceQuota.
+   * @default - DEFAULT_QUOTA: 8 CPU / 16Gi requested, 32 CPU / 64Gi limits, 100Gi storage, 100 pods, 20 PVCs
+   */
+  readonly quota?: QuotaSpec;
+  /**
+   * The LimitRange.
+   * @default - DEFAULT_CONTAINER_LIMITS: 100m/128Mi requested, 500m/256Mi limit, at most 4 CPU / 8Gi
+   */
+  readonly containerLimits?: ContainerLimits;
+  /**
+   * Where the cluster DNS runs: pods may reach it on port 53 (UDP and TCP).
+   * @default { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }
+   */
+  readonly dns?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+}
+
+export const DEFAULT_QUOTA: QuotaSpec = {
+  requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '32', limitsMemory: '64Gi',
+  requestsStorage: '100Gi', pods: 100, persistentVolumeClaims: 20,
+};
+
+export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = {
+  defaultRequest: { cpu: '100m', memory: '128Mi' },
+  defaultLimit: { cpu: '500m', memory: '256Mi' },
+  max: { cpu: '4', memory: '8Gi' },
+};
+
+const PSS_VERSION = 'v1.28';
+
+/**
+ * What every stack namespace starts with: a Namespace enforcing Pod Security Standards
+ * *restricted* (enforce, audit and warn), a ResourceQuota, a LimitRange, and a
+ * NetworkPolicy that denies all ingress and egress but DNS. Workloads then open exactly
+ * the paths they declare through `Connections`.
+ */
+export class NamespaceBaseline extends Construct {
+  public readonly namespaceName: string;
+  public readonly namespace: k8s.KubeNamespace;
+  public readonly quota: k8s.KubeResourceQuota;
+  public readonly limitRange: k8s.KubeLimitRange;
+  public readonly defaultDeny: k8s.KubeNetworkPolicy;
+  public readonly allowDns: k8s.KubeNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: NamespaceBaselineProps = {}) {
+    super(scope, id);
+    const namespaceName = props.namespace ?? Chart.of(this).namespace;
+    const extraLabels = props.labels ?? {};
+    const quota = props.quota ?? DEFAULT_QUOTA;
+    const limits = props.containerLimits ?? DEFAULT_CONTAINER_LIMITS;
+    const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+
+    const problems = new Problems(this);
+    if (problems.check(namespaceName !== undefined, 'namespace', 'must be set when the chart has no namespace', namespaceName)) {
+      problems.check(isDns1123Label(namespaceName!), 'namespace', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', namespaceName);
+    }
+    for (const [k, v] of Object.entries(extraLabels)) {
+      problems.check(isLabelValue(v), `labels.${k}`, 'must be a valid label value', v);
+    }
+    for (const [k, v] of Object.entries(quota)) {
+      if (typeof v === 'string') problems.check(isQuantity(v), `quota.${k}`, 'must be a Kubernetes quantity', v);
+      else problems.check(Number.isInteger(v) && v >= 1, `quota.${k}`, 'must be an integer >= 1', v);
+    }
+    for (const res of ['cpu', 'memory'] as const) {
+      const values = [limits.defaultRequest[res], limits.defaultLimit[res], limits.max[res]];
+      if (values.every((v) => problems.check(isQuantity(v), `containerLimits.${res}`, 'must be Kubernetes quantities', v))) {
+        const [req, lim, max] = values.map((v) => parseQuantity(v)!);
+        problems.check(req <= lim && lim <= max, `containerLimits.${res}`, 'must satisfy defaultRequest <= defaultLimit <= max', values);
+      }
+    }
+    problems.throwIfAny();
+
+    this.namespaceName = namespaceName!;
+    const labels = { 'app.kubernetes.io/managed-by': MANAGED_BY };
+    const q = (v: string) => k8s.Quantity.fromString(v);
+
+    this.namespace = new k8s.KubeNamespace(this, 'namespace', {
+      metadata: {
+        name: this.namespaceName,
+        labels: {
+          ...labels,
+          ...extraLabels,
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': PSS_VERSION,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': PSS_VERSION,
+        },
+      },
+    });
+    syncWave(this.namespace, Wave.NAMESPACE);
+
+    this.quota = new k8s.KubeResourceQuota(this, 'quota', {
+      metadata: { name: 'baseline', labels },
+      spec: {
+        hard: {
+          'requests.cpu': q(quota.requestsCpu),
+          'requests.memory': q(quota.requestsMemory),
+          'limits.cpu': q(quota.limitsCpu),
+          'limits.memory': q(quota.limitsMemory),
+          'requests.storage': q(quota.requestsStorage),
+          'pods': k8s.Quantity.fromNumber(quota.pods),
+          'persistentvolumeclaims': k8s.Quantity.fromNumber(quota.persistentVolumeClaims),
+        },
+      },
+    });
+    this.limitRange = new k8s.KubeLimitRange(this, 'limits', {
+      metadata: { name: 'baseline', labels },
+      spec: {
+        limits: [{
+          type: 'Container',
+          defaultRequest: { cpu: q(limits.defaultRequest.cpu), memory: q(limits.defaultRequest.memory) },
+          default: { cpu: q(limits.defaultLimit.cpu), memory: q(limits.defaultLimit.memory) },
+          max: { cpu: q(limits.max.cpu), memory: q(limits.max.memory) },
+        }],
+      },
+    });
+    this.defaultDeny = new k8s.KubeNetworkPolicy(this, 'default-deny', {
+      metadata: { name: 'default-deny', labels },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    this.allowDns = new k8s.KubeNetworkPolicy(this, 'allow-dns', {
+      metadata: { name: 'allow-dns', labels },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{
+          to: [{
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dns.namespace } },
+            podSelector: { matchLabels: { ...dns.podLabels } },
+          }],
+          ports: [
+            { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },
+            { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' },
+          ],
+        }],
+      },
+    });
+    for (const o of [this.quota, this.limitRange, this.defaultDeny, this.allowDns]) syncWave(o, Wave.BASELINE);
+  }
+}

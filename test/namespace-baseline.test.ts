@@ -1,0 +1,92 @@
+import { Testing } from 'cdk8s';
+import { DEFAULT_CONTAINER_LIMITS, DEFAULT_QUOTA, NamespaceBaseline } from '../constructs/namespace-baseline';
+import { namespacedChart, one, synth } from './util';
+
+describe('NamespaceBaseline', () => {
+  test('labels the namespace for Pod Security restricted (enforce, audit, warn)', () => {
+    const chart = namespacedChart('giia-prod');
+    new NamespaceBaseline(chart, 'baseline', { labels: { 'istio-injection': 'enabled' } });
+    const ns = one(synth(chart), 'Namespace');
+    expect(ns.metadata).toEqual({
+      name: 'giia-prod',
+      namespace: 'giia-prod', // the synth drops it for cluster-scoped kinds
+      labels: {
+        'app.kubernetes.io/managed-by': 'berth',
+        'istio-injection': 'enabled',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'v1.28',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/audit-version': 'v1.28',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/warn-version': 'v1.28',
+      },
+      annotations: { 'argocd.argoproj.io/sync-wave': '0' },
+    });
+  });
+
+  test('denies all ingress and egress, then allows DNS only', () => {
+    const chart = namespacedChart();
+    new NamespaceBaseline(chart, 'baseline');
+    const out = synth(chart);
+    expect(one(out, 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(one(out, 'NetworkPolicy', 'allow-dns').spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+      }],
+    });
+  });
+
+  test('default quota', () => {
+    const chart = namespacedChart();
+    new NamespaceBaseline(chart, 'baseline');
+    expect(one(synth(chart), 'ResourceQuota').spec).toEqual({
+      hard: {
+        'requests.cpu': '8', 'requests.memory': '16Gi', 'limits.cpu': '32', 'limits.memory': '64Gi',
+        'requests.storage': '100Gi', 'pods': 100, 'persistentvolumeclaims': 20,
+      },
+    });
+    expect(DEFAULT_QUOTA.pods).toBe(100);
+  });
+
+  test('default container limits', () => {
+    const chart = namespacedChart();
+    new NamespaceBaseline(chart, 'baseline');
+    expect(one(synth(chart), 'LimitRange').spec).toEqual({
+      limits: [{
+        type: 'Container',
+        defaultRequest: { cpu: '100m', memory: '128Mi' },
+        default: { cpu: '500m', memory: '256Mi' },
+        max: { cpu: '4', memory: '8Gi' },
+      }],
+    });
+    expect(DEFAULT_CONTAINER_LIMITS.max).toEqual({ cpu: '4', memory: '8Gi' });
+  });
+
+  test('namespace defaults to the chart namespace, dns to kube-dns; both can be set', () => {
+    const chart = namespacedChart('a-dev');
+    const b = new NamespaceBaseline(chart, 'baseline', { namespace: 'other', dns: { namespace: 'dns', podLabels: { app: 'coredns' } } });
+    expect(b.namespaceName).toBe('other');
+    expect(one(synth(chart), 'NetworkPolicy', 'allow-dns').spec).toMatchObject({
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } }] }],
+    });
+    expect(new NamespaceBaseline(namespacedChart('b-dev'), 'x').namespaceName).toBe('b-dev');
+  });
+
+  test('bad input lists every problem', () => {
+    expect(() => new NamespaceBaseline(Testing.chart(), 'baseline')).toThrow(
+      "[test/baseline] 'namespace' must be set when the chart has no namespace, received undefined");
+    expect(() => new NamespaceBaseline(namespacedChart(), 'baseline', {
+      namespace: 'Bad_NS',
+      quota: { ...DEFAULT_QUOTA, requestsCpu: 'lots', pods: 0 },
+      containerLimits: { ...DEFAULT_CONTAINER_LIMITS, defaultRequest: { cpu: '1', memory: '128Mi' } },
+    })).toThrow([
+      "[shop-dev/baseline] 'namespace' must be a DNS-1123 label (lowercase alphanumerics and -, at most 63), received \"Bad_NS\"",
+      "[shop-dev/baseline] 'quota.requestsCpu' must be a Kubernetes quantity, received \"lots\"",
+      "[shop-dev/baseline] 'quota.pods' must be an integer >= 1, received 0",
+      "[shop-dev/baseline] 'containerLimits.cpu' must satisfy defaultRequest <= defaultLimit <= max, received [\"1\",\"500m\",\"4\"]",
+    ].join('\n'));
+  });
+});
