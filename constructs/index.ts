@@ -8,3 +8,4 @@ export * from './core/connections';
 export * from './core/routable';
 export * from './core/waves';
 export * from './namespace-baseline';
+export * from './smoke-test';

@@ -1,0 +1,139 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import { Connections, workloadNetworkPolicy } from './core/connections';
+import { Problems } from './core/errors';
+import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
+import { appLabels } from './core/labels';
+import { isDns1123Label } from './core/names';
+import { IRoutable } from './core/routable';
+import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePaths } from './core/security';
+import { syncWave, Wave } from './core/waves';
+
+/** One endpoint the smoke test calls. */
+export interface SmokeTarget {
+  /** The service to call through cluster DNS. */
+  readonly service: IRoutable;
+  /** One of its port names. */
+  readonly port: string;
+  /** An HTTP path that answers 2xx when healthy, such as `/healthz`. */
+  readonly path: string;
+}
+
+export interface SmokeTestProps {
+  /**
+   * Job name.
+   * @default 'smoke-test'
+   */
+  readonly name?: string;
+  /** What to check, in order. */
+  readonly targets: readonly SmokeTarget[];
+  /**
+   * An image with `curl` and `sh` that runs as a non-root user.
+   * @default 'curlimages/curl:8.10.1'
+   */
+  readonly image?: Image;
+  /**
+   * Accept `latest` and untagged images.
+   * @default false
+   */
+  readonly allowMutableImageTags?: boolean;
+  /**
+   * Attempts per target, 5 s apart, before the test fails.
+   * @default 12
+   */
+  readonly attempts?: number;
+  /**
+   * @default 'nano'
+   */
+  readonly resources?: Resources;
+}
+
+/** UID of the `curl_user` in curlimages/curl. */
+const CURL_UID = 100;
+
+/**
+ * A post-deploy check, like `helm test`: a Job that calls each target's health endpoint
+ * through cluster DNS and fails if any stays unhealthy. It runs as an Argo CD PostSync
+ * hook (recreated on every sync); under plain `kubectl apply` it is an ordinary Job in the
+ * last wave. Its own NetworkPolicy lets it reach the targets and nothing else.
+ */
+export class SmokeTest extends Construct {
+  public readonly job: k8s.KubeJob;
+  public readonly connections: Connections;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: SmokeTestProps) {
+    super(scope, id);
+    const name = props.name ?? 'smoke-test';
+    const image = props.image ?? 'curlimages/curl:8.10.1';
+    const attempts = props.attempts ?? 12;
+    const resources = props.resources ?? 'nano';
+
+    const problems = new Problems(this);
+    problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
+    problems.check(props.targets.length > 0, 'targets', 'must name at least one service', props.targets.length);
+    props.targets.forEach((t, i) => {
+      problems.check(t.path.startsWith('/'), `targets[${i}].path`, "must start with '/'", t.path);
+      problems.check(t.service.connections.ports.some((p) => p.name === t.port), `targets[${i}].port`,
+        `must name a port of service '${t.service.serviceName}' (${t.service.connections.ports.map((p) => p.name).join(', ')})`, t.port);
+    });
+    problems.check(Number.isInteger(attempts) && attempts >= 1, 'attempts', 'must be an integer >= 1', attempts);
+    checkImage(problems, 'image', image, props.allowMutableImageTags ?? false);
+    checkResources(problems, 'resources', resources);
+    problems.throwIfAny();
+
+    const labels = appLabels(this, { name, component: 'test', version: imageVersion(image) });
+    this.connections = new Connections(labels.selector, []);
+    const urls = props.targets.map((t) => {
+      const port = t.service.connections.ports.find((p) => p.name === t.port)!;
+      this.connections.connectTo(t.service, [port]);
+      return `http://${t.service.host}:${port.port}${t.path}`;
+    });
+    // Each URL gets `attempts` tries; the script exits non-zero on the first that never answers.
+    const script = [
+      'set -eu',
+      `for url in ${urls.join(' ')}; do`,
+      `  n=0; until curl -fsS -o /dev/null --max-time 5 "$url"; do n=$((n+1)); [ "$n" -ge ${attempts} ] && { echo "FAIL $url"; exit 1; }; sleep 5; done`,
+      '  echo "ok $url"',
+      'done',
+    ].join('\n');
+    const runAs = { uid: CURL_UID, gid: CURL_UID };
+    const tmp = writablePaths(['/tmp']);
+
+    this.job = new k8s.KubeJob(this, 'job', {
+      metadata: {
+        name,
+        labels: labels.all,
+        annotations: {
+          'argocd.argoproj.io/hook': 'PostSync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        },
+      },
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: labels.all },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(runAs),
+            containers: [{
+              name: 'smoke',
+              image: formatImage(parseImage(image)),
+              command: ['/bin/sh', '-c', script],
+              resources: toK8sResources(resolveResources(resources)),
+              securityContext: restrictedContainerSecurityContext(runAs),
+              volumeMounts: tmp.mounts,
+            }],
+            volumes: tmp.volumes,
+          },
+        },
+      },
+    });
+    syncWave(this.job, Wave.TESTS);
+    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
+  }
+}
