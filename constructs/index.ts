@@ -7,3 +7,5 @@ export * from './core/resources';
 export * from './core/connections';
 export * from './core/routable';
 export * from './core/waves';
+export * from './core/env-from';
+export * from './web-service';
