@@ -316,8 +316,10 @@ export class WebService extends Construct implements IRoutable {
     for (const [prop, probe] of [['readinessProbe', props.readinessProbe], ['livenessProbe', props.livenessProbe], ['startupProbe', props.startupProbe]] as const) {
       if (!probe) continue;
       probe.validate(problems, prop);
-      const port = probe.check.kind === 'http' || probe.check.kind === 'tcp' ? probe.check.port : undefined;
+      const port = probe.check.kind === 'http' || probe.check.kind === 'tcp' || probe.check.kind === 'grpc' ? probe.check.port : undefined;
       if (typeof port === 'string') problems.check(portNames.includes(port), `${prop}.port`, `must name one of ports (${portNames.join(', ')})`, port);
+      // Probe.validate already reports a port below 1 (it checks every numeric option).
+      if (typeof port === 'number') problems.check(port <= MAX_PORT, `${prop}.port`, `must be at most ${MAX_PORT}`, port);
     }
     if (autoscaling) {
       problems.check(props.replicas === undefined, 'replicas', 'must not be set together with autoscaling (the HPA owns the replica count: use autoscaling.minReplicas)', props.replicas);
@@ -332,7 +334,7 @@ export class WebService extends Construct implements IRoutable {
     if (checkInt(problems, 'progressDeadlineSeconds', progressDeadlineSeconds, 1)) {
       problems.check(progressDeadlineSeconds > minReadySeconds, 'progressDeadlineSeconds', `must be greater than minReadySeconds (${minReadySeconds})`, progressDeadlineSeconds);
     }
-    checkInt(problems, 'terminationGracePeriodSeconds', terminationGracePeriodSeconds, 0);
+    checkInt(problems, 'terminationGracePeriodSeconds', terminationGracePeriodSeconds, 1);
     if (checkInt(problems, 'preStopSleepSeconds', preStopSleepSeconds, 0) && preStopSleepSeconds > 0) {
       problems.check(preStopSleepSeconds < terminationGracePeriodSeconds, 'preStopSleepSeconds',
         `must be less than terminationGracePeriodSeconds (${terminationGracePeriodSeconds})`, preStopSleepSeconds);
@@ -719,7 +721,9 @@ function checkRollout(problems: Problems, maxSurge: number | string, maxUnavaila
   const ok = (prop: string, v: number | string) =>
     problems.check(typeof v === 'number' ? Number.isInteger(v) && v >= 0 : PERCENT.test(v), prop, "must be an integer >= 0 or a percentage such as '25%'", v);
   const isZero = (v: number | string) => v === 0 || v === '0%';
-  if (ok('maxSurge', maxSurge) && ok('maxUnavailable', maxUnavailable) && isZero(maxSurge)) {
+  const okSurge = ok('maxSurge', maxSurge);
+  const okUnavailable = ok('maxUnavailable', maxUnavailable);
+  if (okSurge && okUnavailable && isZero(maxSurge)) {
     problems.check(!isZero(maxUnavailable), 'maxUnavailable', 'must not be 0 when maxSurge is 0 (the rollout could never progress)', maxUnavailable);
   }
 }
