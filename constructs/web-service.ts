@@ -35,6 +35,7 @@ export interface ServicePortSpec {
 
 /** One HPA scaling policy: at most `value` pods (or percent) per `periodSeconds`. */
 export interface ScalingPolicy {
+  /** Whether `value` counts pods or a percentage of the current replicas. */
   readonly type: 'Pods' | 'Percent';
   /** Greater than 0. */
   readonly value: number;
@@ -52,6 +53,7 @@ export interface ScalingRules {
   readonly selectPolicy?: 'Max' | 'Min' | 'Disabled';
 }
 
+/** HPA `behavior`: how fast it scales up and down. */
 export interface ScalingBehavior {
   /** @default - Kubernetes' default: scale up at once */
   readonly scaleUp?: ScalingRules;
@@ -103,7 +105,7 @@ export interface MetricsProps {
   readonly path?: string;
   /** The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port. @default 'monitoring' */
   readonly scraperNamespace?: string;
-  /** Emit a `monitoring.coreos.com/v1` ServiceMonitor. @default false - the cluster may not have the Prometheus Operator CRDs */
+  /** Emit a `monitoring.coreos.com/v1` ServiceMonitor; off by default as the cluster may lack the Prometheus Operator CRDs. @default false */
   readonly serviceMonitor?: boolean;
   /** Extra ServiceMonitor labels, to match a Prometheus' `serviceMonitorSelector`. @default - none */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
@@ -111,13 +113,16 @@ export interface MetricsProps {
   readonly interval?: string;
 }
 
+/** Verbs a namespaced Role may grant; `*` is deliberately not among them. */
 export type RbacVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 /** One namespaced RBAC rule; wildcards are refused (least privilege). */
 export interface RbacRule {
   /** @default [''] - the core API group */
   readonly apiGroups?: readonly string[];
+  /** Resource names such as `configmaps` or `leases`. */
   readonly resources: readonly string[];
+  /** What the service may do with them. */
   readonly verbs: readonly RbacVerb[];
   /** @default - every object of those resources in the namespace */
   readonly resourceNames?: readonly string[];
@@ -141,6 +146,7 @@ export interface InitContainerProps {
   readonly resources?: Resources;
 }
 
+/** What one WebService runs and how; everything environment-specific is a plain prop. */
 export interface WebServiceProps {
   /** Name of every object, DNS-1035 label. @default - the construct id */
   readonly name?: string;
@@ -168,7 +174,7 @@ export interface WebServiceProps {
 
   /** Requests and limits of the service container. @default 'small' */
   readonly resources?: Resources;
-  /** @default - none */
+  /** Run in order before the service starts, with its security context and writable paths. @default - none */
   readonly initContainers?: readonly InitContainerProps[];
   /** Non-root UID/GID of every container. @default - UID and GID 10001 */
   readonly runAs?: RunAs;
@@ -186,7 +192,7 @@ export interface WebServiceProps {
   /** Holds off liveness while a slow service boots. @default - none */
   readonly startupProbe?: Probe;
 
-  /** @default 2 */
+  /** Fixed replica count (without `autoscaling`); 2 or more also gets a PDB. @default 2 */
   readonly replicas?: number;
   /** An HPA; the Deployment then leaves `spec.replicas` to it. Not together with `replicas`. @default - none */
   readonly autoscaling?: AutoscalingProps;
@@ -195,7 +201,7 @@ export interface WebServiceProps {
 
   /** Extra pods (count or percentage) during a rollout. @default '25%' */
   readonly maxSurge?: number | string;
-  /** Pods (count or percentage) that may be unavailable during a rollout. @default 0 - never below the desired count */
+  /** Pods (count or percentage) that may be unavailable during a rollout; 0 never drops below the desired count. @default 0 */
   readonly maxUnavailable?: number | string;
   /** Seconds a new pod must stay ready to count as available. @default 5 */
   readonly minReadySeconds?: number;
@@ -203,7 +209,7 @@ export interface WebServiceProps {
   readonly revisionHistoryLimit?: number;
   /** Seconds before a stuck rollout is reported failed; more than `minReadySeconds`. @default 600 */
   readonly progressDeadlineSeconds?: number;
-  /** @default 30 */
+  /** Seconds from shutdown start (preStop pause included) to SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
   /**
    * A preStop `sleep` so endpoints drain before SIGTERM; less than
@@ -225,7 +231,7 @@ export interface WebServiceProps {
   readonly rbac?: readonly RbacRule[];
   /** A metrics endpoint: the scraper is admitted, and optionally a ServiceMonitor. @default - none */
   readonly metrics?: MetricsProps;
-  /** @default 'cluster.local' */
+  /** The cluster's DNS domain, for `host` and `url`. @default 'cluster.local' */
   readonly clusterDomain?: string;
 }
 
@@ -244,24 +250,34 @@ const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalP
  * security, probes, resources and drain-safe rollouts by default.
  */
 export class WebService extends Construct implements IRoutable {
+  /** The Service's name (also of every other object). */
   public readonly serviceName: string;
   /** Cluster DNS name: `<name>.<namespace>.svc.<clusterDomain>`. */
   public readonly host: string;
   /** `http://<host>:<first port>`. */
   public readonly url: string;
+  /** The Service ports, with their container ports. */
   public readonly ports: readonly ServicePort[];
+  /** Who may call this service and whom it calls; rendered into its NetworkPolicy. */
   public readonly connections: Connections;
 
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly serviceAccount: k8s.KubeServiceAccount;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** With `config`. */
   public readonly configMap?: k8s.KubeConfigMap;
+  /** With `rbac`. */
   public readonly role?: k8s.KubeRole;
+  /** With `rbac`. */
   public readonly roleBinding?: k8s.KubeRoleBinding;
+  /** With `autoscaling`. */
   public readonly hpa?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** With `verticalAutoscaling`. */
   public readonly vpa?: vpa.VerticalPodAutoscaler;
+  /** When the minimum replica count is 2 or more. */
   public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** With `metrics.serviceMonitor`. */
   public readonly serviceMonitor?: monitoring.ServiceMonitor;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
@@ -348,6 +364,9 @@ export class WebService extends Construct implements IRoutable {
       problems.check(portNames.includes(metrics.port), 'metrics.port', `must name one of ports (${portNames.join(', ')})`, metrics.port);
       problems.check(metrics.path.startsWith('/'), 'metrics.path', "must start with '/'", metrics.path);
       problems.check(isDns1123Label(metrics.scraperNamespace), 'metrics.scraperNamespace', 'must be a namespace name (DNS-1123 label)', metrics.scraperNamespace);
+      for (const [key, value] of Object.entries(metrics.serviceMonitorLabels ?? {})) {
+        problems.check(isLabelValue(value), `metrics.serviceMonitorLabels.${key}`, 'must be a label value (at most 63 characters, alphanumeric at both ends)', value);
+      }
       if (metrics.interval !== undefined) {
         problems.check(metrics.interval !== '' && PROM_DURATION.test(metrics.interval), 'metrics.interval', 'must be a Prometheus duration such as 30s or 1m', metrics.interval);
       }

@@ -731,10 +731,11 @@ describe('WebService: bad input (exact errors)', () => {
       `${P} 'rbac[0].resources' must not use '*' (grant only what the service needs), received ["*"]`,
     ]],
     ['empty RBAC', { rbac: [] }, [`${P} 'rbac' must list at least one rule (leave it unset for no API access), received []`]],
-    ['metrics on an unknown port', { metrics: { port: 'metrics', path: 'metrics', scraperNamespace: 'Mon', interval: '30 seconds' } }, [
+    ['metrics on an unknown port', { metrics: { port: 'metrics', path: 'metrics', scraperNamespace: 'Mon', interval: '30 seconds', serviceMonitorLabels: { release: 'kube prometheus' } } }, [
       `${P} 'metrics.port' must name one of ports (http), received "metrics"`,
       `${P} 'metrics.path' must start with '/', received "metrics"`,
       `${P} 'metrics.scraperNamespace' must be a namespace name (DNS-1123 label), received "Mon"`,
+      `${P} 'metrics.serviceMonitorLabels.release' must be a label value (at most 63 characters, alphanumeric at both ends), received "kube prometheus"`,
       `${P} 'metrics.interval' must be a Prometheus duration such as 30s or 1m, received "30 seconds"`,
     ]],
     ['bad init containers', { initContainers: [{ name: 'auth', image: 'migrate:latest', resources: 'huge' as 'small' }, { name: 'Seed' }] }, [
