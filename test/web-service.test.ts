@@ -1,7 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
-import * as k8s from '../imports/k8s';
 import {
-  EnvFrom, EnvValue, IRoutable, Peer, Probe, ValidationError, WebService, WebServiceProps,
+  EnvFrom, EnvValue, IRoutable, Peer, Probe, ResourceBounds, ScalingRules, ValidationError, WebService, WebServiceProps,
 } from '../constructs';
 import { checksum } from '../constructs/core/checksum';
 import { Manifest } from '../synth/render';
@@ -164,6 +163,13 @@ describe('WebService: what it emits', () => {
 });
 
 describe('WebService: defaults (one test each)', () => {
+  const hpaOf = (a: WebServiceProps['autoscaling']) => get(one(build({ autoscaling: a }).out, 'HorizontalPodAutoscaler'), 'spec');
+  const cpu = (n: number) => ({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: n } } });
+  const mem = (n: number) => ({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: n } } });
+  const METRICS_PORTS = [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }];
+  const monitorOf = (m: Partial<WebServiceProps['metrics']> = {}) =>
+    one(build({ ports: METRICS_PORTS, metrics: { port: 'metrics', serviceMonitor: true, ...m } }).out, 'ServiceMonitor');
+
   test('@default name: the construct id', () => {
     expect(build({}, namespacedChart(), 'catalog').out.map((m) => m.metadata.name)).toEqual(['catalog', 'catalog', 'catalog', 'catalog', 'catalog']);
     expect(build({ name: 'auth-v2' }).out.map((m) => m.metadata.name)).toEqual(['auth-v2', 'auth-v2', 'auth-v2', 'auth-v2', 'auth-v2']);
@@ -183,27 +189,37 @@ describe('WebService: defaults (one test each)', () => {
     expect(build().pod.imagePullSecrets).toBeUndefined();
     expect(build({ imagePullSecrets: ['ghcr'] }).pod.imagePullSecrets).toEqual([{ name: 'ghcr' }]);
   });
-  test("@default command and args: the image's", () => {
-    const { container } = build();
-    expect([container.command, container.args]).toEqual([undefined, undefined]);
-    const custom = build({ command: ['/app/server'], args: ['--port', '8080'] }).container;
-    expect([custom.command, custom.args]).toEqual([['/app/server'], ['--port', '8080']]);
+  test("@default command: the image's entrypoint", () => {
+    expect(build().container.command).toBeUndefined();
+    expect(build({ command: ['/app/server'] }).container.command).toEqual(['/app/server']);
   });
-  test('@default ports[].targetPort: the port; @default ports[].protocol: TCP', () => {
-    const { out, container } = build({ ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'dns', port: 53, protocol: 'UDP' }] });
+  test("@default args: the image's arguments", () => {
+    expect(build().container.args).toBeUndefined();
+    expect(build({ args: ['--port', '8080'] }).container.args).toEqual(['--port', '8080']);
+  });
+  test('@default ports[].targetPort: the port', () => {
+    const { container } = build({ ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'admin', port: 9000 }] });
     expect(container.ports).toEqual([
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
-      { name: 'dns', containerPort: 53, protocol: 'UDP' },
+      { name: 'admin', containerPort: 9000, protocol: 'TCP' },
     ]);
+  });
+  test("@default ports[].protocol: 'TCP'", () => {
+    const { out } = build({ ports: [{ name: 'http', port: 80 }, { name: 'dns', port: 53, protocol: 'UDP' }] });
     expect(get(one(out, 'Service'), 'spec', 'ports')).toEqual([
       { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
       { name: 'dns', port: 53, targetPort: 'dns', protocol: 'UDP' },
     ]);
   });
-  test('@default env, envFrom and config: none', () => {
-    const { out, container, deployment } = build();
-    expect([container.env, container.envFrom, ofKind(out, 'ConfigMap'), get(deployment, 'spec', 'template', 'metadata', 'annotations')])
-      .toEqual([undefined, undefined, [], undefined]);
+  test('@default env: none', () => {
+    expect(build().container.env).toBeUndefined();
+  });
+  test('@default envFrom: none', () => {
+    expect(build().container.envFrom).toBeUndefined();
+  });
+  test('@default config: none (no ConfigMap, no checksum)', () => {
+    const { out, deployment } = build();
+    expect([ofKind(out, 'ConfigMap'), get(deployment, 'spec', 'template', 'metadata', 'annotations')]).toEqual([[], undefined]);
   });
   test("@default resources: 'small'", () => {
     expect(build().container.resources).toEqual(SMALL);
@@ -221,27 +237,43 @@ describe('WebService: defaults (one test each)', () => {
     });
     expect(container.securityContext).toEqual({ ...CONTAINER_SECURITY, runAsUser: 101, runAsGroup: 101 });
   });
-  test('@default writablePaths: only /tmp; @default writableSizeLimit: 256Mi', () => {
-    const { pod, container } = build({ writablePaths: ['/var/cache/nginx', '/tmp'], writableSizeLimit: '1Gi' });
+  test('@default writablePaths: none besides /tmp', () => {
+    expect([build().pod.volumes, build().container.volumeMounts]).toEqual([[{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }], [TMP_MOUNT]]);
+    const { pod, container } = build({ writablePaths: ['/var/cache/nginx', '/tmp'] });
     expect(pod.volumes).toEqual([
-      { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
-      { name: 'var-cache-nginx', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+      { name: 'var-cache-nginx', emptyDir: { sizeLimit: '256Mi' } },
     ]);
     expect(container.volumeMounts).toEqual([TMP_MOUNT, { name: 'var-cache-nginx', mountPath: '/var/cache/nginx' }]);
-    expect(build().pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }]);
+  });
+  test("@default writableSizeLimit: '256Mi'", () => {
+    expect(get(build().pod, 'volumes', 0, 'emptyDir')).toEqual({ sizeLimit: '256Mi' });
+    expect(build({ writablePaths: ['/cache'], writableSizeLimit: '1Gi' }).pod.volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'cache', emptyDir: { sizeLimit: '1Gi' } },
+    ]);
   });
   test("@default healthPath: '/healthz'", () => {
     expect(get(build().container, 'readinessProbe', 'httpGet', 'path')).toBe('/healthz');
     const { container } = build({ healthPath: '/' });
     expect([get(container, 'readinessProbe', 'httpGet', 'path'), get(container, 'livenessProbe', 'httpGet', 'path')]).toEqual(['/', '/']);
   });
-  test('@default readinessProbe and livenessProbe: gRPC health check when the first port is grpc', () => {
-    const { container } = build({ ports: [{ name: 'grpc', port: 9091 }, { name: 'http', port: 8081 }] });
-    expect([container.readinessProbe, container.livenessProbe]).toEqual([
-      { grpc: { port: 9091 }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-      { grpc: { port: 9091 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-    ]);
-    expect(get(build({ ports: [{ name: 'grpc-api', port: 9000 }] }).container, 'readinessProbe', 'grpc')).toEqual({ port: 9000 });
+  test('@default readinessProbe: HTTP GET healthPath on the first port, or gRPC when it is grpc', () => {
+    expect(build().container.readinessProbe).toEqual({
+      httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2,
+    });
+    expect(build({ ports: [{ name: 'grpc', port: 9091 }, { name: 'http', port: 8081 }] }).container.readinessProbe).toEqual({
+      grpc: { port: 9091 }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2,
+    });
+    expect(get(build({ ports: [{ name: 'grpc-api', port: 9000, targetPort: 19000 }] }).container, 'readinessProbe', 'grpc')).toEqual({ port: 19000 });
+  });
+  test('@default livenessProbe: the same check with liveness timing', () => {
+    expect(build().container.livenessProbe).toEqual({
+      httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
+    });
+    expect(build({ ports: [{ name: 'grpc', port: 9091 }] }).container.livenessProbe).toEqual({
+      grpc: { port: 9091 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
+    });
   });
   test('@default startupProbe: none', () => {
     expect(build().container.startupProbe).toBeUndefined();
@@ -256,14 +288,25 @@ describe('WebService: defaults (one test each)', () => {
   test('@default verticalAutoscaling: none', () => {
     expect(ofKind(build().out, 'VerticalPodAutoscaler')).toEqual([]);
   });
-  test("@default maxSurge: '25%'; @default maxUnavailable: 0", () => {
-    expect(get(build().deployment, 'spec', 'strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } });
-    expect(get(build({ maxSurge: 1, maxUnavailable: 1 }).deployment, 'spec', 'strategy', 'rollingUpdate')).toEqual({ maxSurge: 1, maxUnavailable: 1 });
+  test("@default maxSurge: '25%'", () => {
+    expect(get(build().deployment, 'spec', 'strategy', 'rollingUpdate', 'maxSurge')).toBe('25%');
+    expect(get(build({ maxSurge: 1 }).deployment, 'spec', 'strategy', 'rollingUpdate', 'maxSurge')).toBe(1);
   });
-  test('@default minReadySeconds: 5; revisionHistoryLimit: 5; progressDeadlineSeconds: 600', () => {
-    const pick = (d: Manifest) => [get(d, 'spec', 'minReadySeconds'), get(d, 'spec', 'revisionHistoryLimit'), get(d, 'spec', 'progressDeadlineSeconds')];
-    expect(pick(build().deployment)).toEqual([5, 5, 600]);
-    expect(pick(build({ minReadySeconds: 0, revisionHistoryLimit: 10, progressDeadlineSeconds: 120 }).deployment)).toEqual([0, 10, 120]);
+  test('@default maxUnavailable: 0', () => {
+    expect(get(build().deployment, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable')).toBe(0);
+    expect(get(build({ maxUnavailable: '50%' }).deployment, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable')).toBe('50%');
+  });
+  test('@default minReadySeconds: 5', () => {
+    expect(get(build().deployment, 'spec', 'minReadySeconds')).toBe(5);
+    expect(get(build({ minReadySeconds: 0 }).deployment, 'spec', 'minReadySeconds')).toBe(0);
+  });
+  test('@default revisionHistoryLimit: 5', () => {
+    expect(get(build().deployment, 'spec', 'revisionHistoryLimit')).toBe(5);
+    expect(get(build({ revisionHistoryLimit: 10 }).deployment, 'spec', 'revisionHistoryLimit')).toBe(10);
+  });
+  test('@default progressDeadlineSeconds: 600', () => {
+    expect(get(build().deployment, 'spec', 'progressDeadlineSeconds')).toBe(600);
+    expect(get(build({ progressDeadlineSeconds: 120 }).deployment, 'spec', 'progressDeadlineSeconds')).toBe(120);
   });
   test('@default terminationGracePeriodSeconds: 30', () => {
     expect(build().pod.terminationGracePeriodSeconds).toBe(30);
@@ -291,76 +334,118 @@ describe('WebService: defaults (one test each)', () => {
     expect([ofKind(out, 'ServiceMonitor'), get(one(out, 'NetworkPolicy'), 'spec', 'ingress')]).toEqual([[], []]);
   });
   test("@default clusterDomain: 'cluster.local'", () => {
-    expect(build({ clusterDomain: 'corp.internal' }).web.host).toBe('auth.shop-dev.svc.corp.internal');
     expect(build().web.host).toBe('auth.shop-dev.svc.cluster.local');
+    expect(build({ clusterDomain: 'corp.internal' }).web.host).toBe('auth.shop-dev.svc.corp.internal');
   });
 
-  test('@default autoscaling.cpuUtilization: 80, unless only memoryUtilization is set; @default memoryUtilization: none', () => {
-    const metrics = (a: WebServiceProps['autoscaling']) => get(one(build({ autoscaling: a }).out, 'HorizontalPodAutoscaler'), 'spec', 'metrics');
-    const cpu = (n: number) => ({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: n } } });
-    const mem = (n: number) => ({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: n } } });
-    expect(metrics({ minReplicas: 2, maxReplicas: 5 })).toEqual([cpu(80)]);
-    expect(metrics({ minReplicas: 2, maxReplicas: 5, memoryUtilization: 75 })).toEqual([mem(75)]);
-    expect(metrics({ minReplicas: 2, maxReplicas: 5, cpuUtilization: 70, memoryUtilization: 80 })).toEqual([cpu(70), mem(80)]);
+  test('@default autoscaling.cpuUtilization: 80, unless only memoryUtilization is set', () => {
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5 }).metrics).toEqual([cpu(80)]);
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5, memoryUtilization: 75 }).metrics).toEqual([mem(75)]);
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5, cpuUtilization: 70, memoryUtilization: 80 }).metrics).toEqual([cpu(70), mem(80)]);
   });
-  test("@default autoscaling.behavior: Kubernetes' defaults; unset rules and fields are left out", () => {
-    const behavior = (a: WebServiceProps['autoscaling']) => get(one(build({ autoscaling: a }).out, 'HorizontalPodAutoscaler'), 'spec', 'behavior');
-    expect(behavior({ minReplicas: 2, maxReplicas: 5 })).toBeUndefined();
-    expect(behavior({ minReplicas: 2, maxReplicas: 5, behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } }))
+  test('@default autoscaling.memoryUtilization: none', () => {
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5, cpuUtilization: 60 }).metrics).toEqual([cpu(60)]);
+  });
+  test("@default autoscaling.behavior: Kubernetes' defaults (left out)", () => {
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5 }).behavior).toBeUndefined();
+  });
+  test("@default behavior.scaleUp / scaleDown: Kubernetes' defaults (left out)", () => {
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5, behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } }).behavior)
       .toEqual({ scaleDown: { stabilizationWindowSeconds: 600 } });
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5, behavior: { scaleUp: { stabilizationWindowSeconds: 30 } } }).behavior)
+      .toEqual({ scaleUp: { stabilizationWindowSeconds: 30 } });
   });
-  test("@default verticalAutoscaling.updateMode: 'Off'; @default minAllowed/maxAllowed: none", () => {
+  test.each<[string, ScalingRules, Record<string, unknown>]>([
+    ['stabilizationWindowSeconds', { selectPolicy: 'Min' }, { selectPolicy: 'Min' }],
+    ['policies', { stabilizationWindowSeconds: 60 }, { stabilizationWindowSeconds: 60 }],
+    ['selectPolicy', { policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] }, { policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] }],
+  ])("@default ScalingRules.%s: Kubernetes' default (left out)", (_field, rules, rendered) => {
+    expect(hpaOf({ minReplicas: 2, maxReplicas: 5, behavior: { scaleUp: rules } }).behavior).toEqual({ scaleUp: rendered });
+  });
+  test("@default verticalAutoscaling.updateMode: 'Off'", () => {
     expect(get(one(build({ verticalAutoscaling: {} }).out, 'VerticalPodAutoscaler'), 'spec')).toEqual({
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth' },
       updatePolicy: { updateMode: 'Off' },
     });
   });
-  test("@default metrics.path: '/metrics'; scraperNamespace: 'monitoring'; serviceMonitor: false", () => {
-    const { out } = build({ ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }], metrics: { port: 'metrics' } });
-    expect(ofKind(out, 'ServiceMonitor')).toEqual([]);
-    expect(get(one(out, 'NetworkPolicy'), 'spec', 'ingress')).toEqual([
+  test('@default verticalAutoscaling.minAllowed: no floor', () => {
+    expect(get(one(build({ verticalAutoscaling: { maxAllowed: { cpu: '2' } } }).out, 'VerticalPodAutoscaler'), 'spec', 'resourcePolicy'))
+      .toEqual({ containerPolicies: [{ containerName: 'auth', maxAllowed: { cpu: '2' } }] });
+  });
+  test('@default verticalAutoscaling.maxAllowed: no ceiling', () => {
+    expect(get(one(build({ verticalAutoscaling: { minAllowed: { memory: '64Mi' } } }).out, 'VerticalPodAutoscaler'), 'spec', 'resourcePolicy'))
+      .toEqual({ containerPolicies: [{ containerName: 'auth', minAllowed: { memory: '64Mi' } }] });
+  });
+  test('@default ResourceBounds.cpu / memory: no bound (left out)', () => {
+    const policy = (b: ResourceBounds) => get(one(build({ verticalAutoscaling: { minAllowed: b } }).out, 'VerticalPodAutoscaler'), 'spec', 'resourcePolicy', 'containerPolicies', 0, 'minAllowed');
+    expect([policy({ cpu: '10m' }), policy({ memory: '32Mi' })]).toEqual([{ cpu: '10m' }, { memory: '32Mi' }]);
+  });
+  test("@default metrics.path: '/metrics'", () => {
+    expect(get(monitorOf(), 'spec', 'endpoints', 0, 'path')).toBe('/metrics');
+    expect(get(monitorOf({ path: '/prom' }), 'spec', 'endpoints', 0, 'path')).toBe('/prom');
+  });
+  test("@default metrics.scraperNamespace: 'monitoring'", () => {
+    expect(get(one(build({ ports: METRICS_PORTS, metrics: { port: 'metrics' } }).out, 'NetworkPolicy'), 'spec', 'ingress')).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9090, protocol: 'TCP' }] },
     ]);
-    const withMonitor = build({ metrics: { port: 'http', serviceMonitor: true } }).out;
-    expect(get(one(withMonitor, 'ServiceMonitor'), 'spec', 'endpoints')).toEqual([{ port: 'http', path: '/metrics' }]);
   });
-  test('@default metrics.serviceMonitorLabels: none; @default metrics.interval: none', () => {
-    const sm = one(build({ metrics: { port: 'http', serviceMonitor: true } }).out, 'ServiceMonitor');
-    expect([sm.metadata.labels, get(sm, 'spec', 'endpoints', 0, 'interval')]).toEqual([LABELS, undefined]);
+  test('@default metrics.serviceMonitor: false', () => {
+    expect(ofKind(build({ ports: METRICS_PORTS, metrics: { port: 'metrics' } }).out, 'ServiceMonitor')).toEqual([]);
   });
-  test("@default rbac[].apiGroups: [''] (core); @default rbac[].resourceNames: every object", () => {
-    const role = one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get'] }] }).out, 'Role');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
+  test('@default metrics.serviceMonitorLabels: none', () => {
+    expect(monitorOf().metadata.labels).toEqual(LABELS);
   });
-  test("@default initContainers[]: the service's image, resources, env; no command, args or extra env", () => {
-    const { pod } = build({
-      resources: 'medium', env: { LOG_LEVEL: 'info' }, envFrom: [EnvFrom.secret('db')],
-      initContainers: [{ name: 'migrate' }],
+  test("@default metrics.interval: the Prometheus' own (left out)", () => {
+    expect(get(monitorOf(), 'spec', 'endpoints')).toEqual([{ port: 'metrics', path: '/metrics' }]);
+  });
+  test("@default rbac[].apiGroups: [''] (core)", () => {
+    expect(get(one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get'] }] }).out, 'Role'), 'rules', 0, 'apiGroups')).toEqual(['']);
+  });
+  test('@default rbac[].resourceNames: every object (left out)', () => {
+    expect(get(one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get'] }] }).out, 'Role'), 'rules')).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+    ]);
+  });
+  test("@default initContainers[].image: the service's image", () => {
+    expect(get(build({ initContainers: [{ name: 'migrate' }] }).pod, 'initContainers', 0, 'image')).toBe(IMAGE);
+  });
+  test("@default initContainers[].command / args: the image's (left out)", () => {
+    const init = get(build({ initContainers: [{ name: 'migrate' }] }).pod, 'initContainers', 0);
+    expect([init.command, init.args]).toEqual([undefined, undefined]);
+  });
+  test('@default initContainers[].env: none beyond the inherited env', () => {
+    expect(get(build({ initContainers: [{ name: 'migrate' }] }).pod, 'initContainers', 0, 'env')).toBeUndefined();
+    expect(get(build({ env: { A: '1' }, initContainers: [{ name: 'migrate' }] }).pod, 'initContainers', 0, 'env')).toEqual([{ name: 'A', value: '1' }]);
+  });
+  test("@default initContainers[].resources: the service's resources", () => {
+    expect(get(build({ resources: 'medium', initContainers: [{ name: 'migrate' }] }).pod, 'initContainers', 0, 'resources')).toEqual({
+      requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' },
     });
-    expect(pod.initContainers).toEqual([{
-      name: 'migrate',
-      image: IMAGE,
-      env: [{ name: 'LOG_LEVEL', value: 'info' }],
-      envFrom: [{ secretRef: { name: 'db' } }],
-      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-      securityContext: CONTAINER_SECURITY,
-      terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: [TMP_MOUNT],
-    }]);
   });
   test('@default initContainers[].inheritEnv: true; false gives only the own env', () => {
     const { pod } = build({
-      env: { LOG_LEVEL: 'info' }, envFrom: [EnvFrom.secret('db')],
-      initContainers: [{ name: 'migrate', inheritEnv: false, env: { MODE: 'up' } }, { name: 'seed', env: { LOG_LEVEL: 'debug' } }],
+      config: { LOG_LEVEL: 'info' }, envFrom: [EnvFrom.secret('db')],
+      initContainers: [{ name: 'seed', env: { MODE: 'seed' } }, { name: 'migrate', inheritEnv: false, env: { MODE: 'up' } }],
     });
-    expect((pod.initContainers as Record<string, unknown>[]).map((c) => [c.env, c.envFrom])).toEqual([
-      [[{ name: 'MODE', value: 'up' }], undefined],
-      [[{ name: 'LOG_LEVEL', value: 'debug' }], [{ secretRef: { name: 'db' } }]],
+    expect(pod.initContainers).toEqual([
+      {
+        name: 'seed', image: IMAGE, env: [{ name: 'MODE', value: 'seed' }],
+        envFrom: [{ configMapRef: { name: 'auth' } }, { secretRef: { name: 'db' } }],
+        resources: SMALL, securityContext: CONTAINER_SECURITY, terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: [TMP_MOUNT],
+      },
+      {
+        name: 'migrate', image: IMAGE, env: [{ name: 'MODE', value: 'up' }],
+        resources: SMALL, securityContext: CONTAINER_SECURITY, terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: [TMP_MOUNT],
+      },
     ]);
   });
-  test('@default EnvFrom prefix: none; optional: false', () => {
-    const { container } = build({ envFrom: [EnvFrom.configMap('ext'), EnvFrom.secret('s', { prefix: 'DB_', optional: true })] });
-    expect(container.envFrom).toEqual([{ configMapRef: { name: 'ext' } }, { prefix: 'DB_', secretRef: { name: 's', optional: true } }]);
+  test('@default EnvFrom prefix: none', () => {
+    expect(build({ envFrom: [EnvFrom.configMap('ext'), EnvFrom.configMap('ext2', { prefix: 'X_' })] }).container.envFrom)
+      .toEqual([{ configMapRef: { name: 'ext' } }, { prefix: 'X_', configMapRef: { name: 'ext2' } }]);
+  });
+  test('@default EnvFrom optional: false', () => {
+    expect(build({ envFrom: [EnvFrom.secret('s'), EnvFrom.secret('t', { optional: true })] }).container.envFrom)
+      .toEqual([{ secretRef: { name: 's' } }, { secretRef: { name: 't', optional: true } }]);
   });
 });
 
@@ -610,7 +695,6 @@ describe('WebService: features', () => {
       'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding',
       'v1 ConfigMap', 'v1 Service', 'v1 ServiceAccount',
     ]);
-    expect(k8s.KubeHorizontalPodAutoscalerV2.GVK.apiVersion).toBe('autoscaling/v2');
   });
 });
 
