@@ -1,6 +1,7 @@
 // The berth construct library.
 export * from './core/errors';
 export * from './core/env';
+export * from './core/env-from';
 export * from './core/image';
 export * from './core/probes';
 export * from './core/resources';
@@ -9,3 +10,4 @@ export * from './core/routable';
 export * from './core/waves';
 export * from './namespace-baseline';
 export * from './smoke-test';
+export * from './web-service';

@@ -36,3 +36,8 @@ export function isLabelValue(value: string): boolean {
 export function isHostname(value: string): boolean {
   return value.length <= 253 && (DNS1123_SUBDOMAIN.test(value) || WILDCARD_HOST.test(value)) && value.includes('.');
 }
+
+/** RFC 1035 label: Service names, which must also start with a letter. Max 63. */
+export function isDns1035Label(value: string): boolean {
+  return value.length <= 63 && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value);
+}

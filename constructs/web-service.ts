@@ -1,0 +1,761 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as vpa from '../imports/autoscaling.k8s.io';
+import * as k8s from '../imports/k8s';
+import * as monitoring from '../imports/monitoring.coreos.com';
+import { checksum } from './core/checksum';
+import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
+import { EnvFrom } from './core/env-from';
+import { Problems } from './core/errors';
+import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
+import { appLabels } from './core/labels';
+import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue } from './core/names';
+import { Probe, PROBE_DEFAULTS } from './core/probes';
+import { isQuantity } from './core/quantity';
+import { checkResources, resolveResources, Resources, toK8sResources } from './core/resources';
+import { IRoutable } from './core/routable';
+import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, volumeNameForPath, writablePaths } from './core/security';
+import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
+
+/** A port the service serves, exposed on its Service under the same name. */
+export interface ServicePortSpec {
+  /**
+   * IANA service name, at most 15 characters: `http`, `grpc`, `metrics`. Naming the first
+   * port `grpc` or `grpc-…` makes the default probes gRPC health checks.
+   */
+  readonly name: string;
+  /** The port the Service exposes, 1–65535. */
+  readonly port: number;
+  /** The container port, 1–65535. @default - same as `port` */
+  readonly targetPort?: number;
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** One HPA scaling policy: at most `value` pods (or percent) per `periodSeconds`. */
+export interface ScalingPolicy {
+  /** Whether `value` counts pods or a percentage of the current replicas. */
+  readonly type: 'Pods' | 'Percent';
+  /** Greater than 0. */
+  readonly value: number;
+  /** 1–1800. */
+  readonly periodSeconds: number;
+}
+
+/** How fast the HPA may scale in one direction. */
+export interface ScalingRules {
+  /** How long the HPA looks back before acting, 0–3600. @default - Kubernetes' default: 0 up, 300 down */
+  readonly stabilizationWindowSeconds?: number;
+  /** @default - Kubernetes' default policies */
+  readonly policies?: readonly ScalingPolicy[];
+  /** Which policy wins when several apply. @default - Kubernetes' default, 'Max' */
+  readonly selectPolicy?: 'Max' | 'Min' | 'Disabled';
+}
+
+/** HPA `behavior`: how fast it scales up and down. */
+export interface ScalingBehavior {
+  /** @default - Kubernetes' default: scale up at once */
+  readonly scaleUp?: ScalingRules;
+  /** @default - Kubernetes' default: scale down after a 300 s window */
+  readonly scaleDown?: ScalingRules;
+}
+
+/** A HorizontalPodAutoscaler (autoscaling/v2) that owns the replica count. */
+export interface AutoscalingProps {
+  /** At least 1. Also the minimum that decides the PDB. */
+  readonly minReplicas: number;
+  /** At least `minReplicas`. */
+  readonly maxReplicas: number;
+  /** Target average CPU utilization of requests, 1–100. @default - 80, unless only memoryUtilization is set */
+  readonly cpuUtilization?: number;
+  /** Target average memory utilization of requests, 1–100. @default - none */
+  readonly memoryUtilization?: number;
+  /** Scale-up and scale-down windows and rates. @default - Kubernetes' defaults */
+  readonly behavior?: ScalingBehavior;
+}
+
+/** CPU and memory bounds for VPA recommendations. */
+export interface ResourceBounds {
+  /** @default - no bound */
+  readonly cpu?: string;
+  /** @default - no bound */
+  readonly memory?: string;
+}
+
+/** A VerticalPodAutoscaler (autoscaling.k8s.io/v1); the cluster must run the VPA. */
+export interface VerticalAutoscalingProps {
+  /**
+   * `Off` only publishes recommendations; `Initial` sets requests on new pods; `Recreate`
+   * also evicts pods to apply them (not allowed together with `autoscaling`).
+   * @default 'Off'
+   */
+  readonly updateMode?: 'Off' | 'Initial' | 'Recreate';
+  /** @default - no floor */
+  readonly minAllowed?: ResourceBounds;
+  /** @default - no ceiling */
+  readonly maxAllowed?: ResourceBounds;
+}
+
+/** A Prometheus metrics endpoint. */
+export interface MetricsProps {
+  /** The name of one of `ports`. */
+  readonly port: string;
+  /** @default '/metrics' */
+  readonly path?: string;
+  /** The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port. @default 'monitoring' */
+  readonly scraperNamespace?: string;
+  /** Emit a `monitoring.coreos.com/v1` ServiceMonitor; off by default as the cluster may lack the Prometheus Operator CRDs. @default false */
+  readonly serviceMonitor?: boolean;
+  /** Extra ServiceMonitor labels, to match a Prometheus' `serviceMonitorSelector`. @default - none */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+  /** Scrape interval such as `30s`. @default - the Prometheus' own interval */
+  readonly interval?: string;
+}
+
+/** Verbs a namespaced Role may grant; `*` is deliberately not among them. */
+export type RbacVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+/** One namespaced RBAC rule; wildcards are refused (least privilege). */
+export interface RbacRule {
+  /** @default [''] - the core API group */
+  readonly apiGroups?: readonly string[];
+  /** Resource names such as `configmaps` or `leases`. */
+  readonly resources: readonly string[];
+  /** What the service may do with them. */
+  readonly verbs: readonly RbacVerb[];
+  /** @default - every object of those resources in the namespace */
+  readonly resourceNames?: readonly string[];
+}
+
+/** A container that runs to completion before the service starts, such as a migration. */
+export interface InitContainerProps {
+  /** DNS-1123 label, unique among the pod's containers. */
+  readonly name: string;
+  /** @default - the service's image */
+  readonly image?: Image;
+  /** @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** @default - the image's arguments */
+  readonly args?: readonly string[];
+  /** Extra env vars; they override inherited ones of the same name. @default - none */
+  readonly env?: EnvMap;
+  /** Also receive the service's `env`, `envFrom` and `config`. @default true */
+  readonly inheritEnv?: boolean;
+  /** @default - the service's resources */
+  readonly resources?: Resources;
+}
+
+/** What one WebService runs and how; everything environment-specific is a plain prop. */
+export interface WebServiceProps {
+  /** Name of every object, DNS-1035 label. @default - the construct id */
+  readonly name?: string;
+  /** `app.kubernetes.io/component`. @default 'api' */
+  readonly component?: string;
+  /** `repo:tag`, `repo@sha256:…` or an ImageRef; the tag (or digest) becomes the version label. */
+  readonly image: Image;
+  /** Accept `latest` and untagged images. The stack passes the environment's setting. @default false */
+  readonly allowMutableImageTags?: boolean;
+  /** Names of image pull Secrets. @default - none */
+  readonly imagePullSecrets?: readonly string[];
+  /** @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** @default - the image's arguments */
+  readonly args?: readonly string[];
+  /** Served ports; the first is the default for probes and `url`. */
+  readonly ports: readonly ServicePortSpec[];
+
+  /** Env vars; credentials must be `EnvValue.fromSecret()`. @default - none */
+  readonly env?: EnvMap;
+  /** Whole ConfigMaps or Secrets as env vars. An env var may be set by one source only. @default - none */
+  readonly envFrom?: readonly EnvFrom[];
+  /** Data of a ConfigMap `<name>` owned by the service, read as env vars; changes roll the pods. @default - none */
+  readonly config?: Readonly<Record<string, string>>;
+
+  /** Requests and limits of the service container. @default 'small' */
+  readonly resources?: Resources;
+  /** Run in order before the service starts, with its security context and writable paths. @default - none */
+  readonly initContainers?: readonly InitContainerProps[];
+  /** Non-root UID/GID of every container. @default - UID and GID 10001 */
+  readonly runAs?: RunAs;
+  /** Paths that need to be writable, each an emptyDir (`/tmp` always is). @default - none */
+  readonly writablePaths?: readonly string[];
+  /** Size limit of each writable emptyDir, `/tmp` included. @default '256Mi' */
+  readonly writableSizeLimit?: string;
+
+  /** Path of the default HTTP probes. @default '/healthz' */
+  readonly healthPath?: string;
+  /** @default - gRPC health check if the first port is named `grpc` or `grpc-…`, else HTTP GET `healthPath`, on the first port */
+  readonly readinessProbe?: Probe;
+  /** @default - same check as the default readiness probe, with liveness timing */
+  readonly livenessProbe?: Probe;
+  /** Holds off liveness while a slow service boots. @default - none */
+  readonly startupProbe?: Probe;
+
+  /** Fixed replica count (without `autoscaling`); 2 or more also gets a PDB. @default 2 */
+  readonly replicas?: number;
+  /** An HPA; the Deployment then leaves `spec.replicas` to it. Not together with `replicas`. @default - none */
+  readonly autoscaling?: AutoscalingProps;
+  /** A VPA. @default - none */
+  readonly verticalAutoscaling?: VerticalAutoscalingProps;
+
+  /** Extra pods (count or percentage) during a rollout. @default '25%' */
+  readonly maxSurge?: number | string;
+  /** Pods (count or percentage) that may be unavailable during a rollout; 0 never drops below the desired count. @default 0 */
+  readonly maxUnavailable?: number | string;
+  /** Seconds a new pod must stay ready to count as available. @default 5 */
+  readonly minReadySeconds?: number;
+  /** Old ReplicaSets kept for rollback. @default 5 */
+  readonly revisionHistoryLimit?: number;
+  /** Seconds before a stuck rollout is reported failed; more than `minReadySeconds`. @default 600 */
+  readonly progressDeadlineSeconds?: number;
+  /** Seconds from shutdown start (preStop pause included) to SIGKILL. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * A preStop `sleep` so endpoints drain before SIGTERM; less than
+   * `terminationGracePeriodSeconds`. Needs `sleep` in the image: set 0 for distroless images.
+   * @default 5
+   */
+  readonly preStopSleepSeconds?: number;
+
+  /** `ClientIP` pins a client to one pod (WebSockets). @default 'None' */
+  readonly sessionAffinity?: 'None' | 'ClientIP';
+  /** Stickiness timeout with `ClientIP`, 1–86400. @default 10800 */
+  readonly sessionAffinityTimeoutSeconds?: number;
+
+  /**
+   * Namespaced API access for a least-privilege Role; the token is then mounted. The
+   * pod also needs egress to the API server: `allowTo(Peer.cidr(<control plane>), …)`.
+   * @default - none: no Role and no token
+   */
+  readonly rbac?: readonly RbacRule[];
+  /** A metrics endpoint: the scraper is admitted, and optionally a ServiceMonitor. @default - none */
+  readonly metrics?: MetricsProps;
+  /** The cluster's DNS domain, for `host` and `url`. @default 'cluster.local' */
+  readonly clusterDomain?: string;
+}
+
+const MAX_PORT = 65535;
+const PERCENT = /^(100|[1-9]?[0-9])%$/;
+const PROM_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
+const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode>> = {
+  Off: vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.OFF,
+  Initial: vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.INITIAL,
+  Recreate: vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.RECREATE,
+};
+
+/**
+ * One stateless HTTP/gRPC service: Deployment, Service, ServiceAccount and NetworkPolicy,
+ * plus ConfigMap, Role, HPA, VPA, PDB and ServiceMonitor when asked for. Restricted pod
+ * security, probes, resources and drain-safe rollouts by default.
+ */
+export class WebService extends Construct implements IRoutable {
+  /** The Service's name (also of every other object). */
+  public readonly serviceName: string;
+  /** Cluster DNS name: `<name>.<namespace>.svc.<clusterDomain>`. */
+  public readonly host: string;
+  /** `http://<host>:<first port>`. */
+  public readonly url: string;
+  /** The Service ports, with their container ports. */
+  public readonly ports: readonly ServicePort[];
+  /** Who may call this service and whom it calls; rendered into its NetworkPolicy. */
+  public readonly connections: Connections;
+
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** With `config`. */
+  public readonly configMap?: k8s.KubeConfigMap;
+  /** With `rbac`. */
+  public readonly role?: k8s.KubeRole;
+  /** With `rbac`. */
+  public readonly roleBinding?: k8s.KubeRoleBinding;
+  /** With `autoscaling`. */
+  public readonly hpa?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** With `verticalAutoscaling`. */
+  public readonly vpa?: vpa.VerticalPodAutoscaler;
+  /** When the minimum replica count is 2 or more. */
+  public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** With `metrics.serviceMonitor`. */
+  public readonly serviceMonitor?: monitoring.ServiceMonitor;
+
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    const name = props.name ?? id;
+    const component = props.component ?? 'api';
+    const allowMutableImageTags = props.allowMutableImageTags ?? false;
+    const imagePullSecrets = props.imagePullSecrets ?? [];
+    const env = props.env ?? {};
+    const envFrom = props.envFrom ?? [];
+    const resources = props.resources ?? 'small';
+    const initContainers = props.initContainers ?? [];
+    const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
+    const extraWritablePaths = props.writablePaths ?? [];
+    const writableSizeLimit = props.writableSizeLimit ?? '256Mi';
+    const healthPath = props.healthPath ?? '/healthz';
+    const replicas = props.replicas ?? 2;
+    const maxSurge = props.maxSurge ?? '25%';
+    const maxUnavailable = props.maxUnavailable ?? 0;
+    const minReadySeconds = props.minReadySeconds ?? 5;
+    const revisionHistoryLimit = props.revisionHistoryLimit ?? 5;
+    const progressDeadlineSeconds = props.progressDeadlineSeconds ?? 600;
+    const terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 30;
+    const preStopSleepSeconds = props.preStopSleepSeconds ?? 5;
+    const sessionAffinity = props.sessionAffinity ?? 'None';
+    const sessionAffinityTimeoutSeconds = props.sessionAffinityTimeoutSeconds ?? 10800;
+    const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const autoscaling = props.autoscaling;
+    const cpuUtilization = autoscaling && (autoscaling.cpuUtilization ?? (autoscaling.memoryUtilization === undefined ? 80 : undefined));
+    const metrics = props.metrics && {
+      ...props.metrics,
+      path: props.metrics.path ?? '/metrics',
+      scraperNamespace: props.metrics.scraperNamespace ?? 'monitoring',
+      serviceMonitor: props.metrics.serviceMonitor ?? false,
+    };
+    const updateMode = props.verticalAutoscaling && (props.verticalAutoscaling.updateMode ?? 'Off');
+
+    const problems = new Problems(this);
+    problems.check(isDns1035Label(name), 'name', "must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)", name);
+    problems.check(isLabelValue(component), 'component', 'must be a label value (at most 63 characters, alphanumeric at both ends)', component);
+    checkImage(problems, 'image', props.image, allowMutableImageTags);
+    imagePullSecrets.forEach((s, i) => problems.check(isDns1123Subdomain(s), `imagePullSecrets[${i}]`, 'must be a Secret name (DNS-1123 subdomain)', s));
+    checkPorts(problems, props.ports);
+    checkEnvSources(problems, env, envFrom, props.config);
+    checkResources(problems, 'resources', resources);
+    checkInitContainers(problems, name, initContainers, allowMutableImageTags);
+    checkRunAs(problems, runAs);
+    checkWritablePaths(problems, extraWritablePaths);
+    problems.check(isQuantity(writableSizeLimit), 'writableSizeLimit', 'must be a Kubernetes quantity', writableSizeLimit);
+    problems.check(healthPath.startsWith('/'), 'healthPath', "must start with '/'", healthPath);
+    const portNames = props.ports.map((p) => p.name);
+    for (const [prop, probe] of [['readinessProbe', props.readinessProbe], ['livenessProbe', props.livenessProbe], ['startupProbe', props.startupProbe]] as const) {
+      if (!probe) continue;
+      probe.validate(problems, prop);
+      const port = probe.check.kind === 'http' || probe.check.kind === 'tcp' || probe.check.kind === 'grpc' ? probe.check.port : undefined;
+      if (typeof port === 'string') problems.check(portNames.includes(port), `${prop}.port`, `must name one of ports (${portNames.join(', ')})`, port);
+      // Probe.validate already reports a port below 1 (it checks every numeric option).
+      if (typeof port === 'number') problems.check(port <= MAX_PORT, `${prop}.port`, `must be at most ${MAX_PORT}`, port);
+    }
+    if (autoscaling) {
+      problems.check(props.replicas === undefined, 'replicas', 'must not be set together with autoscaling (the HPA owns the replica count: use autoscaling.minReplicas)', props.replicas);
+      checkAutoscaling(problems, autoscaling);
+    } else {
+      checkInt(problems, 'replicas', replicas, 1);
+    }
+    if (props.verticalAutoscaling) checkVerticalAutoscaling(problems, props.verticalAutoscaling, autoscaling !== undefined);
+    checkRollout(problems, maxSurge, maxUnavailable);
+    checkInt(problems, 'minReadySeconds', minReadySeconds, 0);
+    checkInt(problems, 'revisionHistoryLimit', revisionHistoryLimit, 0);
+    if (checkInt(problems, 'progressDeadlineSeconds', progressDeadlineSeconds, 1)) {
+      problems.check(progressDeadlineSeconds > minReadySeconds, 'progressDeadlineSeconds', `must be greater than minReadySeconds (${minReadySeconds})`, progressDeadlineSeconds);
+    }
+    checkInt(problems, 'terminationGracePeriodSeconds', terminationGracePeriodSeconds, 1);
+    if (checkInt(problems, 'preStopSleepSeconds', preStopSleepSeconds, 0) && preStopSleepSeconds > 0) {
+      problems.check(preStopSleepSeconds < terminationGracePeriodSeconds, 'preStopSleepSeconds',
+        `must be less than terminationGracePeriodSeconds (${terminationGracePeriodSeconds})`, preStopSleepSeconds);
+    }
+    if (props.sessionAffinityTimeoutSeconds !== undefined) {
+      problems.check(sessionAffinity === 'ClientIP', 'sessionAffinityTimeoutSeconds', "needs sessionAffinity 'ClientIP'", props.sessionAffinityTimeoutSeconds);
+    }
+    checkInt(problems, 'sessionAffinityTimeoutSeconds', sessionAffinityTimeoutSeconds, 1, 86400);
+    if (props.rbac) checkRbac(problems, props.rbac);
+    if (metrics) {
+      problems.check(portNames.includes(metrics.port), 'metrics.port', `must name one of ports (${portNames.join(', ')})`, metrics.port);
+      problems.check(metrics.path.startsWith('/'), 'metrics.path', "must start with '/'", metrics.path);
+      problems.check(isDns1123Label(metrics.scraperNamespace), 'metrics.scraperNamespace', 'must be a namespace name (DNS-1123 label)', metrics.scraperNamespace);
+      for (const [key, value] of Object.entries(metrics.serviceMonitorLabels ?? {})) {
+        problems.check(isLabelValue(value), `metrics.serviceMonitorLabels.${key}`, 'must be a label value (at most 63 characters, alphanumeric at both ends)', value);
+      }
+      if (metrics.interval !== undefined) {
+        problems.check(metrics.interval !== '' && PROM_DURATION.test(metrics.interval), 'metrics.interval', 'must be a Prometheus duration such as 30s or 1m', metrics.interval);
+      }
+    }
+    problems.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', 'must be a DNS name', clusterDomain);
+    problems.throwIfAny();
+
+    // Inputs are valid: build.
+    const namespace = Chart.of(this).namespace ?? 'default';
+    const labels = appLabels(this, { name, component, version: imageVersion(props.image) });
+    const meta = { name, labels: labels.all };
+    this.serviceName = name;
+    this.host = `${name}.${namespace}.svc.${clusterDomain}`;
+    this.ports = props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' }));
+    this.url = `http://${this.host}:${this.ports[0].port}`;
+    this.connections = new Connections(labels.selector, this.ports);
+
+    const rbac = props.rbac !== undefined;
+    this.serviceAccount = serviceAccount(this, 'service-account', { ...meta, automountToken: rbac });
+    if (props.rbac) {
+      this.role = new k8s.KubeRole(this, 'role', {
+        metadata: meta,
+        rules: props.rbac.map((r) => ({
+          apiGroups: [...(r.apiGroups ?? [''])],
+          resources: [...r.resources],
+          verbs: [...r.verbs],
+          ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
+        })),
+      });
+      this.roleBinding = new k8s.KubeRoleBinding(this, 'role-binding', {
+        metadata: meta,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      });
+    }
+
+    // Own config first, then shared sources: the order the kubelet applies them.
+    const configFrom = props.config ? [EnvFrom.configMap({ configMapName: name, data: props.config })] : [];
+    const allEnvFrom = [...configFrom, ...envFrom];
+    if (props.config) {
+      this.configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta, data: { ...props.config } });
+    }
+    const checksums: Record<string, string> = {};
+    for (const source of allEnvFrom) {
+      if (source.kind === 'ConfigMap' && source.data) checksums[`${CHECKSUM_ANNOTATION_PREFIX}${source.name}`] = checksum(source.data);
+    }
+
+    const writable = writablePaths(['/tmp', ...extraWritablePaths], writableSizeLimit);
+    const securityContext = restrictedContainerSecurityContext(runAs);
+    const renderedEnvFrom = allEnvFrom.map((s) => s.render());
+    const first = this.ports[0];
+    const defaultCheck = /^grpc(-|$)/.test(first.name) ? Probe.grpc() : Probe.http(healthPath);
+    const probePort = { name: first.name, number: first.targetPort };
+    const container: k8s.Container = {
+      name,
+      image: formatImage(parseImage(props.image)),
+      ...(props.command ? { command: [...props.command] } : {}),
+      ...(props.args ? { args: [...props.args] } : {}),
+      ports: this.ports.map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: p.protocol })),
+      ...(Object.keys(env).length ? { env: renderEnv(env) } : {}),
+      ...(renderedEnvFrom.length ? { envFrom: renderedEnvFrom } : {}),
+      resources: toK8sResources(resolveResources(resources)),
+      securityContext,
+      readinessProbe: (props.readinessProbe ?? defaultCheck).render(PROBE_DEFAULTS.readiness, probePort),
+      livenessProbe: (props.livenessProbe ?? defaultCheck).render(PROBE_DEFAULTS.liveness, probePort),
+      ...(props.startupProbe ? { startupProbe: props.startupProbe.render(PROBE_DEFAULTS.startup, probePort) } : {}),
+      ...(preStopSleepSeconds > 0
+        // The `sleep` preStop action is alpha in 1.28, so exec the image's own sleep.
+        ? { lifecycle: { preStop: { exec: { command: ['sleep', String(preStopSleepSeconds)] } } } }
+        : {}),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      volumeMounts: writable.mounts,
+    };
+    const inits: k8s.Container[] = initContainers.map((c) => {
+      const inherit = c.inheritEnv ?? true;
+      const initEnv = { ...(inherit ? env : {}), ...(c.env ?? {}) };
+      return {
+        name: c.name,
+        image: formatImage(parseImage(c.image ?? props.image)),
+        ...(c.command ? { command: [...c.command] } : {}),
+        ...(c.args ? { args: [...c.args] } : {}),
+        ...(Object.keys(initEnv).length ? { env: renderEnv(initEnv) } : {}),
+        ...(inherit && renderedEnvFrom.length ? { envFrom: renderedEnvFrom } : {}),
+        resources: toK8sResources(resolveResources(c.resources ?? resources)),
+        securityContext,
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: writable.mounts,
+      };
+    });
+
+    const minReplicas = autoscaling ? autoscaling.minReplicas : replicas;
+    const maxReplicas = autoscaling ? autoscaling.maxReplicas : replicas;
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: meta,
+      spec: {
+        // With an HPA, leave replicas out so a GitOps sync never resets its count.
+        ...(autoscaling ? {} : { replicas }),
+        selector: { matchLabels: { ...labels.selector } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrString(maxSurge), maxUnavailable: intOrString(maxUnavailable) } },
+        minReadySeconds,
+        revisionHistoryLimit,
+        progressDeadlineSeconds,
+        template: {
+          metadata: { labels: { ...labels.all }, ...(Object.keys(checksums).length ? { annotations: checksums } : {}) },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: rbac,
+            // Service-link env vars (AUTH_PORT, …) can clash with the app's own env.
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(runAs),
+            terminationGracePeriodSeconds,
+            ...(imagePullSecrets.length ? { imagePullSecrets: imagePullSecrets.map((s) => ({ name: s })) } : {}),
+            // ScheduleAnyway spread is harmless for one pod, so it follows the most replicas an HPA may run.
+            ...(maxReplicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
+            ...(inits.length ? { initContainers: inits } : {}),
+            containers: [container],
+            volumes: writable.volumes,
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: meta,
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...labels.selector },
+        ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol })),
+        ...(sessionAffinity === 'ClientIP'
+          ? { sessionAffinity, sessionAffinityConfig: { clientIp: { timeoutSeconds: sessionAffinityTimeoutSeconds } } }
+          : {}),
+      },
+    });
+
+    if (autoscaling) {
+      const target = (resource: 'cpu' | 'memory', utilization: number | undefined): k8s.MetricSpecV2[] =>
+        utilization === undefined ? [] : [{ type: 'Resource', resource: { name: resource, target: { type: 'Utilization', averageUtilization: utilization } } }];
+      this.hpa = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+        metadata: meta,
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: autoscaling.minReplicas,
+          maxReplicas: autoscaling.maxReplicas,
+          metrics: [...target('cpu', cpuUtilization), ...target('memory', autoscaling.memoryUtilization)],
+          ...(autoscaling.behavior ? { behavior: renderBehavior(autoscaling.behavior) } : {}),
+        },
+      });
+    }
+    if (props.verticalAutoscaling && updateMode) {
+      const { minAllowed, maxAllowed } = props.verticalAutoscaling;
+      this.vpa = new vpa.VerticalPodAutoscaler(this, 'vpa', {
+        metadata: meta,
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          updatePolicy: { updateMode: UPDATE_MODE[updateMode] },
+          ...(minAllowed || maxAllowed
+            ? {
+              resourcePolicy: {
+                containerPolicies: [{
+                  containerName: name,
+                  ...(minAllowed ? { minAllowed: bounds(minAllowed, vpa.VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString) } : {}),
+                  ...(maxAllowed ? { maxAllowed: bounds(maxAllowed, vpa.VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString) } : {}),
+                }],
+              },
+            }
+            : {}),
+        },
+      });
+    }
+    if (minReplicas >= 2) {
+      this.pdb = drainSafePdb(this, 'pdb', { ...meta, selector: labels.selector });
+    }
+
+    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { ...meta, connections: this.connections });
+    if (metrics) {
+      this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [this.port(metrics.port)]);
+      if (metrics.serviceMonitor) {
+        this.serviceMonitor = new monitoring.ServiceMonitor(this, 'service-monitor', {
+          metadata: { name, labels: { ...labels.all, ...(metrics.serviceMonitorLabels ?? {}) } },
+          spec: {
+            selector: { matchLabels: { ...labels.selector } },
+            endpoints: [{ port: metrics.port, path: metrics.path, ...(metrics.interval ? { interval: metrics.interval } : {}) }],
+          },
+        });
+      }
+    }
+  }
+
+  /** The Service port named `name`. */
+  public port(name: string): ServicePort {
+    const found = this.ports.find((p) => p.name === name);
+    const problems = new Problems(this);
+    problems.check(found !== undefined, 'ports', `has no port named ${JSON.stringify(name)} (ports: ${this.ports.map((p) => p.name).join(', ')})`, name);
+    problems.throwIfAny();
+    return found!;
+  }
+
+  /** Lets this service call `other` (all its ports, or `ports`): opens both ends' policies. */
+  public connectTo(other: IConnectable, ports?: readonly ServicePort[]): void {
+    this.connections.connectTo(other, ports);
+  }
+
+  /** Admits `peer` on `ports`. @default all of this service's ports */
+  public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    this.connections.allowFrom(peer, ports);
+  }
+
+  /** Lets this service call `peer` (outside berth: a CIDR, another namespace) on `ports`. */
+  public allowTo(peer: NetworkPeer, ports: readonly ServicePort[]): void {
+    this.connections.allowTo(peer, ports);
+  }
+}
+
+function intOrString(v: number | string): k8s.IntOrString {
+  return typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
+}
+
+function bounds<T>(b: ResourceBounds, of: (v: string) => T): Record<string, T> {
+  return Object.fromEntries((['cpu', 'memory'] as const).filter((r) => b[r] !== undefined).map((r) => [r, of(b[r]!)]));
+}
+
+function renderBehavior(b: ScalingBehavior): k8s.HorizontalPodAutoscalerBehaviorV2 {
+  const rules = (r: ScalingRules): k8s.HpaScalingRulesV2 => ({
+    ...(r.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: r.stabilizationWindowSeconds } : {}),
+    ...(r.selectPolicy ? { selectPolicy: r.selectPolicy } : {}),
+    ...(r.policies ? { policies: r.policies.map((p) => ({ type: p.type, value: p.value, periodSeconds: p.periodSeconds })) } : {}),
+  });
+  return { ...(b.scaleUp ? { scaleUp: rules(b.scaleUp) } : {}), ...(b.scaleDown ? { scaleDown: rules(b.scaleDown) } : {}) };
+}
+
+/** Integer in [min, max]; returns whether it is. */
+function checkInt(problems: Problems, prop: string, value: number, min: number, max?: number): boolean {
+  const ok = Number.isInteger(value) && value >= min && (max === undefined || value <= max);
+  return problems.check(ok, prop, max === undefined ? `must be an integer >= ${min}` : `must be an integer between ${min} and ${max}`, value);
+}
+
+function checkPorts(problems: Problems, ports: readonly ServicePortSpec[]): void {
+  if (!problems.check(ports.length > 0, 'ports', 'must list at least one port', ports)) return;
+  const names = new Map<string, number>();
+  const numbers = new Map<string, number>();
+  const targets = new Map<string, number>();
+  // Reports a second use of `value` (per protocol); returns false when it is one.
+  const unique = (seen: Map<string, number>, field: string, i: number, protocol: string, value: number): boolean => {
+    const prev = seen.get(`${protocol}/${value}`);
+    if (prev === undefined) seen.set(`${protocol}/${value}`, i);
+    else problems.add(`ports[${i}].${field}`, `duplicates ports[${prev}].${field}`, value);
+    return prev === undefined;
+  };
+  ports.forEach((p, i) => {
+    const at = `ports[${i}]`;
+    if (problems.check(isIanaSvcName(p.name), `${at}.name`,
+      "must be an IANA service name (at most 15 lowercase letters, digits and '-', with at least one letter)", p.name)) {
+      const prev = names.get(p.name);
+      if (prev !== undefined) problems.add(`${at}.name`, `duplicates ports[${prev}].name`, p.name);
+      else names.set(p.name, i);
+    }
+    const protocol = p.protocol ?? 'TCP';
+    const okPort = checkInt(problems, `${at}.port`, p.port, 1, MAX_PORT) && unique(numbers, 'port', i, protocol, p.port);
+    if (p.targetPort !== undefined) {
+      if (checkInt(problems, `${at}.targetPort`, p.targetPort, 1, MAX_PORT)) unique(targets, 'targetPort', i, protocol, p.targetPort);
+    } else if (okPort) {
+      // An implicit targetPort is the port: report a clash only if the port itself was fine.
+      unique(targets, 'targetPort', i, protocol, p.port);
+    }
+  });
+}
+
+/**
+ * Checks env names and rejects a var set by two sources: the kubelet would silently
+ * let one win. Sources with unknown keys (Secrets, external ConfigMaps) can't be checked.
+ */
+function checkEnvSources(problems: Problems, env: EnvMap, envFrom: readonly EnvFrom[], config: Readonly<Record<string, string>> | undefined): void {
+  checkEnv(problems, 'env', env);
+  const setBy = new Map<string, string>();
+  const claim = (prop: string, source: string, varName: string) => {
+    const prev = setBy.get(varName);
+    if (prev !== undefined) problems.add(`${prop}.${varName}`, `duplicates an env var already set by ${prev}`, varName);
+    else setBy.set(varName, source);
+  };
+  const checkKeys = (prop: string, source: string, keys: readonly string[]) => {
+    for (const key of keys) {
+      if (!problems.check(isEnvVarName(key), prop, 'must have keys that are valid env var names', key)) continue;
+      problems.check(!SECRET_LOOKING_NAME.test(key), `${prop}.${key}`, 'looks like a credential: a ConfigMap is plaintext, use a Secret', '<redacted>');
+      claim(prop, source, key);
+    }
+  };
+  if (config) checkKeys('config', 'config', Object.keys(config));
+  envFrom.forEach((s, i) => {
+    const prop = `envFrom[${i}]`;
+    problems.check(isDns1123Subdomain(s.name), `${prop}.name`, `must be a ${s.kind} name (DNS-1123 subdomain)`, s.name);
+    if (s.options.prefix !== undefined) problems.check(isEnvVarName(s.options.prefix), `${prop}.prefix`, 'must be a valid env var name prefix', s.options.prefix);
+    if (s.data) {
+      // The name ends up in a checksum annotation key, whose name part is at most 63 characters.
+      problems.check(s.name.length <= 63, `${prop}.name`, 'must be at most 63 characters for its checksum annotation', s.name);
+      checkKeys(prop, `${prop} (${s.kind} ${JSON.stringify(s.name)})`, s.knownNames ?? []);
+    }
+  });
+  for (const name of Object.keys(env)) claim('env', 'env', name);
+}
+
+function checkInitContainers(problems: Problems, mainName: string, inits: readonly InitContainerProps[], allowMutableImageTags: boolean): void {
+  const seen = new Set([mainName]);
+  inits.forEach((c, i) => {
+    const at = `initContainers[${i}]`;
+    if (problems.check(isDns1123Label(c.name), `${at}.name`, 'must be a DNS-1123 label', c.name)) {
+      problems.check(!seen.has(c.name), `${at}.name`, 'must be unique among the pod\'s containers', c.name);
+      seen.add(c.name);
+    }
+    if (c.image !== undefined) checkImage(problems, `${at}.image`, c.image, allowMutableImageTags);
+    if (c.env) checkEnv(problems, `${at}.env`, c.env);
+    if (c.resources !== undefined) checkResources(problems, `${at}.resources`, c.resources);
+  });
+}
+
+function checkRunAs(problems: Problems, runAs: RunAs): void {
+  checkInt(problems, 'runAs.uid', runAs.uid, 1);
+  checkInt(problems, 'runAs.gid', runAs.gid, 0);
+  if (runAs.fsGroup !== undefined) checkInt(problems, 'runAs.fsGroup', runAs.fsGroup, 0);
+}
+
+function checkWritablePaths(problems: Problems, paths: readonly string[]): void {
+  const volumes = new Map<string, string>([['tmp', '/tmp']]);
+  paths.forEach((p, i) => {
+    const prop = `writablePaths[${i}]`;
+    if (!problems.check(p.startsWith('/') && p.length > 1, prop, 'must be an absolute path other than /', p)) return;
+    const volume = volumeNameForPath(p);
+    const prev = volumes.get(volume);
+    if (prev !== undefined && prev !== p) problems.add(prop, `maps to the same volume name as ${JSON.stringify(prev)}`, p);
+    else volumes.set(volume, p);
+  });
+}
+
+function checkUtilization(problems: Problems, prop: string, value: number | undefined): void {
+  if (value === undefined) return;
+  problems.check(Number.isInteger(value) && value >= 1 && value <= 100, prop, 'must be an integer percentage between 1 and 100', value);
+}
+
+function checkAutoscaling(problems: Problems, a: AutoscalingProps): void {
+  const okMin = checkInt(problems, 'autoscaling.minReplicas', a.minReplicas, 1);
+  const okMax = checkInt(problems, 'autoscaling.maxReplicas', a.maxReplicas, 1);
+  if (okMin && okMax) {
+    problems.check(a.minReplicas <= a.maxReplicas, 'autoscaling.minReplicas', `must not exceed autoscaling.maxReplicas (${a.maxReplicas})`, a.minReplicas);
+  }
+  checkUtilization(problems, 'autoscaling.cpuUtilization', a.cpuUtilization);
+  checkUtilization(problems, 'autoscaling.memoryUtilization', a.memoryUtilization);
+  for (const dir of ['scaleUp', 'scaleDown'] as const) {
+    const r = a.behavior?.[dir];
+    if (!r) continue;
+    const at = `autoscaling.behavior.${dir}`;
+    if (r.stabilizationWindowSeconds !== undefined) checkInt(problems, `${at}.stabilizationWindowSeconds`, r.stabilizationWindowSeconds, 0, 3600);
+    r.policies?.forEach((p, i) => {
+      checkInt(problems, `${at}.policies[${i}].value`, p.value, 1);
+      checkInt(problems, `${at}.policies[${i}].periodSeconds`, p.periodSeconds, 1, 1800);
+    });
+  }
+}
+
+function checkVerticalAutoscaling(problems: Problems, v: VerticalAutoscalingProps, hasHpa: boolean): void {
+  if (hasHpa && v.updateMode !== undefined && v.updateMode !== 'Off') {
+    problems.add('verticalAutoscaling.updateMode', "must be 'Off' together with autoscaling (the VPA and the HPA would both act on CPU and memory)", v.updateMode);
+  }
+  for (const side of ['minAllowed', 'maxAllowed'] as const) {
+    for (const res of ['cpu', 'memory'] as const) {
+      const q = v[side]?.[res];
+      if (q !== undefined) problems.check(isQuantity(q), `verticalAutoscaling.${side}.${res}`, 'must be a Kubernetes quantity', q);
+    }
+  }
+}
+
+function checkRollout(problems: Problems, maxSurge: number | string, maxUnavailable: number | string): void {
+  const ok = (prop: string, v: number | string) =>
+    problems.check(typeof v === 'number' ? Number.isInteger(v) && v >= 0 : PERCENT.test(v), prop, "must be an integer >= 0 or a percentage such as '25%'", v);
+  const isZero = (v: number | string) => v === 0 || v === '0%';
+  const okSurge = ok('maxSurge', maxSurge);
+  const okUnavailable = ok('maxUnavailable', maxUnavailable);
+  if (okSurge && okUnavailable && isZero(maxSurge)) {
+    problems.check(!isZero(maxUnavailable), 'maxUnavailable', 'must not be 0 when maxSurge is 0 (the rollout could never progress)', maxUnavailable);
+  }
+}
+
+function checkRbac(problems: Problems, rules: readonly RbacRule[]): void {
+  if (!problems.check(rules.length > 0, 'rbac', 'must list at least one rule (leave it unset for no API access)', rules)) return;
+  rules.forEach((r, i) => {
+    const at = `rbac[${i}]`;
+    problems.check(r.resources.length > 0, `${at}.resources`, 'must not be empty', r.resources);
+    problems.check(r.verbs.length > 0, `${at}.verbs`, 'must not be empty', r.verbs);
+    for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames'] as const) {
+      const values: readonly string[] = r[field] ?? [];
+      problems.check(!values.includes('*'), `${at}.${field}`, "must not use '*' (grant only what the service needs)", values);
+    }
+  });
+}
