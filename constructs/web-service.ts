@@ -334,8 +334,7 @@ export class WebService extends Construct implements IRoutable {
       probe.validate(problems, prop);
       const port = probe.check.kind === 'http' || probe.check.kind === 'tcp' || probe.check.kind === 'grpc' ? probe.check.port : undefined;
       if (typeof port === 'string') problems.check(portNames.includes(port), `${prop}.port`, `must name one of ports (${portNames.join(', ')})`, port);
-      // Probe.validate already reports a port below 1 (it checks every numeric option).
-      if (typeof port === 'number') problems.check(port <= MAX_PORT, `${prop}.port`, `must be at most ${MAX_PORT}`, port);
+      if (typeof port === 'number') problems.check(Number.isInteger(port) && port >= 1 && port <= MAX_PORT, `${prop}.port`, `must be an integer in 1-${MAX_PORT}`, port);
     }
     if (autoscaling) {
       problems.check(props.replicas === undefined, 'replicas', 'must not be set together with autoscaling (the HPA owns the replica count: use autoscaling.minReplicas)', props.replicas);

@@ -78,9 +78,10 @@ describe('images', () => {
 describe('env', () => {
   test('secret-looking literals are refused, references are fine', () => {
     expect(errorsOf((p) => checkEnv(p, 'env', {
-      DB_PASSWORD: 'hunter2', OPENAI_API_KEY: EnvValue.fromSecret('s', 'k'), '9LIVES': 'x',
+      DB_PASSWORD: 'hunter2', PGPASSWORD: 'x', OPENAI_API_KEY: EnvValue.fromSecret('s', 'k'), '9LIVES': 'x',
     }))).toEqual([
       "[s/x] 'env.DB_PASSWORD' looks like a credential: use EnvValue.fromSecret() instead of a literal, received \"<redacted>\"",
+      "[s/x] 'env.PGPASSWORD' looks like a credential: use EnvValue.fromSecret() instead of a literal, received \"<redacted>\"",
       "[s/x] 'env' must use valid env var names (letters, digits, _ . -, not starting with a digit), received \"9LIVES\"",
     ]);
   });

@@ -750,8 +750,8 @@ describe('WebService: bad input (exact errors)', () => {
       `${P} 'livenessProbe.port' must name one of ports (http), received "admin"`,
     ]],
     ['probe port number out of range', { readinessProbe: Probe.grpc({ port: 70000 }), livenessProbe: Probe.http('/healthz', { port: 0 }) }, [
-      `${P} 'readinessProbe.port' must be at most 65535, received 70000`,
-      `${P} 'livenessProbe.port' must be an integer >= 1, received 0`,
+      `${P} 'readinessProbe.port' must be an integer in 1-65535, received 70000`,
+      `${P} 'livenessProbe.port' must be an integer in 1-65535, received 0`,
     ]],
     ['no grace period', { terminationGracePeriodSeconds: 0, preStopSleepSeconds: 0 }, [
       `${P} 'terminationGracePeriodSeconds' must be an integer >= 1, received 0`,

@@ -30,7 +30,7 @@ export class EnvValue {
 export type EnvMap = Readonly<Record<string, string | EnvValue>>;
 
 /** Names that hold credentials and so must come from a Secret, never a literal. */
-export const SECRET_LOOKING_NAME = /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY)$/i;
+export const SECRET_LOOKING_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY)$/i;
 
 /** Checks names and rejects literal values for secret-looking names. */
 export function checkEnv(problems: Problems, prop: string, env: EnvMap): void {

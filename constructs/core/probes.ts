@@ -65,8 +65,9 @@ export class Probe {
     if (this.check.kind === 'exec') {
       problems.check(this.check.command.length > 0, `${prop}.command`, 'must not be empty', this.check.command);
     }
-    for (const [key, value] of Object.entries(this.timing)) {
-      if (typeof value === 'number') {
+    for (const key of TIMING_KEYS) {
+      const value = this.timing[key];
+      if (value !== undefined) {
         const min = key === 'initialDelaySeconds' ? 0 : 1;
         problems.check(Number.isInteger(value) && value >= min, `${prop}.${key}`, `must be an integer >= ${min}`, value);
       }
@@ -75,7 +76,7 @@ export class Probe {
 
   /** Renders with `defaults` for unset timing and `defaultPort` for an unset port. */
   public render(defaults: Required<ProbeTiming>, defaultPort: { name: string; number: number }): k8s.Probe {
-    const t = { ...defaults, ...stripUndefined(this.timing) };
+    const t = { ...defaults, ...stripUndefined(Object.fromEntries(TIMING_KEYS.map((k) => [k, this.timing[k]]))) };
     const timing = {
       initialDelaySeconds: t.initialDelaySeconds,
       periodSeconds: t.periodSeconds,
@@ -96,6 +97,8 @@ export class Probe {
     }
   }
 }
+
+const TIMING_KEYS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
