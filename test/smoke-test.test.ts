@@ -1,0 +1,64 @@
+import { SmokeTest } from '../constructs/smoke-test';
+import { WebService } from '../constructs/web-service';
+import { get, namespacedChart, one, synth } from './util';
+
+function stack() {
+  const chart = namespacedChart('todo-chatbot-dev');
+  const backend = new WebService(chart, 'backend', { image: 'acme/backend:1.0.0', ports: [{ name: 'http', port: 8000 }] });
+  const frontend = new WebService(chart, 'frontend', { image: 'acme/frontend:1.0.0', ports: [{ name: 'http', port: 3000 }] });
+  return { chart, backend, frontend };
+}
+
+describe('SmokeTest', () => {
+  test('a PostSync hook Job that curls each health endpoint through cluster DNS', () => {
+    const { chart, backend, frontend } = stack();
+    new SmokeTest(chart, 'smoke', {
+      targets: [{ service: backend, port: 'http', path: '/health' }, { service: frontend, port: 'http', path: '/' }],
+    });
+    const job = one(synth(chart), 'Job', 'smoke-test');
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/sync-wave': '7',
+    });
+    const container = get(job, 'spec', 'template', 'spec', 'containers', 0);
+    expect(container.image).toBe('curlimages/curl:8.10.1');
+    expect(container.command[2]).toContain('for url in http://backend.todo-chatbot-dev.svc.cluster.local:8000/health http://frontend.todo-chatbot-dev.svc.cluster.local:3000/; do');
+    expect(container.command[2]).toContain('[ "$n" -ge 12 ]');
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+      runAsUser: 100, runAsGroup: 100, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
+    expect(get(job, 'spec')).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 12 * 10 * 2 + 60, ttlSecondsAfterFinished: 3600 });
+  });
+
+  test('opens egress to each target and ingress on the target, on the checked port only', () => {
+    const { chart, backend } = stack();
+    new SmokeTest(chart, 'smoke', { name: 'check', attempts: 3, targets: [{ service: backend, port: 'http', path: '/health' }] });
+    const out = synth(chart);
+    const selector = { 'app.kubernetes.io/name': 'check', 'app.kubernetes.io/instance': 'todo-chatbot-dev' };
+    expect(one(out, 'NetworkPolicy', 'check').spec).toEqual({
+      podSelector: { matchLabels: selector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'todo-chatbot-dev' } } }], ports: [{ port: 8000, protocol: 'TCP' }] }],
+    });
+    expect(get(one(out, 'NetworkPolicy', 'backend'), 'spec', 'ingress')).toContainEqual({ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 8000, protocol: 'TCP' }] });
+  });
+
+  test('bad input', () => {
+    const { chart, backend } = stack();
+    expect(() => new SmokeTest(chart, 'smoke', {
+      image: 'curlimages/curl:latest', attempts: 0,
+      targets: [{ service: backend, port: 'grpc', path: 'health' }],
+    })).toThrow([
+      "[todo-chatbot-dev/smoke] 'targets[0].path' must start with '/', received \"health\"",
+      "[todo-chatbot-dev/smoke] 'targets[0].port' must name a port of service 'backend' (http), received \"grpc\"",
+      "[todo-chatbot-dev/smoke] 'attempts' must be an integer >= 1, received 0",
+      "[todo-chatbot-dev/smoke] 'image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"curlimages/curl:latest\"",
+    ].join('\n'));
+    expect(() => new SmokeTest(chart, 'empty', { targets: [] })).toThrow(
+      "[todo-chatbot-dev/empty] 'targets' must name at least one service, received 0");
+  });
+});
