@@ -11,3 +11,4 @@ export * from './core/waves';
 export * from './namespace-baseline';
 export * from './smoke-test';
 export * from './web-service';
+export * from './shared-config';
