@@ -7,3 +7,4 @@ export * from './core/resources';
 export * from './core/connections';
 export * from './core/routable';
 export * from './core/waves';
+export * from './ingress-gateway';
