@@ -78,7 +78,8 @@ export interface RouteSettings {
   /**
    * Request timeout, in whole seconds. ingress-nginx applies it between two reads or writes
    * (`proxy-read-timeout`, `proxy-send-timeout`), Gateway API and Istio to the whole request.
-   * @default - the controller's default: 60 s between reads for ingress-nginx, none for Istio and Envoy Gateway
+   * @default - the controller's default: 60 s between reads for ingress-nginx, none for Istio,
+   *   implementation-specific for Gateway API
    */
   readonly timeout?: Duration;
   /**
@@ -271,8 +272,6 @@ interface Route {
 interface IngressGroup {
   readonly ingress: k8s.KubeIngress;
   readonly routes: Route[];
-  readonly annotationKey: string;
-  readonly canary: boolean;
 }
 
 /**
@@ -284,10 +283,11 @@ interface IngressGroup {
  * namespace on the routed port only, through its `connections`.
  *
  * - `ingress`: `<name>` holds the plain routes. ingress-nginx annotations apply per Ingress, so a route
- *   with a rewrite, timeout or retries gets its own `<name>-<host>[-<path>][-exact]`, and canary backends go
- *   to `<name>-canary` (one `canary-weight`, so every canary route of the gateway shares it). A host with a rewrite is matched by regex on all its paths (ingress-nginx applies
- *   `use-regex` host-wide), so all its paths are rendered as `ImplementationSpecific` regexes that keep
- *   Prefix/Exact semantics. TLS: `ssl-redirect`; HSTS comes from the controller's ConfigMap.
+ *   with a rewrite, timeout or retries gets its own `<name>-<host>[-<path>][-exact]`, and canary backends
+ *   go to `<name>-canary` (one `canary-weight`, so every canary route of the gateway shares it). A host
+ *   with a rewrite is matched by regex on all its paths (ingress-nginx applies `use-regex` host-wide), so
+ *   all its paths are rendered as `ImplementationSpecific` regexes that keep Prefix/Exact semantics.
+ *   TLS: `ssl-redirect`; HSTS comes from the controller's ConfigMap (`hsts`, on by default).
  * - `gateway-api`: Gateway `<name>` (an `http` listener, and an `https-<host>` listener per host with TLS),
  *   one HTTPRoute `<name>-<host>` per host, and `<name>-https-redirect` on the `http` listener.
  * - `istio`: Gateway `<name>`, one VirtualService `<name>-<host>` per host, a DestinationRule per routed
@@ -762,7 +762,7 @@ export class IngressGateway extends Construct {
       },
     });
     syncWave(ingress, Wave.GATEWAY);
-    const group: IngressGroup = { ingress, routes, annotationKey: key, canary };
+    const group: IngressGroup = { ingress, routes };
     this.ingressGroups.set(name, group);
     this.ingresses.push(ingress);
     return group;

@@ -11,7 +11,9 @@ type Schema = Record<string, unknown>;
 
 const SCHEMAS = path.join(__dirname, '..', 'imports', 'schemas');
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-const validators = new Map<string, ValidateFunction | (() => ValidateFunction)>();
+/** Compiled on first use: compiling every definition up front costs seconds. */
+const validators = new Map<string, () => ValidateFunction>();
+const compiled = new Map<string, ValidateFunction>();
 let coreLoaded = false;
 const crdFilesLoaded = new Set<string>();
 
@@ -69,16 +71,14 @@ export function schemaErrors(manifests: readonly Manifest[]): string[] {
     loadCore();
     if (!validators.has(`${m.apiVersion}|${m.kind}`)) loadCrds(group);
     const key = `${m.apiVersion}|${m.kind}`;
-    let validate = validators.get(key);
-    if (typeof validate === 'function' && !('schema' in validate)) {
-      validate = (validate as () => ValidateFunction)();
-      validators.set(key, validate);
-    }
-    if (!validate) {
+    const compile = validators.get(key);
+    if (!compile) {
       errors.push(`${m.kind}/${m.metadata.name} no schema for ${m.apiVersion}`);
       continue;
     }
-    if (!validate(m)) {
+    const validate = compiled.get(key) ?? compile();
+    compiled.set(key, validate);
+    if (!validate(m as unknown)) {
       for (const e of validate.errors ?? []) errors.push(`${m.kind}/${m.metadata.name} ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
     }
   }
