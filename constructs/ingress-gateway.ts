@@ -76,7 +76,7 @@ export interface RouteSettings {
    */
   readonly rewrite?: string;
   /**
-   * Request timeout, in whole seconds. ingress-nginx applies it between two reads or writes
+   * Request timeout, in whole seconds (1 s to 1 day). ingress-nginx applies it between two reads or writes
    * (`proxy-read-timeout`, `proxy-send-timeout`), Gateway API and Istio to the whole request.
    * @default - the controller's default: 60 s between reads for ingress-nginx, none for Istio,
    *   implementation-specific for Gateway API
@@ -137,6 +137,7 @@ export interface GatewayTls {
   readonly issuer?: CertificateIssuer;
   /**
    * One TLS Secret for every host: an existing one (a wildcard certificate), or the one `issuer` fills.
+   * In istio mode it lives in `controllerNamespace`, where the Istio gateway reads its Secrets.
    * @default - one Secret per host, `<host with dots as dashes>-tls`
    */
   readonly secretName?: string;
@@ -576,7 +577,7 @@ export class IngressGateway extends Construct {
     let timeoutSeconds: number | undefined;
     if (r.timeout !== undefined) {
       const ms = r.timeout.toMilliseconds();
-      if (p.check(ms >= 1000 && ms % 1000 === 0, `${at}.timeout`, 'must be a whole number of seconds, at least 1', `${ms}ms`)) {
+      if (p.check(ms >= 1000 && ms <= 86_400_000 && ms % 1000 === 0, `${at}.timeout`, 'must be a whole number of seconds from 1 to 86400', `${ms}ms`)) {
         timeoutSeconds = ms / 1000;
       }
     }
@@ -744,6 +745,8 @@ export class IngressGateway extends Construct {
     if (existing) return existing;
     const routes: Route[] = [];
     const annotations: Record<string, string> = { ...(JSON.parse(key) as Record<string, string>) };
+    // Every Ingress carries its hosts' TLS, so ssl-redirect (not force-ssl-redirect, which loops behind a
+    // TLS-terminating load balancer unless forwarded headers are trusted) redirects exactly these hosts.
     if (this.tls) annotations[`${NGINX}/ssl-redirect`] = 'true';
     if (canary) {
       annotations[`${NGINX}/canary`] = 'true';
@@ -1042,7 +1045,7 @@ export class IngressGateway extends Construct {
 }
 
 /** `shop.example.com` → `shop-example-com`; `*.example.com` → `wildcard-example-com`. */
-export function hostSlug(host: string): string {
+function hostSlug(host: string): string {
   return host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
 }
 

@@ -662,17 +662,25 @@ describe('IngressGateway: defaults', () => {
     ]);
   });
 
-  test('istio.maxConnections: 1024; istio.consecutive5xxErrors: 5 (and both can be set)', () => {
-    const { chart, frontend, backend } = stack();
+  test('istio.maxConnections: 1024 for connections, pending and concurrent requests', () => {
+    const { chart, frontend } = stack();
     gateway(chart, { mode: 'istio', routes: [{ host: 'a.example.com', backend: { service: frontend } }] });
+    expect(get(one(synth(chart), 'DestinationRule'), 'spec', 'trafficPolicy', 'connectionPool')).toEqual({
+      tcp: { maxConnections: 1024 }, http: { http1MaxPendingRequests: 1024, http2MaxRequests: 1024 },
+    });
+  });
+
+  test('istio.consecutive5xxErrors: 5', () => {
+    const { chart, frontend } = stack();
+    gateway(chart, { mode: 'istio', routes: [{ host: 'a.example.com', backend: { service: frontend } }] });
+    expect(get(one(synth(chart), 'DestinationRule'), 'spec', 'trafficPolicy', 'outlierDetection', 'consecutive5xxErrors')).toBe(5);
+  });
+
+  test('istio circuit breaking, set', () => {
+    const { chart, frontend } = stack();
+    gateway(chart, { mode: 'istio', istio: { maxConnections: 200, consecutive5xxErrors: 3 }, routes: [{ host: 'a.example.com', backend: { service: frontend } }] });
     const policy = get(one(synth(chart), 'DestinationRule'), 'spec', 'trafficPolicy');
-    expect(policy.connectionPool).toEqual({ tcp: { maxConnections: 1024 }, http: { http1MaxPendingRequests: 1024, http2MaxRequests: 1024 } });
-    expect(policy.outlierDetection.consecutive5xxErrors).toBe(5);
-    const c = namespacedChart('shop-prod');
-    const b = new FakeRoutable(c, backend.serviceName);
-    new IngressGateway(c, 'web', { mode: 'istio', capabilities: ALL, istio: { maxConnections: 200, consecutive5xxErrors: 3 }, routes: [{ host: 'a.example.com', backend: { service: b } }] });
-    const set = get(one(synth(c), 'DestinationRule'), 'spec', 'trafficPolicy');
-    expect([set.connectionPool.tcp.maxConnections, set.connectionPool.http.http1MaxPendingRequests, set.outlierDetection.consecutive5xxErrors]).toEqual([200, 200, 3]);
+    expect([policy.connectionPool.tcp.maxConnections, policy.connectionPool.http.http2MaxRequests, policy.outlierDetection.consecutive5xxErrors]).toEqual([200, 200, 3]);
   });
 
   test('tls.issuer: none, so no Certificate (secretName is served as is)', () => {
@@ -716,7 +724,27 @@ describe('IngressGateway: defaults', () => {
     expect(get(one(out, 'HTTPRoute', 'web-b-example-com'), 'spec', 'rules', 0, 'backendRefs')).toEqual([{ name: 'backend', port: 80 }]);
   });
 
-  test('rewrite, timeout, retries: none, so nothing is rendered and the controller defaults apply', () => {
+  test('rewrite: none, so the path reaches the backend unchanged', () => {
+    const { chart, frontend } = stack();
+    gateway(chart, { mode: 'gateway-api', routes: [{ host: 'a.example.com', path: '/x', backend: { service: frontend } }] });
+    expect(get(one(synth(chart), 'HTTPRoute'), 'spec', 'rules', 0, 'filters')).toBeUndefined();
+  });
+
+  test('timeout: none, so the controller default applies', () => {
+    const { chart, frontend } = stack();
+    gateway(chart, { mode: 'istio', routes: [{ host: 'a.example.com', path: '/x', backend: { service: frontend } }] });
+    expect(get(one(synth(chart), 'VirtualService'), 'spec', 'http', 0, 'timeout')).toBeUndefined();
+  });
+
+  test('retries: none, so the controller default applies', () => {
+    const { chart, frontend } = stack();
+    gateway(chart, { routes: [{ host: 'a.example.com', path: '/x', backend: { service: frontend } }] });
+    const out = synth(chart);
+    expect(ofKind(out, 'Ingress').map((m) => m.metadata.name)).toEqual(['web']);
+    expect(one(out, 'Ingress').metadata.annotations).toEqual(WAVE);
+  });
+
+  test('rewrite, timeout, retries unset render nothing in the VirtualService route', () => {
     const { chart, frontend } = stack();
     gateway(chart, { mode: 'istio', routes: [{ host: 'a.example.com', path: '/x', backend: { service: frontend } }] });
     expect(get(one(synth(chart), 'VirtualService'), 'spec', 'http')).toEqual([{
@@ -887,6 +915,7 @@ describe('IngressGateway: bad input', () => {
         { host: 'a.example.com', path: '/a.b', match: 'Regex' as 'Exact', backend: { service: frontend } },
         { host: 'a.example.com', path: '/t', timeout: Duration.millis(1500), retries: 11, backend: { service: frontend } },
         { host: 'a.example.com', path: '/u', timeout: Duration.millis(0), retries: 1.5, backend: { service: frontend } },
+        { host: 'a.example.com', path: '/v', timeout: Duration.days(2), backend: { service: frontend } },
       ],
     }))).toEqual([
       "[shop-prod/web] 'routes[0].path' must be \"/\" or \"/\"-separated segments of letters, digits, \"-\" and \"_\", without a trailing \"/\", received \"api\"",
@@ -894,10 +923,11 @@ describe('IngressGateway: bad input', () => {
       "[shop-prod/web] 'routes[1].rewrite' must be \"/\" or \"/\"-separated segments of letters, digits, \"-\" and \"_\", without a trailing \"/\", received \"/v1/\"",
       "[shop-prod/web] 'routes[2].path' must be \"/\" or \"/\"-separated segments of letters, digits, \"-\" and \"_\", without a trailing \"/\", received \"/a.b\"",
       "[shop-prod/web] 'routes[2].match' must be Prefix or Exact, received \"Regex\"",
-      "[shop-prod/web] 'routes[3].timeout' must be a whole number of seconds, at least 1, received \"1500ms\"",
+      "[shop-prod/web] 'routes[3].timeout' must be a whole number of seconds from 1 to 86400, received \"1500ms\"",
       "[shop-prod/web] 'routes[3].retries' must be an integer from 0 to 10, received 11",
-      "[shop-prod/web] 'routes[4].timeout' must be a whole number of seconds, at least 1, received \"0ms\"",
+      "[shop-prod/web] 'routes[4].timeout' must be a whole number of seconds from 1 to 86400, received \"0ms\"",
       "[shop-prod/web] 'routes[4].retries' must be an integer from 0 to 10, received 1.5",
+      "[shop-prod/web] 'routes[5].timeout' must be a whole number of seconds from 1 to 86400, received \"172800000ms\"",
     ]);
   });
 
