@@ -12,3 +12,4 @@ export * from './namespace-baseline';
 export * from './smoke-test';
 export * from './web-service';
 export * from './shared-config';
+export * from './ingress-gateway';
