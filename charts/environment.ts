@@ -1,3 +1,5 @@
+import type { QuotaSpec } from '../constructs/namespace-baseline';
+
 /** How an environment exposes a stack's entry point. */
 export type GatewayMode = 'ingress' | 'gateway-api' | 'istio' | 'nodeport';
 
@@ -5,13 +7,15 @@ export type GatewayMode = 'ingress' | 'gateway-api' | 'istio' | 'nodeport';
 export type SecretsConfig =
   | { readonly mode: 'generated' }
   | { readonly mode: 'external'; readonly clusterSecretStore: string }
-  | { readonly mode: 'sealed' };
+  /** `kubeseal` output per `<namespace>/<secret>`, then per key. */
+  | { readonly mode: 'sealed'; readonly encryptedData: Readonly<Record<string, Readonly<Record<string, string>>>> };
 
 /** Storage tiers a stack asks for; the environment decides the sizes. */
 export type StorageTier = 'small' | 'medium' | 'large';
 
 /** Operators and CRDs the environment's clusters run. `dev` has none: plain kind/minikube. */
 export interface Capabilities {
+  readonly ingressNginx: boolean;
   readonly certManager: boolean;
   readonly externalSecrets: boolean;
   readonly sealedSecrets: boolean;
@@ -57,6 +61,8 @@ export interface EnvironmentConfig {
     /** Where the ingress controller runs: routed services admit traffic from it. */
     readonly controllerNamespace: string;
   };
+  /** Namespace ResourceQuota of every stack. */
+  readonly quota: QuotaSpec;
   /** ServiceMonitors for metrics ports. */
   readonly monitoring: boolean;
   /** Scheduled backups of stores that support them. */

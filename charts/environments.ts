@@ -3,7 +3,7 @@ import { Capabilities, EnvironmentConfig } from './environment';
 const gitops = { repoURL: 'https://github.com/example-org/berth.git', revision: 'main', argocdNamespace: 'argocd' };
 
 const ALL_OPERATORS: Capabilities = {
-  certManager: true, externalSecrets: true, sealedSecrets: true, prometheusOperator: true, istio: true, gatewayApi: true, vpa: true,
+  ingressNginx: true, certManager: true, externalSecrets: true, sealedSecrets: true, prometheusOperator: true, istio: true, gatewayApi: true, vpa: true,
 };
 
 /** A plain kind/minikube cluster with an nginx ingress controller and nothing else. */
@@ -15,9 +15,10 @@ export const dev: EnvironmentConfig = {
   secrets: { mode: 'generated' },
   allowMutableImageTags: true,
   gateway: { mode: 'ingress', overrides: {}, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
+  quota: { requestsCpu: '6', requestsMemory: '12Gi', limitsCpu: '24', limitsMemory: '48Gi', requestsStorage: '50Gi', pods: 60, persistentVolumeClaims: 20 },
   monitoring: false,
   capabilities: {
-    certManager: false, externalSecrets: false, sealedSecrets: false, prometheusOperator: false, istio: false, gatewayApi: false, vpa: false,
+    ingressNginx: true, certManager: false, externalSecrets: false, sealedSecrets: false, prometheusOperator: false, istio: false, gatewayApi: false, vpa: false,
   },
   gitops,
 };
@@ -31,6 +32,7 @@ export const staging: EnvironmentConfig = {
   secrets: { mode: 'external', clusterSecretStore: 'berth-staging' },
   allowMutableImageTags: false,
   gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
+  quota: { requestsCpu: '12', requestsMemory: '24Gi', limitsCpu: '48', limitsMemory: '96Gi', requestsStorage: '200Gi', pods: 120, persistentVolumeClaims: 30 },
   monitoring: true,
   backups: { schedule: '30 2 * * *', retain: 3, size: '10Gi' },
   capabilities: ALL_OPERATORS,
@@ -46,6 +48,7 @@ export const prod: EnvironmentConfig = {
   secrets: { mode: 'external', clusterSecretStore: 'berth-prod' },
   allowMutableImageTags: false,
   gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
+  quota: { requestsCpu: '24', requestsMemory: '48Gi', limitsCpu: '96', limitsMemory: '192Gi', requestsStorage: '1Ti', pods: 250, persistentVolumeClaims: 40 },
   monitoring: true,
   backups: { schedule: '0 2 * * *', retain: 14, size: '50Gi' },
   capabilities: ALL_OPERATORS,
