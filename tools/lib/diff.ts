@@ -9,7 +9,7 @@ export type { Risk, RiskCategory } from './risk';
 
 /** What part of an object a field belongs to, so reviewers can scan for what matters. */
 export type Topic =
-  | 'image' | 'scaling' | 'resources' | 'probes' | 'security' | 'policy' | 'route'
+  | 'image' | 'selector' | 'scaling' | 'resources' | 'probes' | 'security' | 'policy' | 'route'
   | 'env' | 'storage' | 'ports' | 'metadata' | 'other';
 
 export interface FieldChange {
@@ -78,8 +78,8 @@ export function exitCodeOf(report: DiffReport): 0 | 1 | 2 {
 // Normalization: lists whose items carry a unique key become maps, so inserting a
 // container or an env var shows as one addition instead of every later item changing.
 
-/** Item keys in the order tried, as in strategic merge patch. */
-const LIST_KEYS = ['name', 'mountPath', 'containerPort', 'port', 'host', 'secretName'] as const;
+/** Item keys in the order tried, as in strategic merge patch (`metadata.name`: volumeClaimTemplates). */
+const LIST_KEYS: readonly (readonly string[])[] = [['name'], ['metadata', 'name'], ['mountPath'], ['containerPort'], ['port'], ['host'], ['secretName']];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -87,11 +87,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function listKey(items: readonly unknown[]): string | undefined {
+/** Each item's key, when every item has a distinct one. */
+function listKeys(items: readonly unknown[]): string[] | undefined {
   if (items.length === 0 || !items.every(isPlainObject)) return undefined;
   for (const key of LIST_KEYS) {
-    const values = (items as Record<string, unknown>[]).map((i) => i[key]);
-    if (values.every((v) => typeof v === 'string' || typeof v === 'number') && new Set(values).size === values.length) return key;
+    const values = items.map((i) => at(i, key));
+    if (values.every((v) => typeof v === 'string' || typeof v === 'number') && new Set(values).size === values.length) return values.map(String);
   }
   return undefined;
 }
@@ -101,9 +102,9 @@ const isSegment = (k: string): boolean => /^\[.*\]$/.test(k);
 /** Keyed lists → `{ "[auth]": {...} }`. Real keys never look like `[x]`. */
 function keyed(v: unknown): unknown {
   if (Array.isArray(v)) {
-    const key = listKey(v);
-    if (key === undefined) return v.map(keyed);
-    return Object.fromEntries((v as Record<string, unknown>[]).map((i) => [`[${String(i[key])}]`, keyed(i)]));
+    const keys = listKeys(v);
+    if (keys === undefined) return v.map(keyed);
+    return Object.fromEntries(v.map((item, i) => [`[${keys[i]}]`, keyed(item)]));
   }
   if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keyed(x)]));
   return v;
@@ -161,6 +162,7 @@ const ROUTE_KINDS = new Set(['Ingress', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'Vi
 
 export function topicOf(kind: string, path: string): Topic {
   if (/\.image(PullPolicy)?$/.test(path)) return 'image';
+  if (/^spec\.selector(\.|\[|$)/.test(path)) return 'selector';
   if (/(^|\.)(replicas|minReplicas|maxReplicas)$/.test(path) || kind === 'HorizontalPodAutoscaler' || kind === 'VerticalPodAutoscaler') return 'scaling';
   if (/(liveness|readiness|startup)Probe/.test(path)) return 'probes';
   if (/securityContext|\.host(Network|PID|IPC)$/i.test(path)) return 'security';
