@@ -50,7 +50,9 @@ const ms = (n: number): string => `${Math.round(n)} ms`;
 
 /** The table, one row per env/stack, and a total line. */
 export function formatSummary(s: SynthStats): string {
-  const rows = s.stacks.map((x) => [x.env, x.stack, String([...x.kinds.values()].reduce((a, b) => a + b, 0)), String(x.files), ms(x.renderMs), formatKinds(x.kinds)]);
+  const envs = [...new Set(s.stacks.map((x) => x.env))];
+  const ordered = envs.flatMap((env) => s.stacks.filter((x) => x.env === env));
+  const rows = ordered.map((x) => [x.env, x.stack, String([...x.kinds.values()].reduce((a, b) => a + b, 0)), String(x.files), ms(x.renderMs), formatKinds(x.kinds)]);
   const head = ['env', 'stack', 'objects', 'files', 'render', 'kinds'];
   const right = new Set([2, 3, 4]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
