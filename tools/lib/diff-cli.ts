@@ -13,7 +13,7 @@ Semantic diff of the synthesized manifests.
 
   (default)             dist/ in the work tree against dist/ at --ref
   --ref <ref>           the git ref to compare against (default: HEAD)
-  --to <ref>            compare against this ref instead of the work tree
+  --to <ref>            read the new side from this ref instead of the work tree
   --env <env>           only this environment
   --vs <env>            with --env: compare environment <env> with environment <vs>
                         (objects matched by stack/kind/name; namespace, domain and

@@ -74,7 +74,8 @@ function budgetSection(b: StackBudget): string {
   if (b.workloads.length === 0 && b.claims.length === 0) return '<h2>Resource budget</h2><p class="muted">No workloads or volumes.</p>';
   const rows = b.workloads.map((w) => [
     esc(w.name), esc(w.kind),
-    esc(w.batch ? `${w.maxReplicas} per run` : w.minReplicas === w.maxReplicas ? String(w.minReplicas) : `${w.minReplicas}–${w.maxReplicas}`)
+    esc(w.batch ? `${w.maxReplicas} per run` : w.kind === 'DaemonSet' ? '1 per node (counted once)'
+      : w.minReplicas === w.maxReplicas ? String(w.minReplicas) : `${w.minReplicas}–${w.maxReplicas}`)
       + (w.autoscaler ? ` <span class="muted">(HPA ${esc(w.autoscaler)})</span>` : ''),
     esc(formatCpu(w.perPod.cpuRequest)), limit(w.perPod.cpuLimit, formatCpu),
     esc(formatBytes(w.perPod.memoryRequest)), limit(w.perPod.memoryLimit, formatBytes),
