@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { countsOf, diffEnvironments, diffFields, diffStacks, DiffReport, environmentNormalizer, exitCodeOf } from '../tools/lib/diff';
 import { diffCli } from '../tools/lib/diff-cli';
-import { formatMarkdown, formatText, formatValue } from '../tools/lib/format-diff';
+import { formatChange, formatMarkdown, formatText, formatValue } from '../tools/lib/format-diff';
 import { loadDistAtRef, loadDistDir, parseTree } from '../tools/lib/load';
 import { broadGrants, risksOf, weaknesses } from '../tools/lib/risk';
 import { Manifest } from '../synth/render';
@@ -256,9 +256,12 @@ describe('diff output', () => {
     ].join('\n'));
   });
 
-  test('values: scalars as they are, structures as JSON, long values cut', () => {
+  test('values: scalars as they are, structures as JSON, long values cut, multi-line strings at the first difference', () => {
     expect([formatValue('a'), formatValue(''), formatValue(3), formatValue(undefined), formatValue({ a: [1] }), formatValue('x'.repeat(120))])
       .toEqual(['a', '""', '3', '(none)', '{"a":[1]}', `${'x'.repeat(99)}…`]);
+    expect(formatChange('CREATE SCHEMA a;\nCREATE SCHEMA b;\n', 'CREATE SCHEMA a;\nCREATE SCHEMA c;\nCREATE SCHEMA d;\n'))
+      .toEqual(['line 2 of 3: CREATE SCHEMA b;', 'line 2 of 4: CREATE SCHEMA c;']);
+    expect(formatChange('a', 'b')).toEqual(['a', 'b']);
   });
 });
 

@@ -7,8 +7,24 @@ type Colors = ReturnType<typeof createColors>;
 
 /** A value on one line: scalars as they are, structures as compact JSON, long ones cut. */
 export function formatValue(v: unknown, max = 100): string {
-  const s = typeof v === 'string' ? (v === '' || /^\s|\s$/.test(v) ? JSON.stringify(v) : v) : v === undefined ? '(none)' : JSON.stringify(v);
+  const s = typeof v === 'string' ? (v === '' || /^\s|\s$|\n/.test(v) ? JSON.stringify(v) : v) : v === undefined ? '(none)' : JSON.stringify(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * Before → after. Two multi-line strings (scripts, SQL, config files) show the first line
+ * that differs, since the whole values would be cut before it.
+ */
+export function formatChange(before: unknown, after: unknown): [string, string] {
+  if (typeof before === 'string' && typeof after === 'string' && (before.includes('\n') || after.includes('\n'))) {
+    const a = before.split('\n');
+    const b = after.split('\n');
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    const line = (l: string | undefined): string => (l === undefined ? '(none)' : formatValue(l, 80));
+    return [`line ${i + 1} of ${a.length}: ${line(a[i])}`, `line ${i + 1} of ${b.length}: ${line(b[i])}`];
+  }
+  return [formatValue(before), formatValue(after)];
 }
 
 function headline(report: DiffReport): string {
@@ -22,7 +38,8 @@ const MARK = { added: '+', removed: '-', changed: '~' } as const;
 function fieldText(f: FieldChange): string {
   if (f.op === 'added') return `+ ${f.path}: ${formatValue(f.after)}`;
   if (f.op === 'removed') return `- ${f.path}: ${formatValue(f.before)}`;
-  return `~ ${f.path}: ${formatValue(f.before)} → ${formatValue(f.after)}`;
+  const [a, b] = formatChange(f.before, f.after);
+  return `~ ${f.path}: ${a} → ${b}`;
 }
 
 function riskText(r: Risk): string {
@@ -73,7 +90,7 @@ const MD_FIELDS = 40;
 function fieldMd(f: FieldChange): string {
   const what = f.op === 'added' ? `added ${code(formatValue(f.after))}`
     : f.op === 'removed' ? `removed (was ${code(formatValue(f.before))})`
-      : `${code(formatValue(f.before))} → ${code(formatValue(f.after))}`;
+      : formatChange(f.before, f.after).map(code).join(' → ');
   return `${code(f.path)}: ${what} _(${f.topic})_`;
 }
 
