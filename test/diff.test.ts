@@ -1,0 +1,325 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { countsOf, diffEnvironments, diffFields, diffStacks, DiffReport, environmentNormalizer, exitCodeOf } from '../tools/lib/diff';
+import { diffCli } from '../tools/lib/diff-cli';
+import { formatChange, formatMarkdown, formatText, formatValue } from '../tools/lib/format-diff';
+import { loadDistAtRef, loadDistDir, parseTree } from '../tools/lib/load';
+import { broadGrants, risksOf, weaknesses } from '../tools/lib/risk';
+import { Manifest } from '../synth/render';
+import { toYaml } from '../synth/yaml';
+import { arr, clone, find, obj, shopManifests, shopStack } from './fixtures/shop';
+
+function edited(edit: (ms: Manifest[]) => void): Manifest[] {
+  const ms = clone(shopManifests());
+  edit(ms);
+  return ms;
+}
+
+const configMap = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop-prod' }, data: { FLAG: 'on' } });
+
+const SELECTOR_RISK = 'immutable selector: kubectl apply fails; delete and recreate the object (--cascade=orphan keeps the pods)';
+
+/** replicas 2 → 3 on api, a ConfigMap added, a label added to the postgres selector. */
+function knownChange(): DiffReport {
+  const after = edited((ms) => {
+    obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 3;
+    obj(find(ms, 'StatefulSet', 'postgres'), 'spec.selector.matchLabels')['app.kubernetes.io/component'] = 'database';
+    ms.push(configMap('shop-flags'));
+  });
+  return { from: 'HEAD', to: 'working tree', stacks: diffStacks([shopStack()], [shopStack(after)]) };
+}
+
+describe('diff', () => {
+  test('a known change: replicas changed, one object added, one selector changed (risky)', () => {
+    const report = knownChange();
+    expect(report.stacks).toEqual([{
+      env: 'prod',
+      stack: 'shop',
+      objects: [
+        { apiVersion: 'v1', kind: 'ConfigMap', name: 'shop-flags', change: 'added', fields: [], risks: [] },
+        {
+          apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'postgres', change: 'changed',
+          fields: [{ path: 'spec.selector.matchLabels["app.kubernetes.io/component"]', op: 'added', after: 'database', topic: 'selector' }],
+          risks: [{ category: 'immutable', path: 'spec.selector.matchLabels["app.kubernetes.io/component"]', message: SELECTOR_RISK }],
+        },
+        {
+          apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', change: 'changed',
+          fields: [{ path: 'spec.replicas', op: 'changed', before: 2, after: 3, topic: 'scaling' }],
+          risks: [],
+        },
+      ],
+    }]);
+    expect(countsOf(report)).toEqual({ added: 1, removed: 0, changed: 2, risky: 1 });
+    expect(exitCodeOf(report)).toBe(2);
+  });
+
+  test('exit codes: 0 when equal, 1 when something differs, 2 when a change is risky', () => {
+    const same = { from: 'a', to: 'b', stacks: diffStacks([shopStack()], [shopStack()]) };
+    expect(same.stacks).toEqual([]);
+    expect(exitCodeOf(same)).toBe(0);
+    const plain = { from: 'a', to: 'b', stacks: diffStacks([shopStack()], [shopStack(edited((ms) => { obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 4; }))]) };
+    expect(exitCodeOf(plain)).toBe(1);
+    expect(exitCodeOf(knownChange())).toBe(2);
+  });
+
+  test('named list items are matched by name: an env var inserted in the middle is one addition', () => {
+    const before = shopManifests();
+    const after = edited((ms) => {
+      const c = obj(find(ms, 'Deployment', 'api'), 'spec.template.spec.containers.0');
+      arr(c, 'env').splice(1, 0, { name: 'CACHE', value: 'on' });
+      c.image = 'ghcr.io/acme/shop-api:2.4.0';
+      obj(find(ms, 'StatefulSet', 'postgres'), 'spec.volumeClaimTemplates.0.spec.resources.requests').storage = '20Gi';
+    });
+    expect(diffFields('Deployment', find(before, 'Deployment', 'api'), find(after, 'Deployment', 'api'))).toEqual([
+      { path: 'spec.template.spec.containers[api].image', op: 'changed', before: 'ghcr.io/acme/shop-api:2.3.0', after: 'ghcr.io/acme/shop-api:2.4.0', topic: 'image' },
+      { path: 'spec.template.spec.containers[api].env[CACHE]', op: 'added', after: { name: 'CACHE', value: 'on' }, topic: 'env' },
+    ]);
+    expect(diffFields('StatefulSet', find(before, 'StatefulSet', 'postgres'), find(after, 'StatefulSet', 'postgres'))).toEqual([
+      { path: 'spec.volumeClaimTemplates[data].spec.resources.requests.storage', op: 'changed', before: '10Gi', after: '20Gi', topic: 'storage' },
+    ]);
+  });
+
+  test('a list of scalars changes as a whole', () => {
+    const before = shopManifests();
+    const after = edited((ms) => { obj(find(ms, 'Job', 'migrate'), 'spec.template.spec.containers.0').args = ['migrate', '--dry-run', 'up']; });
+    expect(diffFields('Job', find(before, 'Job', 'migrate'), find(after, 'Job', 'migrate'))).toEqual([
+      { path: 'spec.template.spec.containers[migrate].args', op: 'changed', before: ['migrate', 'up'], after: ['migrate', '--dry-run', 'up'], topic: 'other' },
+    ]);
+  });
+
+  test('immutable fields: StatefulSet volumeClaimTemplates, serviceName; Service clusterIP and type; Job template; PVC shrink', () => {
+    const before = shopManifests();
+    const after = edited((ms) => {
+      const pg = find(ms, 'StatefulSet', 'postgres');
+      obj(pg, 'spec.volumeClaimTemplates.0.spec.resources.requests').storage = '20Gi';
+      obj(pg, 'spec').serviceName = 'postgres';
+      obj(find(ms, 'Service', 'postgres-headless'), 'spec').clusterIP = '10.0.0.12';
+      obj(find(ms, 'Service', 'api'), 'spec').type = 'ExternalName';
+      obj(find(ms, 'Job', 'migrate'), 'spec.template.spec.containers.0').image = 'ghcr.io/acme/shop-api:2.4.0';
+      obj(find(ms, 'PersistentVolumeClaim', 'uploads'), 'spec.resources.requests').storage = '1Gi';
+    });
+    const risks = diffStacks([shopStack(before)], [shopStack(after)])[0].objects.map((o) => [`${o.kind}/${o.name}`, o.risks.map((r) => `${r.category} ${r.path}: ${r.message}`)]);
+    expect(risks).toEqual([
+      ['PersistentVolumeClaim/uploads', ['immutable spec.resources.requests.storage: PVC storage cannot shrink: apply fails']],
+      ['StatefulSet/postgres', [
+        'immutable spec.volumeClaimTemplates[data].spec.resources.requests.storage: immutable volumeClaimTemplates: kubectl apply fails; delete and recreate the object with --cascade=orphan; existing PVCs are not changed',
+        'immutable spec.serviceName: immutable serviceName: kubectl apply fails; delete and recreate the object with --cascade=orphan',
+      ]],
+      ['Job/migrate', ['immutable spec.template.spec.containers[migrate].image: immutable Job template: kubectl apply fails; delete and recreate the object (or give the Job a new name)']],
+      ['Service/api', ['immutable spec.type: Service type ClusterIP → ExternalName: the server-assigned clusterIP must be cleared; kubectl apply fails; delete and recreate the object']],
+      ['Service/postgres-headless', ['immutable spec.clusterIP: immutable clusterIP: kubectl apply fails; delete and recreate the object; clients holding the old IP break']],
+    ]);
+  });
+
+  test('removing a PVC, a StatefulSet or the default-deny policy is risky', () => {
+    const after = shopManifests().filter((m) => !['PersistentVolumeClaim', 'StatefulSet'].includes(m.kind) && m.metadata.name !== 'default-deny');
+    const objects = diffStacks([shopStack()], [shopStack(after)])[0].objects;
+    expect(objects.map((o) => [o.change, `${o.kind}/${o.name}`, o.risks.map((r) => `${r.category}: ${r.message}`)])).toEqual([
+      ['removed', 'NetworkPolicy/default-deny', ['network: default-deny NetworkPolicy removed: Ingress and Egress of every pod in the namespace is open']],
+      ['removed', 'PersistentVolumeClaim/uploads', ['data-loss: PersistentVolumeClaim removed: a prune deletes the claim and, with a Delete reclaim policy, its data']],
+      ['removed', 'StatefulSet/postgres', ['data-loss: StatefulSet removed: the store goes down; its PVCs stay until deleted by hand']],
+    ]);
+    expect(objects.map((o) => o.summary)).toEqual([undefined, 'uploads 5Gi', 'postgres:16.4 · 1 replica(s) · data 10Gi']);
+  });
+
+  test('a loosened security context is risky, per container and field', () => {
+    const before = find(shopManifests(), 'Deployment', 'gateway');
+    const after = find(edited((ms) => {
+      const sc = obj(find(ms, 'Deployment', 'gateway'), 'spec.template.spec.containers.0.securityContext');
+      sc.allowPrivilegeEscalation = true;
+      sc.readOnlyRootFilesystem = false;
+      sc.capabilities = { add: ['NET_ADMIN'], drop: ['ALL'] };
+    }), 'Deployment', 'gateway');
+    expect(risksOf('Deployment', before, after, [])).toEqual([
+      { category: 'security', path: 'spec.template.spec.containers[gateway].securityContext', message: 'security context loosened: containers[gateway] allowPrivilegeEscalation is not false' },
+      { category: 'security', path: 'spec.template.spec.containers[gateway].securityContext', message: 'security context loosened: containers[gateway] readOnlyRootFilesystem is not true' },
+      { category: 'security', path: 'spec.template.spec.containers[gateway].securityContext', message: 'security context loosened: containers[gateway] adds capability NET_ADMIN' },
+    ]);
+  });
+
+  test('a new workload below the restricted baseline is risky', () => {
+    const pod: Manifest = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug' },
+      spec: { hostNetwork: true, containers: [{ name: 'sh', image: 'busybox:1.36', securityContext: { privileged: true, runAsUser: 0 } }] },
+    };
+    expect([...weaknesses(pod).values()]).toEqual([
+      'hostNetwork: true',
+      'containers[sh] privileged: true',
+      'containers[sh] allowPrivilegeEscalation is not false',
+      'containers[sh] runAsNonRoot is not true',
+      'containers[sh] runAsUser: 0 (root)',
+      'containers[sh] readOnlyRootFilesystem is not true',
+      'containers[sh] does not drop ALL capabilities',
+      'containers[sh] seccompProfile is unset',
+    ]);
+    expect(risksOf('Pod', undefined, pod, [])[0]).toEqual({ category: 'security', path: 'spec.hostNetwork', message: 'new workload below the restricted baseline: hostNetwork: true' });
+    expect(weaknesses(find(shopManifests(), 'Deployment', 'gateway')).size).toBe(0);
+  });
+
+  test('a widened NetworkPolicy is risky; a narrow new rule is not', () => {
+    const before = find(shopManifests(), 'NetworkPolicy', 'postgres');
+    const narrow = clone(before);
+    arr(narrow, 'spec.ingress').push({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    expect(risksOf('NetworkPolicy', before, narrow, [])).toEqual([]);
+    const wide = clone(before);
+    arr(wide, 'spec.ingress').push({ from: [{ namespaceSelector: {} }] });
+    obj(wide, 'spec').policyTypes = ['Ingress'];
+    expect(risksOf('NetworkPolicy', before, wide, [])).toEqual([
+      { category: 'network', path: 'spec.policyTypes', message: 'NetworkPolicy no longer restricts Egress' },
+      { category: 'network', message: 'NetworkPolicy widened: ingress from pods in every namespace on all ports' },
+    ]);
+    expect([...broadGrants({ policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }], ports: [{ port: 443 }] }] })])
+      .toEqual(['egress to the internet (0.0.0.0/0) on 443/TCP']);
+  });
+
+  test('a Service turned LoadBalancer, mTLS loosened and TLS dropped are risky', () => {
+    const ms = shopManifests();
+    const svc = find(ms, 'Service', 'gateway');
+    const lb = clone(svc);
+    obj(lb, 'spec').type = 'LoadBalancer';
+    expect(risksOf('Service', svc, lb, [])).toEqual([{ category: 'exposure', path: 'spec.type', message: 'Service type ClusterIP → LoadBalancer: reachable from outside the cluster' }]);
+    const pa = (mode: string): Manifest => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default' }, spec: { mtls: { mode } } });
+    expect(risksOf('PeerAuthentication', pa('STRICT'), pa('PERMISSIVE'), [])).toEqual([{ category: 'security', path: 'spec.mtls.mode', message: 'mTLS loosened: STRICT → PERMISSIVE' }]);
+    const ing = find(ms, 'Ingress', 'shop');
+    const plain = clone(ing);
+    delete obj(plain, 'spec').tls;
+    expect(risksOf('Ingress', ing, plain, [])).toEqual([{ category: 'security', path: 'spec.tls', message: 'TLS removed for shop.berth.example.com' }]);
+  });
+
+  test('one environment against another factors out namespace, domain and env suffixes', () => {
+    const dev = edited((ms) => {
+      for (const m of ms) {
+        const text = JSON.stringify(m).replace(/-prod\b/g, '-dev').replace(/berth\.example\.com/g, 'dev.berth.example.com');
+        Object.assign(m, JSON.parse(text));
+      }
+      obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 1;
+    });
+    const prod = shopManifests();
+    const report = diffEnvironments([shopStack(dev, 'dev'), shopStack(prod, 'prod')], { name: 'dev', domain: 'dev.berth.example.com' }, { name: 'prod', domain: 'berth.example.com' });
+    expect(report).toEqual({
+      from: 'dev', to: 'prod',
+      stacks: [{ env: 'dev→prod', stack: 'shop', objects: [{
+        apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', change: 'changed',
+        fields: [{ path: 'spec.replicas', op: 'changed', before: 1, after: 2, topic: 'scaling' }], risks: [],
+      }] }],
+    });
+    const f = environmentNormalizer({ name: 'dev', domain: 'dev.berth.example.com' });
+    expect(['shop-dev', 'auth.dev.berth.example.com', 'dist/dev/shop', '/dev/shm', 'devices', 'berth-dev-x'].map(f))
+      .toEqual(['shop-{env}', 'auth.{domain}', 'dist/{env}/shop', '/dev/shm', 'devices', 'berth-{env}-x']);
+  });
+});
+
+describe('diff output', () => {
+  test('text: objects with their fields and risks, then the risks again', () => {
+    expect(formatText(knownChange())).toBe([
+      'berth diff: HEAD → working tree',
+      '1 stack(s) differ: 1 added, 0 removed, 2 changed · 1 risky',
+      '',
+      'prod/shop',
+      '  + ConfigMap/shop-flags',
+      '  ~ StatefulSet/postgres',
+      '      [selector] + spec.selector.matchLabels["app.kubernetes.io/component"]: database',
+      `      ! immutable spec.selector.matchLabels["app.kubernetes.io/component"]: ${SELECTOR_RISK}`,
+      '  ~ Deployment/api',
+      '      [scaling] ~ spec.replicas: 2 → 3',
+      '',
+      'Risky changes (1)',
+      `  ! prod/shop StatefulSet/postgres: immutable spec.selector.matchLabels["app.kubernetes.io/component"]: ${SELECTOR_RISK}`,
+      '',
+    ].join('\n'));
+    expect(formatText(knownChange(), { color: true })).toContain('\x1b[32m+ ConfigMap/shop-flags\x1b[39m');
+    expect(formatText({ from: 'HEAD', to: 'working tree', stacks: [] })).toBe('berth diff: HEAD → working tree: no differences\n');
+  });
+
+  test('markdown for a PR comment: risks first in a warning block', () => {
+    expect(formatMarkdown(knownChange())).toBe([
+      '## berth diff: `HEAD` → `working tree`',
+      '',
+      '1 stack(s) differ: 1 added, 0 removed, 2 changed · 1 risky',
+      '',
+      '> [!WARNING]',
+      '> **1 risky change(s)**',
+      '>',
+      `> - \`prod/shop\` **StatefulSet/postgres** — ⚠️ **immutable** \`spec.selector.matchLabels["app.kubernetes.io/component"]\`: ${SELECTOR_RISK}`,
+      '',
+      '### prod/shop',
+      '',
+      '- ➕ **ConfigMap/shop-flags** added',
+      '- ✏️ **StatefulSet/postgres** changed',
+      '  - `spec.selector.matchLabels["app.kubernetes.io/component"]`: added `database` _(selector)_',
+      `  - ⚠️ **immutable** \`spec.selector.matchLabels["app.kubernetes.io/component"]\`: ${SELECTOR_RISK}`,
+      '- ✏️ **Deployment/api** changed',
+      '  - `spec.replicas`: `2` → `3` _(scaling)_',
+      '',
+    ].join('\n'));
+  });
+
+  test('values: scalars as they are, structures as JSON, long values cut, multi-line strings at the first difference', () => {
+    expect([formatValue('a'), formatValue(''), formatValue(3), formatValue(undefined), formatValue({ a: [1] }), formatValue('x'.repeat(120))])
+      .toEqual(['a', '""', '3', '(none)', '{"a":[1]}', `${'x'.repeat(99)}…`]);
+    expect(formatChange('CREATE SCHEMA a;\nCREATE SCHEMA b;\n', 'CREATE SCHEMA a;\nCREATE SCHEMA c;\nCREATE SCHEMA d;\n'))
+      .toEqual(['line 2 of 3: CREATE SCHEMA b;', 'line 2 of 4: CREATE SCHEMA c;']);
+    expect(formatChange('a', 'b')).toEqual(['a', 'b']);
+  });
+});
+
+describe('loading dist/', () => {
+  function writeDist(root: string, manifests: Manifest[], env = 'prod'): void {
+    const dir = path.join(root, 'dist', env, 'shop');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    for (const o of shopStack(manifests, env).objects) fs.writeFileSync(path.join(dir, o.file), toYaml(o.manifest));
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'kind: Kustomization\n');
+  }
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' });
+
+  /** A repository with the fixture committed, then the known change in the work tree. */
+  function repo(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-diff-'));
+    git(root, 'init', '-q');
+    writeDist(root, shopManifests());
+    git(root, 'add', '.');
+    git(root, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'base');
+    writeDist(root, edited((ms) => {
+      obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 3;
+      obj(find(ms, 'StatefulSet', 'postgres'), 'spec.selector.matchLabels')['app.kubernetes.io/component'] = 'database';
+      ms.push(configMap('shop-flags'));
+    }));
+    return root;
+  }
+
+  test('the work tree against HEAD, read with git without a checkout', () => {
+    const root = repo();
+    const before = loadDistAtRef('HEAD', 'dist', root);
+    // In file order, as on disk.
+    const fixture = shopStack();
+    expect(before).toEqual([{ ...fixture, objects: [...fixture.objects].sort((a, b) => a.file.localeCompare(b.file)) }]);
+    expect(diffStacks(before, loadDistDir(path.join(root, 'dist')))).toEqual(knownChange().stacks);
+    expect(() => loadDistAtRef('no-such-ref', 'dist', root)).toThrow("unknown git ref 'no-such-ref'");
+  });
+
+  test('the CLI: --exit-code, --format md, --env/--vs, and exit 3 on bad input', () => {
+    const root = repo();
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s), cwd: root, color: false };
+    expect(diffCli(['--exit-code', '--format', 'md'], io)).toBe(2);
+    expect(out.join('')).toBe(formatMarkdown({ ...knownChange(), to: 'working tree' }));
+    expect(diffCli(['--exit-code', '--stack', 'other'], io)).toBe(0);
+    // dev: the base fixture with dev's names and domain; prod (the work tree): the known change.
+    const asDev = (m: Manifest): Manifest => JSON.parse(JSON.stringify(m).replace(/-prod\b/g, '-dev').replace(/berth\.example\.com/g, 'dev.berth.example.com')) as Manifest;
+    writeDist(root, shopManifests().map(asDev), 'dev');
+    out.length = 0;
+    expect(diffCli(['--env', 'dev', '--vs', 'prod', '--format', 'json', '--exit-code'], io)).toBe(2);
+    expect(JSON.parse(out.join('')).counts).toEqual({ added: 1, removed: 0, changed: 2, risky: 1 });
+    expect(diffCli(['--env', 'qa', '--vs', 'prod'], io)).toBe(3);
+    expect(err.join('')).toBe("berth diff: no environment 'qa' in dist/ (working tree); found: dev, prod\nrun `npm run diff -- --help` for usage\n");
+  });
+
+  test('a file that is not a Kubernetes object is named in the error', () => {
+    expect(() => parseTree(new Map([['dev/shop/01-x.yaml', 'just: text\n']]))).toThrow('dev/shop/01-x.yaml: not a Kubernetes object (needs apiVersion, kind and metadata.name)');
+    expect(parseTree(new Map([['dev/shop/kustomization.yaml', 'kind: Kustomization\n'], ['README.md', '#']]))).toEqual([]);
+  });
+});

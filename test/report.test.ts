@@ -1,0 +1,204 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { formatBytes, formatCpu, podResources, stackBudget, surgeOf } from '../tools/lib/budget';
+import { dependencyGraph } from '../tools/lib/graph';
+import { operatorsNeeded, prerequisites } from '../tools/lib/operators';
+import { renderReports } from '../tools/lib/report';
+import { reportCli } from '../tools/lib/report-cli';
+import { formatBackends, routeTable } from '../tools/lib/routes';
+import { Manifest } from '../synth/render';
+import { toYaml } from '../synth/yaml';
+import { arr, clone, find, obj, shopManifests, shopStack } from './fixtures/shop';
+
+const Mi = 2 ** 20;
+const Gi = 2 ** 30;
+
+describe('resource budget', () => {
+  test('the fixture stack at min, max and peak, and against its quota', () => {
+    const b = stackBudget(shopManifests());
+    expect(b.workloads.map((w) => [w.kind, w.name, w.minReplicas, w.maxReplicas, w.autoscaler, w.surge, w.batch, w.perPod, w.storagePerReplica])).toEqual([
+      // 1 × (500m, 1Gi) requests, (2, 2Gi) limits, 10Gi data
+      ['StatefulSet', 'postgres', 1, 1, undefined, 0, false, { cpuRequest: 500, memoryRequest: Gi, cpuLimit: 2000, memoryLimit: 2 * Gi }, 10 * Gi],
+      ['Job', 'migrate', 1, 1, undefined, 0, true, { cpuRequest: 100, memoryRequest: 128 * Mi, cpuLimit: 100, memoryLimit: 128 * Mi }, 0],
+      // no resources: the LimitRange's 100m/128Mi requests and 500m/256Mi limits; 25% surge of 2 → 1
+      ['Deployment', 'api', 2, 2, undefined, 1, false, { cpuRequest: 100, memoryRequest: 128 * Mi, cpuLimit: 500, memoryLimit: 256 * Mi }, 0],
+      // app 250m + sidecar 50m = 300m < init 500m; memory 256Mi + 64Mi = 320Mi > init 64Mi; limits 1 + 0.1, 512Mi + 128Mi
+      ['Deployment', 'gateway', 2, 6, 'gateway', 1, false, { cpuRequest: 500, memoryRequest: 320 * Mi, cpuLimit: 1100, memoryLimit: 640 * Mi }, 0],
+    ]);
+    const noUnbounded = { cpuUnbounded: false, memoryUnbounded: false };
+    // min: postgres 1 + api 2 + gateway 2; storage 10Gi template + 5Gi PVC
+    expect(b.min).toEqual({ pods: 5, cpuRequests: 1700, memoryRequests: 1920 * Mi, cpuLimits: 5200, memoryLimits: 3840 * Mi, ...noUnbounded, storage: 15 * Gi, claims: 2 });
+    // max: gateway 6
+    expect(b.max).toEqual({ pods: 9, cpuRequests: 3700, memoryRequests: 3200 * Mi, cpuLimits: 9600, memoryLimits: 6400 * Mi, ...noUnbounded, storage: 15 * Gi, claims: 2 });
+    // peak: max + one surge pod each for gateway and api + the migration Job
+    expect(b.peak).toEqual({ pods: 12, cpuRequests: 4400, memoryRequests: 3776 * Mi, cpuLimits: 11300, memoryLimits: 7424 * Mi, ...noUnbounded, storage: 15 * Gi, claims: 2 });
+    expect(b.claims).toEqual([{ name: 'uploads', bytes: 5 * Gi }]);
+    expect(b.quota.map((q) => `${q.resource} ${q.need}/${q.hard} ${q.fits ? 'fits' : 'exceeds'}`)).toEqual([
+      'requests.cpu 4400/4000 exceeds',
+      `requests.memory ${3776 * Mi}/${8 * Gi} fits`,
+      'limits.cpu 11300/8000 exceeds',
+      `limits.memory ${7424 * Mi}/${16 * Gi} fits`,
+      `requests.storage ${15 * Gi}/${20 * Gi} fits`,
+      'pods 12/10 exceeds',
+      'persistentvolumeclaims 2/5 fits',
+    ]);
+  });
+
+  test('a sidecar started before an init container runs beside it; a missing limit is unbounded', () => {
+    const r = (cpu: string, mem: string, limit?: string) => ({ requests: { cpu, memory: mem }, ...(limit ? { limits: { cpu: limit, memory: mem } } : {}) });
+    expect(podResources({
+      initContainers: [
+        { name: 'proxy', restartPolicy: 'Always', resources: r('200m', '100Mi', '200m') },
+        { name: 'init', resources: r('300m', '50Mi', '300m') },
+      ],
+      containers: [{ name: 'app', resources: r('100m', '200Mi') }],
+    })).toEqual({ cpuRequest: 500, memoryRequest: 300 * Mi }); // app sets no limits: both unbounded
+    // a request defaults to the container's own limit
+    expect(podResources({ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' } } }] }))
+      .toEqual({ cpuRequest: 1000, memoryRequest: Gi, cpuLimit: 1000, memoryLimit: Gi });
+  });
+
+  test('an unbounded limit shows in the totals', () => {
+    const ms = clone(shopManifests()).filter((m) => m.kind !== 'LimitRange');
+    const b = stackBudget(ms);
+    expect([b.min.cpuUnbounded, b.min.memoryUnbounded, b.min.cpuRequests]).toEqual([true, true, 1500]);
+  });
+
+  test('surge, CPU and byte formatting', () => {
+    expect([surgeOf(undefined, 6), surgeOf('50%', 3), surgeOf(2, 10), surgeOf('0%', 5)]).toEqual([2, 2, 2, 0]);
+    expect([formatCpu(250), formatCpu(1000), formatCpu(11300), formatCpu(1234)]).toEqual(['250m', '1', '11.3', '1.234']);
+    expect([formatBytes(320 * Mi), formatBytes(1920 * Mi), formatBytes(15 * Gi), formatBytes(512)]).toEqual(['320Mi', '1.88Gi', '15Gi', '512']);
+  });
+});
+
+describe('routes', () => {
+  test('Ingress: host and path to service and port, TLS per host', () => {
+    expect(routeTable(shopManifests())).toEqual([
+      { source: 'Ingress/shop', host: 'shop.berth.example.com', path: '/', match: 'Prefix', backends: [{ service: 'gateway', port: '80' }], tls: 'yes', tlsVia: 'secret shop-tls' },
+      { source: 'Ingress/shop', host: 'shop.berth.example.com', path: '/api', match: 'Prefix', backends: [{ service: 'api', port: 'http' }], tls: 'yes', tlsVia: 'secret shop-tls' },
+      { source: 'Ingress/shop', host: 'status.berth.example.com', path: '/', match: 'Exact', backends: [{ service: 'gateway', port: '80' }], tls: 'no' },
+    ]);
+  });
+
+  test('HTTPRoute through an HTTPS Gateway listener, and an Istio VirtualService with a canary split', () => {
+    const ms: Manifest[] = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'edge' }, spec: {
+        gatewayClassName: 'istio', listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: '*.example.com' }, { name: 'http', protocol: 'HTTP', port: 80 }],
+      } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web' }, spec: {
+        parentRefs: [{ name: 'edge', sectionName: 'https' }], hostnames: ['todo.example.com'],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/api/v1' } }], backendRefs: [{ name: 'backend', port: 8000 }] }],
+      } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'nexus' }, spec: {
+        servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['nexus.example.com'], tls: { mode: 'SIMPLE', credentialName: 'nexus-tls' } }],
+      } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api' }, spec: {
+        hosts: ['nexus.example.com'], gateways: ['nexus'],
+        http: [{ match: [{ uri: { prefix: '/api' } }], route: [
+          { destination: { host: 'api.nexus-prod.svc.cluster.local', port: { number: 8080 } }, weight: 90 },
+          { destination: { host: 'api-canary', port: { number: 8080 } }, weight: 10 },
+        ] }],
+      } },
+    ];
+    const routes = routeTable(ms);
+    expect(routes).toEqual([
+      { source: 'HTTPRoute/web', host: 'todo.example.com', path: '/api/v1', match: 'PathPrefix', backends: [{ service: 'backend', port: '8000' }], tls: 'yes', tlsVia: 'gateway edge' },
+      { source: 'VirtualService/api', host: 'nexus.example.com', path: '/api', match: 'prefix', tls: 'yes', tlsVia: 'gateway nexus',
+        backends: [{ service: 'api', port: '8080', weight: 90 }, { service: 'api-canary', port: '8080', weight: 10 }] },
+    ]);
+    expect(formatBackends(routes[1].backends)).toBe('api:8080 (90%), api-canary:8080 (10%)');
+  });
+});
+
+describe('cluster requirements', () => {
+  test('CRD groups map to operators; named cluster objects are listed', () => {
+    expect(operatorsNeeded(shopManifests())).toEqual([
+      { group: 'monitoring.coreos.com', operator: 'Prometheus Operator', kinds: [{ kind: 'ServiceMonitor', count: 1 }], apiVersions: ['monitoring.coreos.com/v1'] },
+    ]);
+    expect(prerequisites(shopManifests())).toEqual([
+      { kind: 'ClusterIssuer', name: 'letsencrypt-prod', usedBy: ['Ingress/shop'] },
+      { kind: 'IngressClass', name: 'nginx', usedBy: ['Ingress/shop'] },
+      { kind: 'StorageClass', name: 'premium-rwo', usedBy: ['PersistentVolumeClaim/uploads', 'StatefulSet/postgres'] },
+    ]);
+  });
+});
+
+describe('dependency picture', () => {
+  test('gateway → services → store, with the NetworkPolicy edges', () => {
+    const g = dependencyGraph(shopManifests());
+    expect(g.nodes.map((n) => [n.id, n.kind, n.label.join(' | ')])).toEqual([
+      ['StatefulSet/postgres', 'store', 'postgres | StatefulSet ×1 | svc: postgres-headless, postgres'],
+      ['Job/migrate', 'job', 'migrate | Job'],
+      ['Deployment/api', 'service', 'api | Deployment ×2'],
+      ['Deployment/gateway', 'service', 'gateway | Deployment ×2–6'],
+      ['clients', 'client', 'clients'],
+      ['Ingress/shop', 'gateway', 'shop | Ingress'],
+      ['ns:ingress-nginx:', 'outside', 'namespace ingress-nginx'],
+    ]);
+    expect(g.edges).toEqual([
+      { from: 'clients', to: 'Ingress/shop', kind: 'route', label: 'http, https', allowed: true },
+      { from: 'Ingress/shop', to: 'Deployment/gateway', kind: 'route', label: 'shop.berth.example.com/\nstatus.berth.example.com/', allowed: true },
+      { from: 'Ingress/shop', to: 'Deployment/api', kind: 'route', label: 'shop.berth.example.com/api', allowed: true },
+      { from: 'Deployment/api', to: 'StatefulSet/postgres', kind: 'network', label: '5432/TCP', allowed: true },
+      { from: 'Job/migrate', to: 'StatefulSet/postgres', kind: 'network', label: '5432/TCP', allowed: true },
+      { from: 'Deployment/gateway', to: 'Deployment/api', kind: 'network', label: '8080/TCP', allowed: true },
+      { from: 'ns:ingress-nginx:', to: 'Deployment/gateway', kind: 'network', label: '8080/TCP', allowed: true },
+    ]);
+    expect(g.defaultDeny).toEqual({ ingress: true, egress: true });
+    expect(g.namespaceWide).toEqual(['allow-dns: egress to namespace kube-system k8s-app=kube-dns on 53/UDP, 53/TCP']);
+  });
+
+  test('a connection allowed at one end only is drawn as blocked', () => {
+    const ms = clone(shopManifests());
+    arr(find(ms, 'NetworkPolicy', 'api'), 'spec.egress').length = 0;
+    const edge = dependencyGraph(ms).edges.find((e) => e.from === 'Deployment/api' && e.to === 'StatefulSet/postgres');
+    expect(edge).toEqual({ from: 'Deployment/api', to: 'StatefulSet/postgres', kind: 'network', label: 'blocked: 5432/TCP (no egress rule on api)', allowed: false });
+  });
+});
+
+/** The text Graphviz drew, entities decoded. */
+function svgText(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+}
+
+describe('report files', () => {
+  test('the SVG exists and names every service; the pages link up', async () => {
+    const files = await renderReports([shopStack()], 'dist/');
+    expect([...files.keys()]).toEqual(['prod/shop.svg', 'prod/shop.html', 'index.html']);
+    const svg = files.get('prod/shop.svg')!;
+    expect(svg).toMatch(/<svg[^>]*viewBox/);
+    const text = svgText(svg).join('\n');
+    const services = shopManifests().filter((m) => m.kind === 'Service').map((m) => m.metadata.name);
+    expect(services).toEqual(['postgres-headless', 'postgres', 'api', 'gateway']);
+    expect(services.filter((s) => !new RegExp(`(^|[\\s,:])${s}($|[\\s,])`, 'm').test(text))).toEqual([]);
+    const page = files.get('prod/shop.html')!;
+    expect(page).toContain('<svg');
+    expect(page).toContain('<a href="../index.html">');
+    expect(page).toContain('<td><code>shop.berth.example.com</code></td><td><code>/api</code></td><td>Prefix</td><td><code>api:http</code></td><td><span class="ok">yes</span></td>');
+    expect(files.get('index.html')).toContain('<a href="prod/shop.html">shop</a>');
+  });
+
+  test('npm run report writes outside dist/ and refuses to write into it', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-report-'));
+    for (const o of shopStack().objects) {
+      fs.mkdirSync(path.join(root, 'dist/prod/shop'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'dist/prod/shop', o.file), toYaml(o.manifest));
+    }
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s), cwd: root };
+    expect(await reportCli([], io)).toBe(0);
+    expect(out).toEqual(['berth report: 1 stack(s), 3 files → reports/index.html\n']);
+    expect(fs.readdirSync(path.join(root, 'reports/prod')).sort()).toEqual(['shop.html', 'shop.svg']);
+    expect(await reportCli(['--out', 'dist/reports'], io)).toBe(3);
+    expect(err).toEqual(['berth report: --out must be outside dist/, which holds manifests only\n']);
+  });
+});
+
+test('fixture helpers edit in place', () => {
+  const ms = clone(shopManifests());
+  obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 5;
+  expect(stackBudget(ms).min.pods).toBe(8);
+});
