@@ -1,7 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import { PART_OF_LABEL } from '../constructs/core/labels';
 import { SynthUnit } from '../synth/render';
-import { EnvironmentConfig, namespaceFor } from './environment';
+import { NamespaceBaseline } from '../constructs/namespace-baseline';
+import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
 
 /** A reference stack: one id, and how to build it for a given environment. */
 export interface StackDefinition {
@@ -10,7 +11,10 @@ export interface StackDefinition {
   readonly build: (chart: StackChart, env: EnvironmentConfig) => void;
 }
 
-/** The chart of one stack in one environment; its namespace is `<stack>-<env>`. */
+/**
+ * The chart of one stack in one environment; its namespace is `<stack>-<env>`, created by
+ * the NamespaceBaseline that `buildUnits` adds before the stack's own constructs.
+ */
 export class StackChart extends Chart {
   public readonly stack: string;
   public readonly env: EnvironmentConfig;
@@ -35,6 +39,11 @@ export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly 
   for (const env of envs) {
     for (const def of stacks) {
       const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env);
+      new NamespaceBaseline(chart, 'baseline', {
+        quota: env.quota,
+        // Istio's sidecars carry the mTLS that PeerAuthentication STRICT requires.
+        labels: gatewayModeFor(def.id, env) === 'istio' ? { 'istio-injection': 'enabled' } : {},
+      });
       def.build(chart, env);
       units.push({ env: env.name, stack: def.id, chart });
     }

@@ -13,3 +13,4 @@ export * from './smoke-test';
 export * from './web-service';
 export * from './shared-config';
 export * from './ingress-gateway';
+export * from './migration-job';

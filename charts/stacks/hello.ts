@@ -8,7 +8,6 @@ import { StackDefinition } from '../stack';
 export const hello: StackDefinition = {
   id: 'hello',
   build: (chart, env) => {
-    new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: chart.namespace! } });
     new k8s.KubeConfigMap(chart, 'config', {
       metadata: { name: 'hello' },
       data: { GREETING: `hello from ${env.name}`, DOMAIN: env.domain },

@@ -1,0 +1,133 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import { Connections, IConnectable, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { checkEnv, EnvMap, renderEnv } from './core/env';
+import { EnvFrom } from './core/env-from';
+import { Problems } from './core/errors';
+import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
+import { appLabels } from './core/labels';
+import { isDns1123Label } from './core/names';
+import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
+import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
+import { syncWave, Wave } from './core/waves';
+
+export interface MigrationJobProps {
+  /**
+   * Job name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** The image that holds the migrations (usually the service's own). */
+  readonly image: Image;
+  /** The command that applies them, such as `['alembic', 'upgrade', 'head']`. */
+  readonly command: readonly string[];
+  /**
+   * Env vars, such as a store's `connectionEnv()`.
+   * @default - none
+   */
+  readonly env?: EnvMap;
+  /**
+   * Whole ConfigMaps or Secrets as env vars.
+   * @default - none
+   */
+  readonly envFrom?: readonly EnvFrom[];
+  /**
+   * Stores (or services) the migration talks to: both ends' NetworkPolicies open.
+   * @default - none
+   */
+  readonly connectTo?: readonly IConnectable[];
+  /**
+   * Accept `latest` and untagged images.
+   * @default false
+   */
+  readonly allowMutableImageTags?: boolean;
+  /**
+   * Retries before the Job fails; the store may still be starting on a first deploy.
+   * @default 6
+   */
+  readonly backoffLimit?: number;
+  /**
+   * @default 'small'
+   */
+  readonly resources?: Resources;
+  /**
+   * @default - UID and GID 10001
+   */
+  readonly runAs?: RunAs;
+}
+
+/**
+ * Schema migrations as a Job that runs before the services roll. Under Argo CD it is a
+ * `Sync` hook in the migrations wave: recreated on every sync, after config, secrets and
+ * stores exist (a `PreSync` hook would run before the namespace and the database exist on
+ * a first sync). Under plain `kubectl apply` it is an ordinary Job whose file sorts before
+ * the Deployments; it retries until the store answers, then finishes and is cleaned up
+ * after an hour so the next apply can create it again.
+ */
+export class MigrationJob extends Construct {
+  public readonly job: k8s.KubeJob;
+  public readonly connections: Connections;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: MigrationJobProps) {
+    super(scope, id);
+    const name = props.name ?? id;
+    const env = props.env ?? {};
+    const envFrom = props.envFrom ?? [];
+    const backoffLimit = props.backoffLimit ?? 6;
+    const resources = props.resources ?? 'small';
+    const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
+
+    const problems = new Problems(this);
+    problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
+    problems.check(props.command.length > 0, 'command', 'must not be empty', props.command);
+    problems.check(Number.isInteger(backoffLimit) && backoffLimit >= 0, 'backoffLimit', 'must be an integer >= 0', backoffLimit);
+    problems.check(runAs.uid > 0, 'runAs.uid', 'must be non-zero (Pod Security restricted)', runAs.uid);
+    checkImage(problems, 'image', props.image, props.allowMutableImageTags ?? false);
+    checkEnv(problems, 'env', env);
+    checkResources(problems, 'resources', resources);
+    problems.throwIfAny();
+
+    const labels = appLabels(this, { name, component: 'migration', version: imageVersion(props.image) });
+    this.connections = new Connections(labels.selector, [] as ServicePort[]);
+    for (const target of props.connectTo ?? []) this.connections.connectTo(target);
+    const tmp = writablePaths(['/tmp']);
+
+    this.job = new k8s.KubeJob(this, 'job', {
+      metadata: {
+        name,
+        labels: labels.all,
+        annotations: {
+          'argocd.argoproj.io/hook': 'Sync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        },
+      },
+      spec: {
+        backoffLimit,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: labels.all },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(runAs),
+            containers: [{
+              name: 'migrate',
+              image: formatImage(parseImage(props.image)),
+              command: [...props.command],
+              ...(Object.keys(env).length ? { env: renderEnv(env) } : {}),
+              ...(envFrom.length ? { envFrom: envFrom.map((e) => e.render()) } : {}),
+              resources: toK8sResources(resolveResources(resources)),
+              securityContext: restrictedContainerSecurityContext(runAs),
+              volumeMounts: tmp.mounts,
+            }],
+            volumes: tmp.volumes,
+          },
+        },
+      },
+    });
+    syncWave(this.job, Wave.MIGRATIONS);
+    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
+  }
+}
