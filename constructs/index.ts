@@ -13,3 +13,5 @@ export * from './smoke-test';
 export * from './web-service';
 export * from './shared-config';
 export * from './ingress-gateway';
+export * from './app-secret';
+export * from './stateful-store';
