@@ -311,6 +311,7 @@ set -eu
 cd /backups
 ${PICK_BACKUP}
 for f in "$id"/*.dump; do
+  [ -e "$f" ] || { echo "backup $id holds no database dumps" >&2; exit 1; }
   db="$(basename "$f" .dump)"
   if [ -z "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then createdb "$db"; fi
   echo "restoring $db"
@@ -567,6 +568,7 @@ const neo4j: EnginePreset = {
     backupScript: `# berth: online logical backup of the neo4j database with APOC (Community Edition has
 # no online neo4j-admin backup). The export streams through the HTTP API as Cypher.
 set -euo pipefail
+umask 077
 cd /backups
 rm -rf ./.partial-*
 ts="$(date -u +%Y%m%dT%H%M%SZ)"

@@ -781,6 +781,7 @@ export class StatefulStore extends Construct implements IConnectable {
       problems.check(PG_IDENT.test(d), `postgres.databases[${i}]`, ident, d);
       problems.check(pg.databases.indexOf(d) === i && d !== pg.database, `postgres.databases[${i}]`,
         `must not repeat a database (postgres.database is ${JSON.stringify(pg.database)})`, d);
+      problems.check(!['postgres', 'template0', 'template1'].includes(d), `postgres.databases[${i}]`, 'must not name a database initdb creates', d);
     });
     for (const file of Object.keys(pg.initScripts)) {
       problems.check(INIT_SCRIPT.test(file) && !file.startsWith('00-berth-'), `postgres.initScripts`,
