@@ -170,7 +170,8 @@ export class AppSecret extends Construct {
 
     const problems = new Problems(this);
     if (source.mode !== 'existing') {
-      problems.check(isDns1123Subdomain(name), 'name', 'must be a DNS-1123 subdomain (lowercase alphanumerics, - and .)', name);
+      // At most 63: the name is also the `app.kubernetes.io/name` label.
+      problems.check(isDns1123Subdomain(name) && name.length <= 63, 'name', 'must be a DNS-1123 subdomain (lowercase alphanumerics, - and .) of at most 63 characters', name);
     }
     problems.check(props.keys.length > 0, 'keys', 'must name at least one key', props.keys);
     props.keys.forEach((key, i) => {

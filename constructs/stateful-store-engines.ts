@@ -562,6 +562,8 @@ const neo4j: EnginePreset = {
       NEO4J_HOST: ctx.name,
       NEO4J_USERNAME: ctx.credentials.envValue('username'),
       NEO4J_PASSWORD: ctx.credentials.envValue('password'),
+      // cypher-shell and the JVM keep state under $HOME; the image's is read-only here.
+      HOME: '/tmp',
     },
     writablePaths: ['/tmp'],
     defaultResources: { cpu: { request: '100m', limit: '1' }, memory: { request: '1Gi', limit: '1Gi' } },

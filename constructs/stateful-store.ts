@@ -193,7 +193,7 @@ export interface StatefulStoreProps {
   readonly engine: StoreEngine;
   /**
    * The store's name: StatefulSet, client Service (the DNS name apps use) and prefix of
-   * every other object. A DNS-1035 label of at most 45 characters.
+   * every other object. A DNS-1035 label of at most 44 characters.
    * @default - the engine name ('postgres', 'redis', 'nats', 'neo4j')
    */
   readonly name?: string;
@@ -299,8 +299,8 @@ const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_SETTING = /^[a-z_][a-z0-9_.]*$/;
 const INIT_SCRIPT = /^[A-Za-z0-9][-._A-Za-z0-9]*\.(sql|sh)$/;
 const DURATION = /^([0-9]+(ms|s|m|h))+$/;
-/** `<name>-backup` is a CronJob name (at most 52) and `<name>-headless` a Service name. */
-const MAX_NAME = 45;
+/** `<name>-restore` is a CronJob name, at most 52 characters (its Jobs add 11). */
+const MAX_NAME = 44;
 
 /** Store names per chart (one namespace): two stores with one name would overwrite each other. */
 const NAMES = new WeakMap<Chart, Map<string, string>>();

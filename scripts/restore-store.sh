@@ -12,7 +12,8 @@ if [ $# -lt 2 ] || [ $# -gt 3 ]; then
   exit 2
 fi
 ns="$1"; store="$2"; backup="${3:-latest}"
-job="$store-restore-$(date -u +%Y%m%d%H%M%S)"
+# Epoch seconds keep the Job name within 63 characters for any store name (at most 44).
+job="$store-restore-$(date +%s)"
 kubectl -n "$ns" get cronjob "$store-restore" > /dev/null
 kubectl -n "$ns" create job "$job" --from="cronjob/$store-restore" --dry-run=client -o yaml \
   | kubectl set env --local -f - "RESTORE_FROM=$backup" -o yaml \

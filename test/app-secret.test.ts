@@ -154,7 +154,7 @@ describe('AppSecret bad input', () => {
       keys: ['password', 'password', 'has space'],
       values: { user: 'x', password: '{{ .evil }}' },
     }))).toEqual([
-      "[giia-prod/db] 'name' must be a DNS-1123 subdomain (lowercase alphanumerics, - and .), received \"Bad_Name\"",
+      "[giia-prod/db] 'name' must be a DNS-1123 subdomain (lowercase alphanumerics, - and .) of at most 63 characters, received \"Bad_Name\"",
       "[giia-prod/db] 'keys[1]' must not repeat a key, received \"password\"",
       "[giia-prod/db] 'keys[2]' must be a Secret key (alphanumerics, -, _ and .), received \"has space\"",
       "[giia-prod/db] 'values.user' must be one of keys (password, password, has space), received \"user\"",

@@ -894,7 +894,7 @@ describe('bad input', () => {
       runAs: { uid: 0, gid: 0 }, terminationGracePeriodSeconds: -1, clusterDomain: 'bad domain',
       backup: { retain: 0, timeZone: 'Mars/Olympus', startingDeadlineSeconds: 5, activeDeadlineSeconds: 0, size: 'lots', storageClass: 'X' },
     }, 'nexus-prod'))).toEqual([
-      "[nexus-prod/9-graph] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 45 characters, received \"9-graph\"",
+      "[nexus-prod/9-graph] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 44 characters, received \"9-graph\"",
       "[nexus-prod/9-graph] 'storage.size' must be a Kubernetes quantity of at least 1Mi such as '10Gi', received \"0\"",
       "[nexus-prod/9-graph] 'storage.storageClass' must be a StorageClass name (DNS-1123 subdomain), received \"Fast SSD\"",
       "[nexus-prod/9-graph] 'resources.cpu.request' must not exceed its limit \"1\", received \"2\"",
@@ -929,10 +929,10 @@ describe('bad input', () => {
     ]);
   });
 
-  test('a name too long for the backup CronJob', () => {
-    const name = `a${'b'.repeat(45)}`;
+  test('a name too long for the restore CronJob', () => {
+    const name = `a${'b'.repeat(44)}`;
     expect(errorsOf(() => build({ name, engine: 'redis', credentials: EXTERNAL }))).toEqual([
-      `[giia-prod/${name}] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 45 characters, received "${name}"`,
+      `[giia-prod/${name}] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 44 characters, received "${name}"`,
     ]);
   });
 });
