@@ -186,6 +186,7 @@ const quoteIdent = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
 const postgres: EnginePreset = {
   engine: 'postgres',
+  // The current major's latest patch; Alpine (uid 70) for a small base, pinned to alpine3.24.
   image: 'postgres:18.6-alpine3.24',
   component: 'database',
   runAs: { uid: 70, gid: 70, fsGroup: 70 },
@@ -337,7 +338,8 @@ const redisPing = ['/bin/sh', '-c', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep 
 
 const redis: EnginePreset = {
   engine: 'redis',
-  image: 'redis:8.6.6-alpine',
+  // The current 8.8 line of the official image (the Bitnami one is unmaintained).
+  image: 'redis:8.8.3-alpine',
   component: 'cache',
   // The image's redis user is 999 with group 1000 (Alpine already uses gid 999).
   runAs: { uid: 999, gid: 1000, fsGroup: 1000 },
@@ -407,7 +409,8 @@ const redis: EnginePreset = {
 
 const nats: EnginePreset = {
   engine: 'nats',
-  image: 'nats:2.12.8-alpine',
+  // The current 2.14 line; Alpine rather than scratch keeps a shell for `kubectl exec`.
+  image: 'nats:2.14.5-alpine',
   component: 'messaging',
   // The image has no user of its own; any non-root UID works.
   runAs: { uid: DEFAULT_UID, gid: DEFAULT_UID, fsGroup: DEFAULT_UID },
@@ -503,6 +506,7 @@ const neo4jHttp = Probe.http('/', { port: 'http' });
 
 const neo4j: EnginePreset = {
   engine: 'neo4j',
+  // 5.26 is the LTS line (calendar releases get no patches once superseded); APOC core ships in it.
   image: 'neo4j:5.26.31-community',
   component: 'database',
   runAs: { uid: 7474, gid: 7474, fsGroup: 7474 },

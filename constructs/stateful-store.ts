@@ -199,7 +199,7 @@ export interface StatefulStoreProps {
   readonly name?: string;
   /**
    * The image; also runs the backup job.
-   * @default - the engine's official image, pinned: postgres:18.6-alpine3.24, redis:8.6.6-alpine, nats:2.12.8-alpine, neo4j:5.26.31-community
+   * @default - the engine's official image, pinned: postgres:18.6-alpine3.24, redis:8.8.3-alpine, nats:2.14.5-alpine, neo4j:5.26.31-community
    */
   readonly image?: Image;
   /**

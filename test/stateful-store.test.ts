@@ -227,7 +227,7 @@ describe('redis preset', () => {
     const ping = { exec: { command: ['/bin/sh', '-c', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'] } };
     expect(container(sts)).toEqual({
       name: 'redis',
-      image: 'redis:8.6.6-alpine',
+      image: 'redis:8.8.3-alpine',
       imagePullPolicy: 'IfNotPresent',
       args: ['redis-server', '/etc/redis/redis.conf', '--requirepass', '$(REDIS_PASSWORD)'],
       ports: [{ name: 'redis', containerPort: 6379, protocol: 'TCP' }],
@@ -281,7 +281,7 @@ describe('nats preset', () => {
     const http = (path: string) => ({ httpGet: { path, port: 'monitor', scheme: 'HTTP' } });
     expect(container(sts)).toEqual({
       name: 'nats',
-      image: 'nats:2.12.8-alpine',
+      image: 'nats:2.14.5-alpine',
       imagePullPolicy: 'IfNotPresent',
       args: ['nats-server', '--config', '/etc/nats/nats.conf'],
       ports: [
@@ -403,7 +403,7 @@ describe('defaults (one per @default)', () => {
   });
   test('image: each engine\'s pinned official image', () => {
     const images = (['postgres', 'redis', 'nats', 'neo4j'] as const).map((engine) => container(one(build({ engine, credentials: EXTERNAL }).out, 'StatefulSet')).image);
-    expect(images).toEqual(['postgres:18.6-alpine3.24', 'redis:8.6.6-alpine', 'nats:2.12.8-alpine', 'neo4j:5.26.31-community']);
+    expect(images).toEqual(['postgres:18.6-alpine3.24', 'redis:8.8.3-alpine', 'nats:2.14.5-alpine', 'neo4j:5.26.31-community']);
   });
   test('allowMutableImageTags: false', () => {
     expect(errorsOf(() => build({ engine: 'redis', credentials: EXTERNAL, image: 'redis:latest' }))).toEqual([
@@ -817,7 +817,7 @@ describe('metrics', () => {
     expect(get(one(out, 'NetworkPolicy'), 'spec', 'ingress', 0, 'from', 0)).toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } });
     const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');
     expect(get(sm, 'spec', 'endpoints')).toEqual([{ port: 'metrics', path: '/metrics' }]);
-    expect(sm.metadata.labels).toEqual(labels('redis', 'cache', '8.6.6-alpine'));
+    expect(sm.metadata.labels).toEqual(labels('redis', 'cache', '8.8.3-alpine'));
   });
 });
 
