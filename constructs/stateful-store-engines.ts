@@ -399,8 +399,10 @@ const redis: EnginePreset = {
   connectionEnv: (c) => [
     ['HOST', c.host],
     ['PORT', String(c.port)],
+    // Redis 6+ ACL user that `requirepass` protects.
+    ['USER', c.credentials.envValue('username')],
     ['PASSWORD', c.credentials.envValue('password')],
-    ['URL', `redis://:$(${c.prefix}PASSWORD)@${c.host}:${c.port}/0`],
+    ['URL', `redis://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}/0`],
   ],
 };
 

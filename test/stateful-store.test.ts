@@ -453,7 +453,18 @@ describe('defaults (one per @default)', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
     expect(get(one(out, 'ExternalSecret'), 'spec', 'target', 'template', 'data')).toEqual({ username: 'postgres' });
   });
-  test('postgres.schemas, databases, initScripts: none (no initdb volume)', () => {
+  test('postgres.schemas: none', () => {
+    const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
+    expect(Object.keys(one(out, 'ConfigMap').data as object)).not.toContain('00-berth-schemas.sql');
+  });
+  test('postgres.databases: none', () => {
+    const { out, store } = build({ engine: 'postgres', credentials: EXTERNAL });
+    expect(Object.keys(one(out, 'ConfigMap').data as object)).not.toContain('00-berth-databases.sql');
+    expect(errorsOf(() => store.connectionEnv({ database: 'other' }))).toEqual([
+      "[giia-prod/postgres] 'database' must be one of this store's databases (postgres), received \"other\"",
+    ]);
+  });
+  test('postgres.initScripts: none, so no initdb volume at all', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
     expect(Object.keys(one(out, 'ConfigMap').data as object)).toEqual(['postgresql.conf']);
     expect(podSpec(one(out, 'StatefulSet')).volumes.map((v: { name: string }) => v.name)).toEqual(['config', 'var-run-postgresql', 'tmp', 'dshm']);
@@ -470,10 +481,11 @@ describe('defaults (one per @default)', () => {
     expect(args({})).toBe('--auth-host=scram-sha-256 --encoding=UTF8 --locale-provider=builtin --builtin-locale=C.UTF-8');
     expect(args({ postgres: { initdbArgs: '--data-checksums' } })).toBe('--data-checksums');
   });
-  test('redis.appendOnly: true; redis.maxmemoryPolicy: noeviction', () => {
-    const conf = (one(build({ engine: 'redis', credentials: EXTERNAL }).out, 'ConfigMap').data as Record<string, string>)['redis.conf'];
-    expect(conf).toContain('appendonly yes\n');
-    expect(conf).toContain('maxmemory-policy noeviction\n');
+  test('redis.appendOnly: true', () => {
+    expect((one(build({ engine: 'redis', credentials: EXTERNAL }).out, 'ConfigMap').data as Record<string, string>)['redis.conf']).toContain('appendonly yes\n');
+  });
+  test('redis.maxmemoryPolicy: noeviction', () => {
+    expect((one(build({ engine: 'redis', credentials: EXTERNAL }).out, 'ConfigMap').data as Record<string, string>)['redis.conf']).toContain('maxmemory-policy noeviction\n');
   });
   test('nats.cluster: false (no cluster block, no cluster port)', () => {
     const { out } = build({ engine: 'nats', credentials: EXTERNAL });
@@ -660,15 +672,18 @@ describe('backups', () => {
     ]);
   });
 
-  test('backup defaults: 03:00 UTC, keep 7, PVC sized and classed like the data', () => {
+  describe('backup defaults (one per @default)', () => {
     const { out: o } = build({ engine: 'postgres', credentials: EXTERNAL, storage: { size: '20Gi', storageClass: 'premium-rwo' }, backup: {} });
     const cron = one(o, 'CronJob', 'postgres-backup');
-    expect([get(cron, 'spec', 'schedule'), get(cron, 'spec', 'timeZone'), get(cron, 'spec', 'startingDeadlineSeconds'), get(cron, 'spec', 'jobTemplate', 'spec', 'activeDeadlineSeconds')])
-      .toEqual(['0 3 * * *', 'Etc/UTC', 3600, 3600]);
-    expect(get(cron, 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'env', 5)).toEqual({ name: 'BACKUP_RETAIN', value: '7' });
-    expect(one(o, 'PersistentVolumeClaim').spec).toEqual({
-      accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', storageClassName: 'premium-rwo', resources: { requests: { storage: '20Gi' } },
+    test('schedule: 03:00', () => expect(get(cron, 'spec', 'schedule')).toBe('0 3 * * *'));
+    test('timeZone: Etc/UTC', () => expect(get(cron, 'spec', 'timeZone')).toBe('Etc/UTC'));
+    test('startingDeadlineSeconds: 3600', () => expect(get(cron, 'spec', 'startingDeadlineSeconds')).toBe(3600));
+    test('activeDeadlineSeconds: 3600', () => expect(get(cron, 'spec', 'jobTemplate', 'spec', 'activeDeadlineSeconds')).toBe(3600));
+    test('retain: 7', () => {
+      expect(get(cron, 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'env', 5)).toEqual({ name: 'BACKUP_RETAIN', value: '7' });
     });
+    test('size: the data volume\'s', () => expect(get(one(o, 'PersistentVolumeClaim'), 'spec', 'resources')).toEqual({ requests: { storage: '20Gi' } }));
+    test('storageClass: the data volume\'s', () => expect(get(one(o, 'PersistentVolumeClaim'), 'spec', 'storageClassName')).toBe('premium-rwo'));
   });
 
   test('backup.resources: postgres 256Mi by default, or as given', () => {
@@ -755,8 +770,8 @@ describe('network wiring with a WebService', () => {
     const env = (engine: 'redis' | 'nats' | 'neo4j') => build({ engine, credentials: EXTERNAL }).store.connectionEnv();
     expect(env('redis')).toEqual({
       REDIS_HOST: 'redis.giia-prod.svc.cluster.local', REDIS_PORT: '6379',
-      REDIS_PASSWORD: EnvValue.fromSecret('redis-credentials', 'password'),
-      REDIS_URL: 'redis://:$(REDIS_PASSWORD)@redis.giia-prod.svc.cluster.local:6379/0',
+      REDIS_USER: EnvValue.fromSecret('redis-credentials', 'username'), REDIS_PASSWORD: EnvValue.fromSecret('redis-credentials', 'password'),
+      REDIS_URL: 'redis://$(REDIS_USER):$(REDIS_PASSWORD)@redis.giia-prod.svc.cluster.local:6379/0',
     });
     expect(env('nats')).toEqual({
       NATS_HOST: 'nats.giia-prod.svc.cluster.local', NATS_PORT: '4222',
@@ -809,15 +824,24 @@ describe('metrics', () => {
     });
   });
 
-  test('metrics defaults: the engine\'s exporter image, scraper namespace monitoring, no ServiceMonitor, Prometheus\' own interval', () => {
+  test('metrics.image: the engine\'s exporter', () => {
     const images = (['postgres', 'redis', 'nats'] as const).map((engine) => container(one(build({ engine, credentials: EXTERNAL, metrics: {} }).out, 'StatefulSet'), 1).image);
     expect(images).toEqual(['quay.io/prometheuscommunity/postgres-exporter:v0.19.1', 'oliver006/redis_exporter:v1.90.0', 'natsio/prometheus-nats-exporter:0.19.2']);
-    const { out } = build({ engine: 'redis', credentials: EXTERNAL, metrics: { scraperNamespace: 'observability' } });
-    expect(ofKind(out, 'ServiceMonitor')).toEqual([]);
-    expect(get(one(out, 'NetworkPolicy'), 'spec', 'ingress', 0, 'from', 0)).toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } });
+  });
+  test('metrics.scraperNamespace: monitoring', () => {
+    expect(get(one(build({ engine: 'redis', credentials: EXTERNAL, metrics: {} }).out, 'NetworkPolicy'), 'spec', 'ingress', 0, 'from', 0))
+      .toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+  });
+  test('metrics.serviceMonitor: false', () => {
+    expect(ofKind(build({ engine: 'redis', credentials: EXTERNAL, metrics: {} }).out, 'ServiceMonitor')).toEqual([]);
+  });
+  test('metrics.serviceMonitorLabels: none beyond the app labels', () => {
+    const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');
+    expect(sm.metadata.labels).toEqual(labels('redis', 'cache', '8.8.3-alpine'));
+  });
+  test('metrics.interval: the Prometheus\' own', () => {
     const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');
     expect(get(sm, 'spec', 'endpoints')).toEqual([{ port: 'metrics', path: '/metrics' }]);
-    expect(sm.metadata.labels).toEqual(labels('redis', 'cache', '8.8.3-alpine'));
   });
 });
 
