@@ -60,7 +60,7 @@ export interface EnginePlan {
   readonly env: EnvMap;
   /** Read every `config` key as an env var (Neo4j's image turns NEO4J_* vars into settings). */
   readonly envFromConfig: boolean;
-  readonly command?: string[];
+  /** Arguments to the image's entrypoint, which every preset keeps. */
   readonly args?: string[];
   readonly dataMountPath: string;
   /** emptyDirs for paths the engine writes besides its data. */
@@ -75,7 +75,7 @@ export interface EnginePlan {
   readonly liveness: Probe;
   readonly startup: Probe;
   readonly lifecycle?: k8s.Lifecycle;
-  /** Init containers, given the engine container's image, security context and mounts. */
+  /** Init containers, given the engine container's image and security context. */
   readonly initContainers?: (base: { image: string; securityContext: k8s.SecurityContext; resources: k8s.ResourceRequirements }) => k8s.Container[];
 }
 

@@ -547,7 +547,6 @@ export class StatefulStore extends Construct implements IConnectable {
       name: preset.engine,
       image: imageText,
       imagePullPolicy: 'IfNotPresent',
-      ...(plan.command ? { command: plan.command } : {}),
       ...(plan.args ? { args: plan.args } : {}),
       ports: [...preset.clientPorts, ...peerPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
       env: renderEnv(plan.env),
