@@ -2,6 +2,7 @@ import { createHmac } from 'crypto';
 import { AppSecret, AppSecretProps } from '../constructs/app-secret';
 import { EnvValue } from '../constructs/core/env';
 import { ValidationError } from '../constructs/core/errors';
+import { schemaErrors } from './schema-check';
 import { namespacedChart, ofKind, one, synth } from './util';
 
 const KEEP = 'Prune=false,Delete=false';
@@ -186,5 +187,18 @@ describe('AppSecret bad input', () => {
     expect(errorsOf(() => secretIn('shop-prod', { source: { mode: 'existing', secretName: 'x' }, keys: [] }))).toEqual([
       "[shop-prod/db] 'keys' must name at least one key, received []",
     ]);
+  });
+});
+
+describe('AppSecret schemas', () => {
+  test('Secret, ExternalSecret and SealedSecret match their schemas, with no unknown field', () => {
+    const chart = namespacedChart('giia-prod');
+    const keys = ['username', 'password'];
+    new AppSecret(chart, 'a', { source: { mode: 'generated' }, keys, values: { username: 'u' }, allowGenerated: true });
+    new AppSecret(chart, 'b', { source: { mode: 'external', clusterSecretStore: 'berth-prod' }, keys, values: { username: 'u' } });
+    new AppSecret(chart, 'c', { source: { mode: 'sealed', encryptedData: { password: 'AgB' } }, keys, values: { username: 'u' } });
+    const out = synth(chart);
+    expect(out.map((m) => m.kind)).toEqual(['Secret', 'ExternalSecret', 'SealedSecret']);
+    expect(schemaErrors(out)).toEqual([]);
   });
 });

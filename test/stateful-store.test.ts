@@ -4,7 +4,9 @@ import { Connections, workloadNetworkPolicy } from '../constructs/core/connectio
 import { checkEnv, EnvValue, renderEnv } from '../constructs/core/env';
 import { Problems, ValidationError } from '../constructs/core/errors';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
+import { WebService } from '../constructs/web-service';
 import { Manifest } from '../synth/render';
+import { schemaErrors } from './schema-check';
 import { get, namespacedChart, ofKind, one, synth } from './util';
 
 const EXTERNAL = { mode: 'external', clusterSecretStore: 'berth-prod' } as const;
@@ -734,6 +736,23 @@ describe('network wiring with a WebService', () => {
     expect(get(one(out, 'NetworkPolicy', 'auth'), 'spec', 'egress')).toEqual([{ to: [storePods], ports: [{ port: 5432, protocol: 'TCP' }] }]);
   });
 
+  test('a real WebService: connectTo opens both ends, connectionEnv feeds its env in one call', () => {
+    const chart = namespacedChart('giia-prod');
+    const { store } = build({ engine: 'postgres', credentials: EXTERNAL, postgres: { database: 'giia' } }, 'giia-prod', chart);
+    const auth = new WebService(chart, 'auth', { image: 'ghcr.io/acme/auth:1.4.2', ports: [{ name: 'http', port: 80, targetPort: 8081 }], env: store.connectionEnv() });
+    auth.connectTo(store);
+    const out = synth(chart);
+    const authPods = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance': 'giia-prod' } } };
+    const storePods = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' } } };
+    expect(get(one(out, 'NetworkPolicy', 'postgres'), 'spec', 'ingress')).toEqual([{ from: [authPods], ports: [{ port: 5432, protocol: 'TCP' }] }]);
+    expect(get(one(out, 'NetworkPolicy', 'auth'), 'spec', 'egress')).toContainEqual({ to: [storePods], ports: [{ port: 5432, protocol: 'TCP' }] });
+    expect(get(one(out, 'Deployment', 'auth'), 'spec', 'template', 'spec', 'containers', 0, 'env')).toEqual(expect.arrayContaining([
+      { name: 'POSTGRES_HOST', value: 'postgres.giia-prod.svc.cluster.local' },
+      { name: 'POSTGRES_PASSWORD', ...secretRef('postgres-credentials', 'password') },
+      { name: 'POSTGRES_URL', value: 'postgres://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia' },
+    ]));
+  });
+
   test('without declared clients the store admits no one', () => {
     expect(get(one(build({ engine: 'redis', credentials: EXTERNAL }).out, 'NetworkPolicy', 'redis'), 'spec', 'ingress')).toEqual([]);
   });
@@ -958,5 +977,24 @@ describe('bad input', () => {
     expect(errorsOf(() => build({ name, engine: 'redis', credentials: EXTERNAL }))).toEqual([
       `[giia-prod/${name}] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 44 characters, received "${name}"`,
     ]);
+  });
+});
+
+describe('schemas', () => {
+  test('every object of every preset and credentials mode matches the Kubernetes 1.28 and CRD schemas, with no unknown field', () => {
+    const chart = namespacedChart('giia-prod');
+    new StatefulStore(chart, 'postgres', {
+      engine: 'postgres', credentials: EXTERNAL, postgres: { schemas: ['auth'], databases: ['orders'], initScripts: { '10-seed.sql': 'SELECT 1;' } },
+      backup: { schedule: '0 2 * * *' }, metrics: { serviceMonitor: true, interval: '30s' }, storage: { storageClass: 'premium-rwo' },
+    });
+    new StatefulStore(chart, 'redis', { engine: 'redis', ...DEV, metrics: { serviceMonitor: true } });
+    new StatefulStore(chart, 'nats', { engine: 'nats', credentials: { mode: 'sealed', encryptedData: { password: 'AgB' } }, replicas: 3, nats: { cluster: true }, metrics: {} });
+    new StatefulStore(chart, 'neo4j', { engine: 'neo4j', credentials: { mode: 'existing', secretName: 'neo4j-auth' }, backup: {} });
+    const out = synth(chart);
+    expect(new Set(out.map((m) => m.kind))).toEqual(new Set([
+      'ExternalSecret', 'Secret', 'SealedSecret', 'ConfigMap', 'ServiceAccount', 'Service', 'StatefulSet', 'NetworkPolicy',
+      'PodDisruptionBudget', 'ServiceMonitor', 'PersistentVolumeClaim', 'CronJob',
+    ]));
+    expect(schemaErrors(out)).toEqual([]);
   });
 });
