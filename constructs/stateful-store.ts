@@ -226,7 +226,8 @@ export interface StatefulStoreProps {
   /**
    * Where the credentials Secret (`<name>-credentials`, keys `username` and `password`)
    * comes from. The environment decides: `generated` in dev, `external` or `sealed`
-   * elsewhere; `existing` names a Secret that must hold both keys.
+   * elsewhere; `existing` names a Secret that must hold both keys. postgres and neo4j take
+   * the password at first init only: rotating it means changing it in the database too.
    */
   readonly credentials: SecretSource;
   /**
