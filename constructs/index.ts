@@ -14,3 +14,5 @@ export * from './web-service';
 export * from './shared-config';
 export * from './ingress-gateway';
 export * from './migration-job';
+export * from './app-secret';
+export * from './stateful-store';

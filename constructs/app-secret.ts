@@ -1,0 +1,273 @@
+import { createHmac } from 'crypto';
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as sealed from '../imports/bitnami.com';
+import * as eso from '../imports/external-secrets.io';
+import * as k8s from '../imports/k8s';
+import { EnvValue } from './core/env';
+import { Problems, ValidationError } from './core/errors';
+import { appLabels } from './core/labels';
+import { isDns1123Subdomain } from './core/names';
+import { syncWave, Wave } from './core/waves';
+
+/**
+ * Deterministic plaintext values, for dev only: each value is an HMAC-SHA256 of the
+ * construct path and the key, so every synth writes the same bytes (no churn in `dist/`
+ * or in GitOps diffs). Anyone with the repository can recompute them, which is the point
+ * of a dev credential and why this mode is refused unless `allowGenerated` is set.
+ */
+export interface GeneratedSecretSource {
+  readonly mode: 'generated';
+  /**
+   * HMAC key; change it to rotate every generated value at once.
+   * @default 'berth'
+   */
+  readonly seed?: string;
+}
+
+/**
+ * An External Secrets `ExternalSecret` that fills the Secret from a ClusterSecretStore.
+ * Every key is read as a property of one remote secret named `<remotePrefix><secret name>`:
+ * the layout of Vault KV, AWS Secrets Manager JSON secrets and most other providers.
+ */
+export interface ExternalSecretSource {
+  readonly mode: 'external';
+  /** The ClusterSecretStore's name (the environment decides it). */
+  readonly clusterSecretStore: string;
+  /**
+   * Prepended to the Secret's name to form the remote key.
+   * @default - '<namespace>/', such as 'giia-prod/'
+   */
+  readonly remotePrefix?: string;
+  /**
+   * How often External Secrets reads the remote values again (a Go duration).
+   * @default '1h'
+   */
+  readonly refreshInterval?: string;
+}
+
+/** A Bitnami `SealedSecret`: values encrypted with `kubeseal` for this name and namespace. */
+export interface SealedSecretSource {
+  readonly mode: 'sealed';
+  /** The `kubeseal` output, one entry per key that has no fixed value. */
+  readonly encryptedData: Readonly<Record<string, string>>;
+}
+
+/** A Secret managed outside berth; nothing is emitted. It must hold every key. */
+export interface ExistingSecretSource {
+  readonly mode: 'existing';
+  /** The Secret's name in the namespace. */
+  readonly secretName: string;
+}
+
+/** Where a Secret's values come from. Only `generated` puts plaintext in git. */
+export type SecretSource = GeneratedSecretSource | ExternalSecretSource | SealedSecretSource | ExistingSecretSource;
+
+export interface AppSecretProps {
+  /**
+   * The Secret's name. Ignored in `existing` mode, where the Secret keeps its own name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** Where the values come from. */
+  readonly source: SecretSource;
+  /** The keys the Secret holds, such as `['username', 'password']` or `['OPENAI_API_KEY']`. */
+  readonly keys: readonly string[];
+  /**
+   * Fixed, non-secret values for some keys (a database user name). They are written
+   * into the Secret in every mode but `existing`, so consumers read every key the same way.
+   * @default - none
+   */
+  readonly values?: Readonly<Record<string, string>>;
+  /**
+   * Accept the `generated` (plaintext in git) mode. Only dev environments set it.
+   * @default false
+   */
+  readonly allowGenerated?: boolean;
+}
+
+/** Argo CD must never delete a credential: the data it protects was created with it. */
+export const KEEP_ON_PRUNE = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
+
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+
+/**
+ * Checks a SecretSource. `prop` names it in messages (`source`, or `credentials` when a
+ * store validates its own prop), so an enclosing construct can report it with its own
+ * problems before building anything.
+ */
+export function checkSecretSource(
+  problems: Problems,
+  prop: string,
+  source: SecretSource,
+  options: { readonly keys: readonly string[]; readonly values?: Readonly<Record<string, string>>; readonly allowGenerated: boolean },
+): void {
+  const fixed = options.values ?? {};
+  switch (source.mode) {
+    case 'generated':
+      problems.check(options.allowGenerated, `${prop}.mode`,
+        "is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev",
+        source.mode);
+      return;
+    case 'external':
+      problems.check(isDns1123Subdomain(source.clusterSecretStore), `${prop}.clusterSecretStore`, 'must be a ClusterSecretStore name (DNS-1123 subdomain)', source.clusterSecretStore);
+      if (source.refreshInterval !== undefined) {
+        problems.check(GO_DURATION.test(source.refreshInterval), `${prop}.refreshInterval`, "must be a Go duration such as '1h' or '15m'", source.refreshInterval);
+      }
+      for (const [key, value] of Object.entries(fixed)) {
+        // Fixed values become External Secrets template data, where '{{' starts a template.
+        problems.check(!value.includes('{{'), `values.${key}`, "must not contain '{{' (External Secrets would read it as a template)", value);
+      }
+      return;
+    case 'sealed': {
+      const needed = options.keys.filter((k) => !(k in fixed));
+      for (const key of needed) {
+        problems.check(typeof source.encryptedData[key] === 'string' && source.encryptedData[key].length > 0,
+          `${prop}.encryptedData.${key}`, 'must hold the kubeseal output for this key', source.encryptedData[key]);
+      }
+      for (const key of Object.keys(source.encryptedData).filter((k) => !needed.includes(k))) {
+        problems.add(`${prop}.encryptedData`, `must only hold keys without a fixed value (${needed.join(', ')})`, key);
+      }
+      return;
+    }
+    case 'existing':
+      problems.check(isDns1123Subdomain(source.secretName), `${prop}.secretName`, 'must be a Secret name (DNS-1123 subdomain)', source.secretName);
+      return;
+  }
+}
+
+/**
+ * One Secret's worth of credentials, wherever its values come from: a deterministic
+ * plaintext Secret in dev, an ExternalSecret or SealedSecret elsewhere, or a Secret that
+ * already exists. Consumers only see `secretName`, `keys` and `envValue(key)`, so the
+ * same stack definition works in every environment.
+ *
+ * What it emits carries Argo CD `Prune=false,Delete=false` (removing it from git must
+ * not drop a credential a database was initialized with) and the `CONFIG` sync wave, so
+ * it exists before any workload that reads it.
+ */
+export class AppSecret extends Construct {
+  /** The Secret's name, for `secretKeyRef` and `envFrom`. */
+  public readonly secretName: string;
+  /** The keys the Secret holds. */
+  public readonly keys: readonly string[];
+  /** The source's mode. */
+  public readonly mode: SecretSource['mode'];
+  /** The plaintext Secret (`generated` mode). */
+  public readonly secret?: k8s.KubeSecret;
+  /** The ExternalSecret (`external` mode). */
+  public readonly externalSecret?: eso.ExternalSecret;
+  /** The SealedSecret (`sealed` mode). */
+  public readonly sealedSecret?: sealed.SealedSecret;
+
+  constructor(scope: Construct, id: string, props: AppSecretProps) {
+    super(scope, id);
+    const source = props.source;
+    const name = source.mode === 'existing' ? source.secretName : props.name ?? id;
+    const values = props.values ?? {};
+    const allowGenerated = props.allowGenerated ?? false;
+
+    const problems = new Problems(this);
+    if (source.mode !== 'existing') {
+      // At most 63: the name is also the `app.kubernetes.io/name` label.
+      problems.check(isDns1123Subdomain(name) && name.length <= 63, 'name', 'must be a DNS-1123 subdomain (lowercase alphanumerics, - and .) of at most 63 characters', name);
+    }
+    problems.check(props.keys.length > 0, 'keys', 'must name at least one key', props.keys);
+    props.keys.forEach((key, i) => {
+      problems.check(SECRET_KEY.test(key) && key.length <= 253, `keys[${i}]`, 'must be a Secret key (alphanumerics, -, _ and .)', key);
+      problems.check(props.keys.indexOf(key) === i, `keys[${i}]`, 'must not repeat a key', key);
+    });
+    for (const key of Object.keys(values)) {
+      problems.check(props.keys.includes(key), `values.${key}`, `must be one of keys (${props.keys.join(', ')})`, key);
+    }
+    if (source.mode === 'existing' && Object.keys(values).length > 0) {
+      problems.add('values', 'cannot be written into an existing Secret berth does not manage; put them in that Secret', Object.keys(values));
+    }
+    checkSecretSource(problems, 'source', source, { keys: props.keys, values, allowGenerated });
+    problems.throwIfAny();
+
+    this.secretName = name;
+    this.keys = [...props.keys];
+    this.mode = source.mode;
+    const labels = appLabels(this, { name, component: 'credentials' }).all;
+    const metadata = { name, labels, annotations: { ...KEEP_ON_PRUNE } };
+
+    switch (source.mode) {
+      case 'generated': {
+        const seed = source.seed ?? 'berth';
+        const data = Object.fromEntries(props.keys.map((key) => [key, values[key] ?? generatedValue(seed, this.node.path, key)]));
+        this.secret = new k8s.KubeSecret(this, 'secret', {
+          metadata,
+          type: 'Opaque',
+          // `data`, not `stringData`: what git holds is exactly what the API server stores.
+          data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+        });
+        syncWave(this.secret, Wave.CONFIG);
+        break;
+      }
+      case 'external': {
+        const namespace = Chart.of(this).namespace;
+        const remoteKey = `${source.remotePrefix ?? (namespace ? `${namespace}/` : '')}${name}`;
+        const secretKeys = props.keys.filter((k) => !(k in values));
+        this.externalSecret = new eso.ExternalSecret(this, 'external-secret', {
+          metadata,
+          spec: {
+            refreshInterval: source.refreshInterval ?? '1h',
+            secretStoreRef: { kind: eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: source.clusterSecretStore },
+            target: {
+              name,
+              creationPolicy: eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
+              // Keep the Secret when the remote value disappears, rather than break the store.
+              deletionPolicy: eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+              ...(Object.keys(values).length > 0 ? {
+                template: {
+                  mergePolicy: eso.ExternalSecretSpecTargetTemplateMergePolicy.MERGE,
+                  data: { ...values },
+                },
+              } : {}),
+            },
+            data: secretKeys.map((key) => ({ secretKey: key, remoteRef: { key: remoteKey, property: key } })),
+          },
+        });
+        syncWave(this.externalSecret, Wave.CONFIG);
+        break;
+      }
+      case 'sealed': {
+        this.sealedSecret = new sealed.SealedSecret(this, 'sealed-secret', {
+          metadata,
+          spec: {
+            encryptedData: { ...source.encryptedData },
+            template: {
+              metadata: { name, labels },
+              type: 'Opaque',
+              ...(Object.keys(values).length > 0 ? { data: { ...values } } : {}),
+            },
+          },
+        });
+        syncWave(this.sealedSecret, Wave.CONFIG);
+        break;
+      }
+      case 'existing':
+        break;
+    }
+  }
+
+  /** The object that ends up holding the data, if berth emits one. */
+  public get apiObject(): ApiObject | undefined {
+    return this.secret ?? this.externalSecret ?? this.sealedSecret;
+  }
+
+  /** An env var value read from one of the Secret's keys. */
+  public envValue(key: string): EnvValue {
+    if (!this.keys.includes(key)) {
+      throw new ValidationError([`[${this.node.path}] 'key' must be one of ${this.keys.join(', ')}, received ${JSON.stringify(key)}`]);
+    }
+    return EnvValue.fromSecret(this.secretName, key);
+  }
+}
+
+/** 32 hex characters (128 bits): safe unquoted in URLs, shells and config files. */
+function generatedValue(seed: string, path: string, key: string): string {
+  return createHmac('sha256', seed).update(`${path}\u0000${key}`).digest('hex').slice(0, 32);
+}

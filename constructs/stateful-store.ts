@@ -1,0 +1,858 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import * as monitoring from '../imports/monitoring.coreos.com';
+import { AppSecret, checkSecretSource, KEEP_ON_PRUNE, SecretSource } from './app-secret';
+import { checksum } from './core/checksum';
+import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { checkCronSchedule, checkTimeZone } from './core/cron';
+import { EnvMap, renderEnv } from './core/env';
+import { Problems, ValidationError } from './core/errors';
+import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
+import { appLabels } from './core/labels';
+import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
+import { isQuantity, parseQuantity } from './core/quantity';
+import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
+import { syncWave, Wave } from './core/waves';
+import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
+import {
+  BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
+} from './stateful-store-engines';
+
+export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
+
+/** Each replica's data volume. */
+export interface StoreStorageProps {
+  /**
+   * Size of each replica's PersistentVolumeClaim. A StatefulSet cannot change it later:
+   * grow the PVCs themselves (if the class allows expansion).
+   * @default - the engine's: postgres '10Gi', redis '1Gi', nats '1Gi', neo4j '10Gi'
+   */
+  readonly size?: string;
+  /**
+   * The StorageClass.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: string;
+}
+
+/** PostgreSQL settings (engine `postgres` only). */
+export interface PostgresOptions {
+  /**
+   * The database created at init (`POSTGRES_DB`), and the one clients get by default.
+   * @default - the store name with '-' replaced by '_'
+   */
+  readonly database?: string;
+  /**
+   * The superuser's name, written into the credentials Secret.
+   * @default 'postgres'
+   */
+  readonly username?: string;
+  /**
+   * Schemas created in `database` at init: one per service (`giia`).
+   * @default - none
+   */
+  readonly schemas?: readonly string[];
+  /**
+   * More databases created at init: one per service (`shop`).
+   * @default - none
+   */
+  readonly databases?: readonly string[];
+  /**
+   * SQL (`.sql`) or shell (`.sh`) files run once, when the data directory is first
+   * initialized, in name order after berth's own `00-berth-*` scripts.
+   * @default - none
+   */
+  readonly initScripts?: Readonly<Record<string, string>>;
+  /**
+   * postgresql.conf settings, added to or replacing berth's (values as written in the file,
+   * strings quoted: `{ work_mem: "'16MB'" }`).
+   * @default - none
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * `POSTGRES_INITDB_ARGS`, used once at init.
+   * @default - '--auth-host=scram-sha-256 --encoding=UTF8 --locale-provider=builtin --builtin-locale=C.UTF-8' (before PostgreSQL 17: '--locale=C.UTF-8')
+   */
+  readonly initdbArgs?: string;
+}
+
+/** Redis settings (engine `redis` only). */
+export interface RedisOptions {
+  /**
+   * Append-only file persistence (`appendonly yes`, fsync every second).
+   * @default true
+   */
+  readonly appendOnly?: boolean;
+  /**
+   * What Redis does at `maxmemory` (75% of the memory limit). `noeviction` refuses writes
+   * rather than silently dropping data; use `allkeys-lru` for a pure cache.
+   * @default 'noeviction'
+   */
+  readonly maxmemoryPolicy?: 'noeviction' | 'allkeys-lru' | 'allkeys-lfu' | 'volatile-lru' | 'volatile-lfu' | 'allkeys-random' | 'volatile-random' | 'volatile-ttl';
+}
+
+/** NATS settings (engine `nats` only). JetStream file storage is always on. */
+export interface NatsOptions {
+  /**
+   * Run `replicas` servers (odd, at least 3) as one JetStream cluster, routes between
+   * peers over the headless Service.
+   * @default false
+   */
+  readonly cluster?: boolean;
+}
+
+/** Neo4j settings (engine `neo4j` only). */
+export interface Neo4jOptions {
+  /**
+   * Load APOC core (shipped in the image, no download). Backups need it.
+   * @default - true when `backup` is set, else false
+   */
+  readonly apoc?: boolean;
+}
+
+/**
+ * Scheduled logical backups to a PVC of their own. postgres: `pg_dump` of every database
+ * plus roles; neo4j: an online APOC export as Cypher. redis and nats have none.
+ */
+export interface StoreBackupProps {
+  /**
+   * Cron schedule, 5 fields.
+   * @default '0 3 * * *'
+   */
+  readonly schedule?: string;
+  /**
+   * Backups kept; older ones are removed after each successful run.
+   * @default 7
+   */
+  readonly retain?: number;
+  /**
+   * Size of the backups PVC.
+   * @default - the data volume's size
+   */
+  readonly size?: string;
+  /**
+   * StorageClass of the backups PVC.
+   * @default - the data volume's class
+   */
+  readonly storageClass?: string;
+  /**
+   * The schedule's time zone.
+   * @default 'Etc/UTC'
+   */
+  readonly timeZone?: string;
+  /**
+   * A run missed by more than this (controller down) is skipped until the next one.
+   * @default 3600
+   */
+  readonly startingDeadlineSeconds?: number;
+  /**
+   * A run taking longer than this is stopped (and retried once).
+   * @default 3600
+   */
+  readonly activeDeadlineSeconds?: number;
+  /**
+   * The backup container's resources.
+   * @default - postgres: 100m/1 CPU, 256Mi; neo4j: 100m/1 CPU, 1Gi (the export is parsed in memory)
+   */
+  readonly resources?: Resources;
+}
+
+/** A Prometheus exporter sidecar on the `metrics` port. */
+export interface StoreMetricsProps {
+  /**
+   * The exporter image.
+   * @default - postgres: quay.io/prometheuscommunity/postgres-exporter:v0.19.1, redis: oliver006/redis_exporter:v1.90.0, nats: natsio/prometheus-nats-exporter:0.19.2
+   */
+  readonly image?: Image;
+  /**
+   * The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port.
+   * @default 'monitoring'
+   */
+  readonly scraperNamespace?: string;
+  /**
+   * Emit a `monitoring.coreos.com/v1` ServiceMonitor.
+   * @default false - the cluster may not have the Prometheus Operator CRDs
+   */
+  readonly serviceMonitor?: boolean;
+  /**
+   * Extra ServiceMonitor labels, to match a Prometheus' `serviceMonitorSelector`.
+   * @default - none
+   */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+  /**
+   * Scrape interval such as `30s`.
+   * @default - the Prometheus' own interval
+   */
+  readonly interval?: string;
+}
+
+export interface StatefulStoreProps {
+  /** Which engine preset. */
+  readonly engine: StoreEngine;
+  /**
+   * The store's name: StatefulSet, client Service (the DNS name apps use) and prefix of
+   * every other object. A DNS-1035 label of at most 44 characters.
+   * @default - the engine name ('postgres', 'redis', 'nats', 'neo4j')
+   */
+  readonly name?: string;
+  /**
+   * The image; also runs the backup job.
+   * @default - the engine's official image, pinned: postgres:18.6-alpine3.24, redis:8.8.3-alpine, nats:2.14.5-alpine, neo4j:5.26.31-community
+   */
+  readonly image?: Image;
+  /**
+   * Accept `latest` and untagged images (dev only).
+   * @default false
+   */
+  readonly allowMutableImageTags?: boolean;
+  /**
+   * Pods. More than 1 only where the engine replicates (a NATS cluster).
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * The data volumes.
+   * @default - the engine's size on the cluster's default StorageClass
+   */
+  readonly storage?: StoreStorageProps;
+  /**
+   * The engine container's resources. Memory settings (shared_buffers, maxmemory, heap,
+   * GOMEMLIMIT) follow the memory limit.
+   * @default - the engine's: postgres 250m/1 CPU, 1Gi; redis 100m/500m, 256Mi; nats 100m/500m, 512Mi; neo4j 500m/2, 2Gi
+   */
+  readonly resources?: Resources;
+  /**
+   * Where the credentials Secret (`<name>-credentials`, keys `username` and `password`)
+   * comes from. The environment decides: `generated` in dev, `external` or `sealed`
+   * elsewhere; `existing` names a Secret that must hold both keys. postgres and neo4j take
+   * the password at first init only: rotating it means changing it in the database too.
+   */
+  readonly credentials: SecretSource;
+  /**
+   * Accept `generated` (plaintext in git) credentials. Only dev environments set it.
+   * @default false
+   */
+  readonly allowGeneratedCredentials?: boolean;
+  /** @default - engine defaults */
+  readonly postgres?: PostgresOptions;
+  /** @default - engine defaults */
+  readonly redis?: RedisOptions;
+  /** @default - engine defaults */
+  readonly nats?: NatsOptions;
+  /** @default - engine defaults */
+  readonly neo4j?: Neo4jOptions;
+  /**
+   * How the StatefulSet starts and stops pods.
+   * @default - 'Parallel' for a NATS cluster (peers must start together to elect a leader), else 'OrderedReady'
+   */
+  readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /**
+   * Time for a clean shutdown (checkpoint, AOF fsync, lame duck) before SIGKILL.
+   * @default 120
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * The UID/GID the engine runs as and the volume group; set it with a non-default image.
+   * @default - the official image's user: postgres 70, redis 999 (group 1000), nats 10001, neo4j 7474
+   */
+  readonly runAs?: RunAs;
+  /**
+   * Scheduled backups (postgres, neo4j). The environment sets it.
+   * @default - no backups
+   */
+  readonly backup?: StoreBackupProps;
+  /**
+   * A metrics exporter sidecar (postgres, redis, nats).
+   * @default - none
+   */
+  readonly metrics?: StoreMetricsProps;
+  /**
+   * The cluster's DNS domain, for `host` and NATS routes.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
+/** Options of `connectionEnv`. */
+export interface ConnectionEnvOptions {
+  /**
+   * Prepended to every variable name.
+   * @default - 'POSTGRES_', 'REDIS_', 'NATS_' or 'NEO4J_'
+   */
+  readonly prefix?: string;
+  /**
+   * (postgres) The database to connect to: the main one or one of `postgres.databases`.
+   * @default - `postgres.database`
+   */
+  readonly database?: string;
+}
+
+/**
+ * Declares a Secret the stack does not define (an `existing` one) to the synth's reference
+ * check; the same annotation as the safety net's `berth.dev/external-refs`, on the workload.
+ */
+const EXTERNAL_REFS = 'berth.dev/external-refs';
+
+const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+const PG_SETTING = /^[a-z_][a-z0-9_.]*$/;
+const INIT_SCRIPT = /^[A-Za-z0-9][-._A-Za-z0-9]*\.(sql|sh)$/;
+const DURATION = /^([0-9]+(ms|s|m|h))+$/;
+/** `<name>-restore` is a CronJob name, at most 52 characters (its Jobs add 11). */
+const MAX_NAME = 44;
+
+/** Store names per chart (one namespace): two stores with one name would overwrite each other. */
+const NAMES = new WeakMap<Chart, Map<string, string>>();
+
+/**
+ * A database or broker that keeps its data: PostgreSQL, Redis, NATS JetStream or Neo4j
+ * from their official images, as a StatefulSet with persistent volumes that outlive it.
+ *
+ * It emits the StatefulSet (volumeClaimTemplates retained on delete and on scale-down,
+ * restricted security with a read-only root filesystem), a headless Service
+ * `<name>-headless` for pod identities, a client Service `<name>` (the DNS name apps use),
+ * the credentials (see `AppSecret`), a ConfigMap whose checksum rolls the pods, a
+ * ServiceAccount without API token, a NetworkPolicy admitting only declared clients
+ * (`web.connectTo(store)`), a PodDisruptionBudget when replicas ≥ 2, and optionally an
+ * exporter sidecar with ServiceMonitor and a backup CronJob.
+ *
+ * **Backups and restore.** With `backup`, a CronJob `<name>-backup` writes one directory
+ * per run, named by UTC time (`20261122T030000Z`), to the PVC `<name>-backups` (Argo CD
+ * never prunes it) and keeps the newest `retain`. A suspended CronJob `<name>-restore`
+ * with the same volume, credentials and network access is the ready restore job; it never
+ * runs on its own. To restore (stop the store's clients first):
+ *
+ * ```sh
+ * scripts/restore-store.sh <namespace> <store> [<backup>|latest]
+ * # which runs:
+ * kubectl -n <ns> create job <store>-restore-<ts> --from=cronjob/<store>-restore --dry-run=client -o yaml \
+ *   | kubectl set env --local -f - RESTORE_FROM=<backup> -o yaml | kubectl -n <ns> create -f -
+ * ```
+ *
+ * postgres restores each database with `pg_restore --clean --if-exists --single-transaction`
+ * (a database is fully restored or left unchanged); neo4j empties the database and replays
+ * the Cypher export with `cypher-shell`. List backups with
+ * `kubectl -n <ns> logs job/<a backup job>` or by mounting the PVC.
+ */
+export class StatefulStore extends Construct implements IConnectable {
+  /** The engine. */
+  public readonly engine: StoreEngine;
+  /** The store's name: the StatefulSet's and the client Service's. */
+  public readonly storeName: string;
+  /** The client Service's name. */
+  public readonly serviceName: string;
+  /** The headless Service's name (`<name>-headless`). */
+  public readonly headlessServiceName: string;
+  /** Cluster DNS name of the client Service: `<name>.<namespace>.svc.<clusterDomain>`. */
+  public readonly host: string;
+  /** The engine's client port (postgres 5432, redis 6379, nats 4222, neo4j bolt 7687). */
+  public readonly port: number;
+  /** The credentials Secret's name. */
+  public readonly secretName: string;
+  /** The database clients get by default (postgres). */
+  public readonly database?: string;
+  /** Who may connect: `web.connectTo(store)` admits a WebService. */
+  public readonly connections: Connections;
+  public readonly credentials: AppSecret;
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  public readonly service: k8s.KubeService;
+  public readonly headlessService: k8s.KubeService;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  public readonly pdb?: k8s.KubePodDisruptionBudget;
+  public readonly backupCronJob?: k8s.KubeCronJob;
+  public readonly restoreCronJob?: k8s.KubeCronJob;
+  public readonly backupPvc?: k8s.KubePersistentVolumeClaim;
+  public readonly backupNetworkPolicy?: k8s.KubeNetworkPolicy;
+  public readonly serviceMonitor?: monitoring.ServiceMonitor;
+
+  private readonly preset: EnginePreset;
+  private readonly databases: readonly string[];
+
+  constructor(scope: Construct, id: string, props: StatefulStoreProps) {
+    super(scope, id);
+    const preset = ENGINE_PRESETS[props.engine] as EnginePreset | undefined;
+    if (!preset) {
+      throw new ValidationError([`[${this.node.path}] 'engine' must be one of ${Object.keys(ENGINE_PRESETS).join(', ')}, received ${JSON.stringify(props.engine)}`]);
+    }
+    const name = props.name ?? preset.engine;
+    const image = props.image ?? preset.image;
+    const allowMutableImageTags = props.allowMutableImageTags ?? false;
+    const replicas = props.replicas ?? 1;
+    const storageSize = props.storage?.size ?? preset.storageSize;
+    const storageClass = props.storage?.storageClass;
+    const resources = props.resources ?? preset.resources;
+    const allowGeneratedCredentials = props.allowGeneratedCredentials ?? false;
+    const natsOptions = { cluster: props.nats?.cluster ?? false };
+    const podManagementPolicy = props.podManagementPolicy ?? (natsOptions.cluster ? 'Parallel' : 'OrderedReady');
+    const terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 120;
+    const runAs = props.runAs ?? preset.runAs;
+    const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const imageText = typeof image === 'string' ? image : formatImage(image);
+    const pgOptions = {
+      database: props.postgres?.database ?? name.replace(/-/g, '_'),
+      username: props.postgres?.username ?? 'postgres',
+      schemas: props.postgres?.schemas ?? [],
+      databases: props.postgres?.databases ?? [],
+      initScripts: props.postgres?.initScripts ?? {},
+      settings: props.postgres?.settings ?? {},
+      initdbArgs: props.postgres?.initdbArgs ?? defaultInitdbArgs(imageText),
+    };
+    const redisOptions = { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' };
+    const neo4jOptions = { apoc: props.neo4j?.apoc ?? props.backup !== undefined };
+    const backup = props.backup && {
+      schedule: props.backup.schedule ?? '0 3 * * *',
+      retain: props.backup.retain ?? 7,
+      size: props.backup.size ?? storageSize,
+      storageClass: props.backup.storageClass ?? storageClass,
+      timeZone: props.backup.timeZone ?? 'Etc/UTC',
+      startingDeadlineSeconds: props.backup.startingDeadlineSeconds ?? 3600,
+      activeDeadlineSeconds: props.backup.activeDeadlineSeconds ?? 3600,
+      resources: props.backup.resources,
+    };
+    const metrics = props.metrics && {
+      image: props.metrics.image ?? preset.exporterImage,
+      scraperNamespace: props.metrics.scraperNamespace ?? 'monitoring',
+      serviceMonitor: props.metrics.serviceMonitor ?? false,
+      serviceMonitorLabels: props.metrics.serviceMonitorLabels ?? {},
+      interval: props.metrics.interval,
+    };
+    const chart = Chart.of(this);
+    const namespace = chart.namespace ?? 'default';
+
+    // ---- validation: everything, then throw once
+    const problems = new Problems(this);
+    const nameOk = problems.check(DNS1035.test(name) && name.length <= MAX_NAME, 'name',
+      `must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most ${MAX_NAME} characters`, name);
+    const names = NAMES.get(chart) ?? new Map<string, string>();
+    const taken = names.get(name);
+    if (nameOk && taken !== undefined) {
+      problems.add('name', `must be unique among the StatefulStores of namespace ${JSON.stringify(namespace)} (${taken} already uses it)`, name);
+    }
+    checkImage(problems, 'image', image, allowMutableImageTags);
+    const reason = preset.singleNodeReason({ nats: natsOptions });
+    if (problems.check(Number.isInteger(replicas) && replicas >= 1, 'replicas', 'must be an integer >= 1', replicas)) {
+      if (reason !== undefined) {
+        problems.check(replicas === 1, 'replicas', `must be 1: ${reason}`, replicas);
+      } else if (preset.engine === 'nats') {
+        problems.check(replicas >= 3 && replicas % 2 === 1, 'replicas', 'must be an odd number >= 3 for a NATS JetStream cluster (RAFT quorum)', replicas);
+      }
+    }
+    checkSize(problems, 'storage.size', storageSize);
+    if (storageClass !== undefined) {
+      problems.check(isDns1123Subdomain(storageClass), 'storage.storageClass', 'must be a StorageClass name (DNS-1123 subdomain)', storageClass);
+    }
+    checkResources(problems, 'resources', resources);
+    checkSecretSource(problems, 'credentials', props.credentials, {
+      keys: ['username', 'password'],
+      values: props.credentials.mode === 'existing' ? {} : { username: preset.username({ postgres: pgOptions }) },
+      allowGenerated: allowGeneratedCredentials,
+    });
+    for (const engine of ['postgres', 'redis', 'nats', 'neo4j'] as const) {
+      if (props[engine] !== undefined && engine !== preset.engine) {
+        problems.add(engine, `applies only to engine '${engine}', not '${preset.engine}'`, props[engine]);
+      }
+    }
+    if (preset.engine === 'postgres') this.checkPostgres(problems, pgOptions);
+    problems.check(Number.isInteger(terminationGracePeriodSeconds) && terminationGracePeriodSeconds >= 0,
+      'terminationGracePeriodSeconds', 'must be an integer >= 0', terminationGracePeriodSeconds);
+    problems.check(Number.isInteger(runAs.uid) && runAs.uid > 0, 'runAs.uid', 'must be a non-zero UID (restricted pods never run as root)', runAs.uid);
+    problems.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', 'must be a DNS name', clusterDomain);
+    if (backup) {
+      if ('unsupported' in preset.backup) {
+        problems.add('backup', `is not available for engine ${preset.engine}: ${preset.backup.unsupported}`, props.backup);
+      } else {
+        checkCronSchedule(problems, 'backup.schedule', backup.schedule);
+        checkTimeZone(problems, 'backup.timeZone', backup.timeZone);
+        problems.check(Number.isInteger(backup.retain) && backup.retain >= 1, 'backup.retain', 'must be an integer >= 1', backup.retain);
+        checkSize(problems, 'backup.size', backup.size);
+        if (backup.storageClass !== undefined) {
+          problems.check(isDns1123Subdomain(backup.storageClass), 'backup.storageClass', 'must be a StorageClass name (DNS-1123 subdomain)', backup.storageClass);
+        }
+        problems.check(Number.isInteger(backup.startingDeadlineSeconds) && backup.startingDeadlineSeconds >= 10,
+          'backup.startingDeadlineSeconds', 'must be an integer >= 10 (the CronJob controller checks every 10 s)', backup.startingDeadlineSeconds);
+        problems.check(Number.isInteger(backup.activeDeadlineSeconds) && backup.activeDeadlineSeconds >= 1,
+          'backup.activeDeadlineSeconds', 'must be an integer >= 1', backup.activeDeadlineSeconds);
+        if (backup.resources !== undefined) checkResources(problems, 'backup.resources', backup.resources);
+      }
+    }
+    if (metrics) {
+      if ('unsupported' in preset.exporter) {
+        problems.add('metrics', `is not available for engine ${preset.engine}: ${preset.exporter.unsupported}`, props.metrics);
+      } else {
+        checkImage(problems, 'metrics.image', metrics.image!, allowMutableImageTags);
+        problems.check(isDns1123Label(metrics.scraperNamespace), 'metrics.scraperNamespace', 'must be a namespace name (DNS-1123 label)', metrics.scraperNamespace);
+        if (metrics.interval !== undefined) {
+          problems.check(DURATION.test(metrics.interval), 'metrics.interval', "must be a duration such as '30s' or '1m'", metrics.interval);
+        }
+      }
+    }
+    problems.throwIfAny();
+    names.set(name, this.node.path);
+    NAMES.set(chart, names);
+
+    // ---- wiring values
+    const clientPort = preset.clientPorts[0];
+    this.preset = preset;
+    this.engine = preset.engine;
+    this.storeName = name;
+    this.serviceName = name;
+    this.headlessServiceName = `${name}-headless`;
+    this.host = `${name}.${namespace}.svc.${clusterDomain}`;
+    this.port = clientPort.port;
+    this.database = preset.engine === 'postgres' ? pgOptions.database : undefined;
+    this.databases = preset.engine === 'postgres' ? [pgOptions.database, ...pgOptions.databases] : [];
+    const version = imageVersion(image);
+    const labels = appLabels(this, { name, component: preset.component, version });
+    this.connections = new Connections(labels.selector, preset.clientPorts);
+
+    // ---- credentials, config, identity
+    this.credentials = new AppSecret(this, 'credentials', {
+      name: `${name}-credentials`,
+      source: props.credentials,
+      keys: ['username', 'password'],
+      ...(props.credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
+      allowGenerated: allowGeneratedCredentials,
+    });
+    this.secretName = this.credentials.secretName;
+    const workloadMeta = {
+      labels: labels.all,
+      ...(props.credentials.mode === 'existing' ? { annotations: { [EXTERNAL_REFS]: `secret/${this.secretName}` } } : {}),
+    };
+
+    const resourceSpec = resolveResources(resources);
+    const ctx: EngineContext = {
+      name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, image: imageText, replicas,
+      resources: resourceSpec, storageBytes: parseQuantity(storageSize)!, credentials: this.credentials,
+      postgres: pgOptions, redis: redisOptions, nats: natsOptions, neo4j: neo4jOptions,
+    };
+    const plan = preset.plan(ctx);
+    const configName = `${name}-config`;
+    this.configMap = new k8s.KubeConfigMap(this, 'config', { metadata: { name: configName, labels: labels.all }, data: plan.config });
+    syncWave(this.configMap, Wave.CONFIG);
+    this.serviceAccount = serviceAccount(this, 'service-account', { name, labels: labels.all, automountToken: false });
+
+    // ---- pod
+    const exporter = metrics && !('unsupported' in preset.exporter) ? preset.exporter(ctx, imageTextOf(metrics.image!)) : undefined;
+    const metricsPort: ServicePort | undefined = exporter && { name: 'metrics', port: exporter.port, targetPort: exporter.port };
+    const peerPorts = preset.peerPorts(natsOptions.cluster);
+    const containerSecurity = restrictedContainerSecurityContext(runAs);
+    const k8sResources = toK8sResources(resourceSpec);
+    const small = writablePaths(plan.writablePaths);
+    const large = writablePaths(plan.largeWritablePaths ?? [], '1Gi');
+    const probePort = { name: clientPort.name, number: clientPort.targetPort };
+    const engineContainer: k8s.Container = {
+      name: preset.engine,
+      image: imageText,
+      imagePullPolicy: 'IfNotPresent',
+      ...(plan.args ? { args: plan.args } : {}),
+      ports: [...preset.clientPorts, ...peerPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
+      env: renderEnv(plan.env),
+      ...(plan.envFromConfig ? { envFrom: [{ configMapRef: { name: configName } }] } : {}),
+      resources: k8sResources,
+      securityContext: containerSecurity,
+      startupProbe: plan.startup.render(STORE_PROBE_TIMING.startup, probePort),
+      readinessProbe: plan.readiness.render(STORE_PROBE_TIMING.readiness, probePort),
+      livenessProbe: plan.liveness.render(STORE_PROBE_TIMING.liveness, probePort),
+      ...(plan.lifecycle ? { lifecycle: plan.lifecycle } : {}),
+      volumeMounts: [
+        { name: 'data', mountPath: plan.dataMountPath },
+        ...plan.configMounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
+        ...small.mounts,
+        ...large.mounts,
+        ...plan.extraMounts,
+      ],
+    };
+    const containers: k8s.Container[] = [engineContainer];
+    if (exporter) containers.push(exporterContainer(exporter));
+    const checksumData = Object.fromEntries(plan.runtimeConfigKeys.map((k) => [k, plan.config[k]]));
+
+    this.headlessService = new k8s.KubeService(this, 'headless-service', {
+      metadata: { name: this.headlessServiceName, labels: labels.all },
+      spec: {
+        clusterIp: 'None',
+        // Peers must resolve each other before they are ready (NATS routes, ordered startup).
+        publishNotReadyAddresses: true,
+        selector: labels.selector,
+        ports: [...preset.clientPorts, ...peerPorts].map(toServicePort),
+      },
+    });
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: { name, labels: labels.all },
+      spec: {
+        type: 'ClusterIP',
+        selector: labels.selector,
+        ports: [...preset.clientPorts, ...(metricsPort ? [metricsPort] : [])].map(toServicePort),
+      },
+    });
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: { name, ...workloadMeta },
+      spec: {
+        serviceName: this.headlessServiceName,
+        replicas,
+        podManagementPolicy,
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        // The data outlives the StatefulSet and scale-downs: deleting a PVC is a human decision.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: labels.selector },
+        template: {
+          metadata: { labels: labels.all, annotations: { [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) } },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            // Service links would inject POSTGRES_PORT=tcp://… and the like into the engine's env.
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(runAs),
+            terminationGracePeriodSeconds,
+            ...(replicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
+            ...(plan.initContainers ? {
+              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(SEED_RESOURCES) }),
+            } : {}),
+            containers,
+            volumes: [
+              ...plan.configMounts.map((m) => ({
+                name: m.volume,
+                configMap: { name: configName, items: m.keys.map((key) => ({ key, path: key })) },
+              })),
+              ...small.volumes,
+              ...large.volumes,
+              ...plan.extraVolumes,
+            ],
+          },
+        },
+        // Only never-changing labels: volumeClaimTemplates are immutable.
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: labels.selector },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            volumeMode: 'Filesystem',
+            ...(storageClass ? { storageClassName: storageClass } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+          },
+        }],
+      },
+    });
+    syncWave(this.statefulSet, Wave.STORES);
+    syncWave(this.headlessService, Wave.STORES);
+    syncWave(this.service, Wave.STORES);
+
+    // ---- network
+    if (natsOptions.cluster) {
+      const routes = peerPorts.filter((p) => p.name === 'cluster');
+      this.connections.allowFrom(this.connections.peer, routes);
+      this.connections.allowTo(this.connections.peer, routes);
+    }
+    if (metricsPort && metrics) this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
+    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
+
+    if (replicas >= 2) {
+      this.pdb = drainSafePdb(this, 'pdb', { name, labels: labels.all, selector: labels.selector });
+      syncWave(this.pdb, Wave.STORES);
+    }
+
+    if (metrics && metrics.serviceMonitor && metricsPort) {
+      this.serviceMonitor = new monitoring.ServiceMonitor(this, 'service-monitor', {
+        metadata: { name, labels: { ...labels.all, ...metrics.serviceMonitorLabels } },
+        spec: {
+          selector: { matchLabels: labels.selector },
+          endpoints: [{ port: metricsPort.name, path: '/metrics', ...(metrics.interval ? { interval: metrics.interval } : {}) }],
+        },
+      });
+    }
+
+    // ---- backups
+    if (backup && !('unsupported' in preset.backup)) {
+      const backupPlan = preset.backup(ctx);
+      const backupLabels = appLabels(this, { name: `${name}-backup`, component: 'backup', version });
+      const pvcName = `${name}-backups`;
+      this.backupPvc = new k8s.KubePersistentVolumeClaim(this, 'backup-pvc', {
+        metadata: { name: pvcName, labels: backupLabels.all, annotations: { ...KEEP_ON_PRUNE } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          volumeMode: 'Filesystem',
+          ...(backup.storageClass ? { storageClassName: backup.storageClass } : {}),
+          resources: { requests: { storage: k8s.Quantity.fromString(backup.size) } },
+        },
+      });
+      syncWave(this.backupPvc, Wave.STORES);
+      const scripts = new k8s.KubeConfigMap(this, 'backup-scripts', {
+        metadata: { name: `${name}-backup`, labels: backupLabels.all },
+        data: { 'backup.sh': backupPlan.backupScript, 'restore.sh': backupPlan.restoreScript },
+      });
+      syncWave(scripts, Wave.CONFIG);
+      const podSpec = (script: string, extraEnv: EnvMap): k8s.PodSpec => backupPodSpec({
+        name, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
+        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script,
+        env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
+      });
+      const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
+        metadata: { labels: backupLabels.all },
+        spec: {
+          backoffLimit,
+          activeDeadlineSeconds: backup.activeDeadlineSeconds,
+          template: { metadata: { labels: backupLabels.all }, spec },
+        },
+      });
+      const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
+      this.backupCronJob = new k8s.KubeCronJob(this, 'backup', {
+        metadata: cronJobMeta(`${name}-backup`),
+        spec: {
+          schedule: backup.schedule,
+          timeZone: backup.timeZone,
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: backup.startingDeadlineSeconds,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: jobTemplate(podSpec('backup.sh', {}), 1),
+        },
+      });
+      this.restoreCronJob = new k8s.KubeCronJob(this, 'restore', {
+        metadata: cronJobMeta(`${name}-restore`),
+        spec: {
+          // A template for `kubectl create job --from`: suspended, on a date that never comes (31 February).
+          suspend: true,
+          schedule: '0 0 31 2 *',
+          timeZone: backup.timeZone,
+          concurrencyPolicy: 'Forbid',
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 1,
+          // A failed restore is looked at, not retried.
+          jobTemplate: jobTemplate(podSpec('restore.sh', { RESTORE_FROM: 'latest' }), 0),
+        },
+      });
+      syncWave(this.backupCronJob, Wave.STORES);
+      syncWave(this.restoreCronJob, Wave.STORES);
+      const backupConnections = new Connections(backupLabels.selector, []);
+      backupConnections.connectTo(this);
+      this.backupNetworkPolicy = workloadNetworkPolicy(this, 'backup-network-policy', {
+        name: `${name}-backup`, labels: backupLabels.all, connections: backupConnections,
+      });
+    }
+  }
+
+  /**
+   * The env a client needs, in one call: `<PREFIX>HOST`, `PORT`, `USER` and `PASSWORD`
+   * (from the Secret), `DATABASE` (postgres) and a `URL`/`URI` whose password is expanded
+   * by the kubelet from `PASSWORD` (never written in the manifest). Pass it as a
+   * WebService's `env`, and call `web.connectTo(store)` to open the network path.
+   *
+   * The URL embeds the password as-is: fine for generated values (hex); with external or
+   * sealed passwords, use characters that need no URL encoding.
+   */
+  public connectionEnv(options: ConnectionEnvOptions = {}): EnvMap {
+    const prefix = options.prefix ?? `${this.engine.toUpperCase()}_`;
+    const problems = new Problems(this);
+    problems.check(prefix === '' || isEnvVarName(`${prefix}HOST`), 'prefix', 'must start an env var name (letters, digits and _)', prefix);
+    if (options.database !== undefined) {
+      problems.check(this.engine === 'postgres', 'database', `applies only to engine 'postgres', not '${this.engine}'`, options.database);
+      if (this.engine === 'postgres') {
+        problems.check(this.databases.includes(options.database), 'database', `must be one of this store's databases (${this.databases.join(', ')})`, options.database);
+      }
+    }
+    problems.throwIfAny();
+    const entries = this.preset.connectionEnv({
+      host: this.host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
+    });
+    return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
+  }
+
+  /** Admits `peer` (a Job, another namespace) on the store's client ports. */
+  public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    this.connections.allowFrom(peer, ports);
+  }
+
+  private checkPostgres(problems: Problems, pg: {
+    database: string; username: string; schemas: readonly string[]; databases: readonly string[];
+    initScripts: Readonly<Record<string, string>>; settings: Readonly<Record<string, string>>;
+  }): void {
+    const ident = 'must be a lowercase SQL identifier (a-z, 0-9, _; at most 63, not starting with a digit)';
+    problems.check(PG_IDENT.test(pg.database), 'postgres.database', ident, pg.database);
+    problems.check(PG_IDENT.test(pg.username), 'postgres.username', ident, pg.username);
+    pg.schemas.forEach((s, i) => {
+      problems.check(PG_IDENT.test(s), `postgres.schemas[${i}]`, ident, s);
+      problems.check(pg.schemas.indexOf(s) === i, `postgres.schemas[${i}]`, 'must not repeat a schema', s);
+    });
+    pg.databases.forEach((d, i) => {
+      problems.check(PG_IDENT.test(d), `postgres.databases[${i}]`, ident, d);
+      problems.check(pg.databases.indexOf(d) === i && d !== pg.database, `postgres.databases[${i}]`,
+        `must not repeat a database (postgres.database is ${JSON.stringify(pg.database)})`, d);
+      problems.check(!['postgres', 'template0', 'template1'].includes(d), `postgres.databases[${i}]`, 'must not name a database initdb creates', d);
+    });
+    for (const file of Object.keys(pg.initScripts)) {
+      problems.check(INIT_SCRIPT.test(file) && !file.startsWith('00-berth-'), `postgres.initScripts`,
+        "must name .sql or .sh files (letters, digits, - _ .), not starting with '00-berth-'", file);
+    }
+    for (const key of Object.keys(pg.settings)) {
+      problems.check(PG_SETTING.test(key), 'postgres.settings', 'must use postgresql.conf parameter names', key);
+    }
+  }
+}
+
+const SEED_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
+const EXPORTER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
+
+function checkSize(problems: Problems, prop: string, size: string): void {
+  const bytes = isQuantity(size) ? parseQuantity(size) : undefined;
+  problems.check(bytes !== undefined && bytes >= 2 ** 20 && Number.isInteger(bytes), prop,
+    "must be a Kubernetes quantity of at least 1Mi such as '10Gi'", size);
+}
+
+function imageTextOf(image: Image): string {
+  return typeof image === 'string' ? image : formatImage(parseImage(image));
+}
+
+function toServicePort(p: ServicePort): k8s.ServicePort {
+  return { name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: p.protocol ?? 'TCP' };
+}
+
+function exporterContainer(exporter: ExporterPlan): k8s.Container {
+  const runAs = { uid: exporter.uid, gid: exporter.uid };
+  return {
+    name: 'metrics',
+    image: exporter.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(exporter.args ? { args: exporter.args } : {}),
+    ports: [{ name: 'metrics', containerPort: exporter.port, protocol: 'TCP' }],
+    env: renderEnv(exporter.env),
+    resources: toK8sResources(EXPORTER_RESOURCES),
+    securityContext: restrictedContainerSecurityContext(runAs),
+  };
+}
+
+function backupPodSpec(p: {
+  name: string; image: string; runAs: RunAs; plan: BackupPlan; pvcName: string; scriptsConfigMap: string;
+  resources: ResourceSpec; script: string; env: EnvMap;
+}): k8s.PodSpec {
+  const tmp = writablePaths(p.plan.writablePaths);
+  return {
+    restartPolicy: 'Never',
+    serviceAccountName: p.name,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext(p.runAs),
+    containers: [{
+      name: p.script.replace(/\.sh$/, ''),
+      image: p.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: [p.plan.shell, `/scripts/${p.script}`],
+      env: renderEnv(p.env),
+      resources: toK8sResources(p.resources),
+      securityContext: restrictedContainerSecurityContext(p.runAs),
+      volumeMounts: [
+        { name: 'backups', mountPath: '/backups' },
+        { name: 'scripts', mountPath: '/scripts', readOnly: true },
+        ...tmp.mounts,
+      ],
+    }],
+    volumes: [
+      { name: 'backups', persistentVolumeClaim: { claimName: p.pvcName } },
+      { name: 'scripts', configMap: { name: p.scriptsConfigMap } },
+      ...tmp.volumes,
+    ],
+  };
+}
