@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import * as argo from '../imports/argoproj.io';
 import { SynthUnit } from '../synth/render';
-import { EnvironmentConfig, namespaceFor } from './environment';
+import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
 
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
@@ -21,7 +21,11 @@ export function argocdUnit(env: EnvironmentConfig, stackIds: readonly string[]):
     spec: {
       description: `berth stacks in ${env.name}`,
       sourceRepos: [env.gitops.repoURL],
-      destinations: stackIds.map((id) => ({ server: IN_CLUSTER, namespace: namespaceFor(id, env) })),
+      destinations: [
+        ...stackIds.map((id) => ({ server: IN_CLUSTER, namespace: namespaceFor(id, env) })),
+        // Istio gateways read TLS Secrets only from their own namespace, so Certificates go there.
+        ...(env.tls && stackIds.some((id) => gatewayModeFor(id, env) === 'istio') ? [{ server: IN_CLUSTER, namespace: 'istio-system' }] : []),
+      ],
       // Namespaces are the only cluster-scoped objects berth stacks create.
       clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
     },

@@ -61,6 +61,11 @@ export interface EnvironmentConfig {
     /** Where the ingress controller runs: routed services admit traffic from it. */
     readonly controllerNamespace: string;
   };
+  /**
+   * Where pods reach the Kubernetes API (after kube-proxy's DNAT), for services with RBAC:
+   * default-deny egress would otherwise block them.
+   */
+  readonly apiServer: { readonly cidr: string; readonly port: number };
   /** Namespace ResourceQuota of every stack. */
   readonly quota: QuotaSpec;
   /** ServiceMonitors for metrics ports. */

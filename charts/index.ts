@@ -1,14 +1,18 @@
 import { ENVIRONMENTS } from './environments';
 import { argocdUnit } from './argocd';
 import { buildUnits } from './stack';
-import { hello } from './stacks/hello';
+import { giia } from './stacks/giia';
+import { nexus } from './stacks/nexus';
+import { shop } from './stacks/shop';
+import { todoApp } from './stacks/todo-app';
+import { todoChatbot } from './stacks/todo-chatbot';
 
 export { ENVIRONMENTS } from './environments';
 export * from './environment';
 export * from './stack';
 
 /** Every reference stack, in synth order. */
-export const STACKS = [hello];
+export const STACKS = [giia, todoChatbot, shop, todoApp, nexus];
 
 /** All (environment, stack) charts. */
 export function buildAll() {

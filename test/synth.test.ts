@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as k8s from '../imports/k8s';
-import { buildAll, ENVIRONMENTS, StackChart } from '../charts';
+import { ENVIRONMENTS, StackChart, StackDefinition, buildUnits } from '../charts';
+import { argocdUnit } from '../charts/argocd';
 import { Problems } from '../constructs/core/errors';
 import { synthesize, SynthUnit, Validator } from '../synth';
 import { fileNameOf } from '../synth/order';
@@ -27,19 +28,31 @@ function listTree(dir: string): Record<string, string> {
 
 const quiet = { log: () => undefined, error: () => undefined };
 
+/** A one-ConfigMap stack: the pipeline's behaviour, not the reference stacks'. */
+const hello: StackDefinition = {
+  id: 'hello',
+  build: (chart, env) => {
+    new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'hello' }, data: { GREETING: `hello from ${env.name}` } });
+  },
+};
+const buildAll = () => [...buildUnits(ENVIRONMENTS, [hello]), ...ENVIRONMENTS.map((env) => argocdUnit(env, ['hello']))];
+
 describe('synth pipeline', () => {
   test('writes dist/<env>/<stack>/ with the namespace first and a kustomization', () => {
     const out = path.join(tmpdir(), 'dist');
     expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
     const tree = listTree(out);
-    expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/'))).toEqual([
-      'dev/hello/00-namespace-hello-dev.yaml', 'dev/hello/02-configmap-hello.yaml', 'dev/hello/kustomization.yaml',
-    ]);
-    expect(tree['dev/hello/00-namespace-hello-dev.yaml']).toBe(
-      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hello-dev\n  labels:\n    app.kubernetes.io/part-of: hello\n'
-      + "  annotations:\n    argocd.argoproj.io/sync-wave: '0'\n");
-    expect(tree['prod/hello/kustomization.yaml']).toBe(
-      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - 00-namespace-hello-prod.yaml\n  - 02-configmap-hello.yaml\n');
+    const files = [
+      '00-namespace-hello-dev.yaml', '01-limitrange-baseline.yaml', '01-networkpolicy-allow-dns.yaml',
+      '01-networkpolicy-default-deny.yaml', '01-resourcequota-baseline.yaml', '02-configmap-hello.yaml',
+    ];
+    expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/')).sort()).toEqual([...files, 'kustomization.yaml'].map((f) => `dev/hello/${f}`));
+    expect(tree['dev/hello/02-configmap-hello.yaml']).toBe([
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: hello', '  namespace: hello-dev', '  labels:',
+      '    app.kubernetes.io/part-of: hello', '  annotations:', "    argocd.argoproj.io/sync-wave: '2'", 'data:', '  GREETING: hello from dev', '',
+    ].join('\n'));
+    expect(tree['dev/hello/kustomization.yaml']).toBe(
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${files.map((f) => `  - ${f}\n`).join('')}`);
     expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
   });
 

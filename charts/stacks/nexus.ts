@@ -1,0 +1,132 @@
+import { Duration } from 'cdk8s';
+import { Peer } from '../../constructs/core/connections';
+import { IngressGateway } from '../../constructs/ingress-gateway';
+import { MigrationJob } from '../../constructs/migration-job';
+import { SmokeTest } from '../../constructs/smoke-test';
+import { StatefulStore } from '../../constructs/stateful-store';
+import { WebService, WebServiceProps } from '../../constructs/web-service';
+import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../platform';
+import { StackChart } from '../stack';
+import { StackDefinition } from '../stack';
+
+/**
+ * nexus (plan 004): api, a WebSocket MCP server (ClientIP affinity, long graceful
+ * shutdown), nexus with API/CLI/MCP channel ports and sessions in Redis, dataflow with a
+ * connection pool and a cache volume; Postgres, Redis and Neo4j with backups; a migration
+ * Job; Istio traffic management and STRICT mTLS outside dev; HPA + VPA (recommendations);
+ * a ServiceAccount per service and Roles for the two that use the API.
+ *
+ * The plan gives no numbers, so all are chosen: ports 8000 (api), 8001 (mcp-server),
+ * 8080–8082 (nexus channels), 8090 (dataflow); images `nexus/<svc>:1.0.0`; a 90/10 canary
+ * of api 1.1.0; 30 s timeouts with 3 retries on the API hosts and 1 h on the WebSocket
+ * host; a pool of 5–20 connections; a 2Gi emptyDir cache (rebuilt on restart, so it needs
+ * no volume of its own per replica).
+ */
+function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra: object = {}) {
+  const creds = secretProps(chart, `${engine}-credentials`);
+  return new StatefulStore(chart, engine, {
+    engine,
+    storage: storage(chart.env, engine === 'redis' ? 'small' : 'medium'),
+    resources: engine === 'neo4j' ? 'large' : 'medium',
+    credentials: creds.source,
+    allowGeneratedCredentials: creds.allowGenerated,
+    ...extra,
+  });
+}
+
+export const nexus: StackDefinition = {
+  id: 'nexus',
+  build: (chart, env) => {
+    const allowMutableImageTags = env.allowMutableImageTags;
+    const vpa = env.capabilities.vpa && env.scaling.autoscaling ? { verticalAutoscaling: { updateMode: 'Off' as const } } : {};
+    const common: Partial<WebServiceProps> = { allowMutableImageTags, metrics: metrics(env, 'http'), ...vpa };
+    const apiServer = [{ name: 'https', port: env.apiServer.port, targetPort: env.apiServer.port }];
+
+    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus' }, backup: backup(env) });
+    const redis = store(chart, 'redis', { redis: { appendOnly: true } });
+    const neo4j = store(chart, 'neo4j', { backup: backup(env) });
+
+    const apiProps: WebServiceProps = {
+      ...common,
+      image: 'nexus/api:1.0.0',
+      ports: [{ name: 'http', port: 8000 }],
+      env: postgres.connectionEnv({ prefix: 'DB_' }),
+      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+    };
+    const api = new WebService(chart, 'api', apiProps);
+    // The canary runs the next release beside the stable one and takes 10 % of requests.
+    const apiCanary = new WebService(chart, 'api-canary', {
+      ...apiProps, image: 'nexus/api:1.1.0', autoscaling: undefined, verticalAutoscaling: undefined, replicas: 1,
+    });
+    for (const a of [api, apiCanary]) a.connectTo(postgres);
+
+    const mcp = new WebService(chart, 'mcp-server', {
+      ...common,
+      image: 'nexus/mcp-server:1.0.0',
+      ports: [{ name: 'http', port: 8001 }],
+      sessionAffinity: 'ClientIP',
+      // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
+      preStopSleepSeconds: 15,
+      terminationGracePeriodSeconds: 135,
+      ...scaling(env, { min: 2, max: 6, cpu: 70 }),
+    });
+    mcp.connectTo(redis);
+
+    const dataflow = new WebService(chart, 'dataflow', {
+      ...common,
+      image: 'nexus/dataflow:1.0.0',
+      ports: [{ name: 'http', port: 8090 }],
+      env: {
+        ...postgres.connectionEnv({ prefix: 'DB_' }),
+        ...neo4j.connectionEnv(),
+        DB_POOL_MIN_SIZE: '5',
+        DB_POOL_MAX_SIZE: '20',
+        DB_POOL_ACQUIRE_TIMEOUT_SECONDS: '30',
+        DB_POOL_MAX_IDLE_SECONDS: '300',
+        CACHE_DIR: '/var/cache/dataflow',
+      },
+      writablePaths: ['/var/cache/dataflow'],
+      writableSizeLimit: '2Gi',
+      rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+      ...scaling(env, { min: 2, max: 8, cpu: 70 }),
+    });
+    dataflow.connectTo(postgres);
+    dataflow.connectTo(neo4j);
+
+    const app = new WebService(chart, 'nexus', {
+      ...common,
+      image: 'nexus/nexus:1.0.0',
+      ports: [{ name: 'http', port: 8080 }, { name: 'cli', port: 8081 }, { name: 'mcp', port: 8082 }],
+      env: { ...redis.connectionEnv({ prefix: 'SESSION_REDIS_' }), API_URL: api.url, DATAFLOW_URL: dataflow.url, MCP_URL: mcp.url },
+      // Leader election for session cleanup.
+      rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+    });
+    app.connectTo(redis);
+    for (const target of [api, apiCanary, dataflow, mcp]) app.connectTo(target);
+    for (const s of [app, dataflow]) s.allowTo(Peer.cidr(env.apiServer.cidr), apiServer);
+
+    new MigrationJob(chart, 'migrate', {
+      image: 'nexus/api:1.0.0',
+      allowMutableImageTags,
+      command: ['nexus-api', 'migrate', 'up'],
+      env: postgres.connectionEnv({ prefix: 'DB_' }),
+      connectTo: [postgres],
+    });
+
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
+    gateway.addRoute({
+      host: hostFor(env, 'api.nexus'),
+      backends: [{ service: api, weight: 90 }, { service: apiCanary, weight: 10 }],
+      timeout: Duration.seconds(30),
+      retries: 3,
+    });
+    gateway.routeTo(app, { host: hostFor(env, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
+    gateway.routeTo(mcp, { host: hostFor(env, 'mcp.nexus'), timeout: Duration.hours(1) });
+
+    new SmokeTest(chart, 'smoke-test', {
+      allowMutableImageTags,
+      targets: [api, app, dataflow, mcp].map((service) => ({ service, port: 'http', path: '/healthz' })),
+    });
+  },
+};

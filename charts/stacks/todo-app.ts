@@ -1,0 +1,71 @@
+import { Probe } from '../../constructs/core/probes';
+import { IngressGateway } from '../../constructs/ingress-gateway';
+import { SmokeTest } from '../../constructs/smoke-test';
+import { StatefulStore } from '../../constructs/stateful-store';
+import { WebService } from '../../constructs/web-service';
+import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../platform';
+import { StackDefinition } from '../stack';
+
+/**
+ * todo-app (plan 003): Next.js frontend and FastAPI backend (API under `/api/v1`), both
+ * running as UID/GID 1001 as their Dockerfiles do, and Postgres. TLS outside dev (from the
+ * environment), NetworkPolicies from the wiring below, and ServiceMonitors where the
+ * environment runs the Prometheus Operator.
+ *
+ * Chosen where the plan is silent: images `todo-frontend:1.0.0` and `todo-backend:1.0.0`
+ * (the plan's `:latest` is refused outside dev), backend `small` resources and HPA 2–6,
+ * backend metrics at `/metrics` on its HTTP port.
+ */
+export const todoApp: StackDefinition = {
+  id: 'todo-app',
+  build: (chart, env) => {
+    const allowMutableImageTags = env.allowMutableImageTags;
+    const runAs = { uid: 1001, gid: 1001 };
+    const creds = secretProps(chart, 'postgres-credentials');
+    const postgres = new StatefulStore(chart, 'postgres', {
+      engine: 'postgres',
+      postgres: { database: 'todo', username: 'todo' },
+      storage: storage(env, 'medium'),
+      resources: 'medium',
+      credentials: creds.source,
+      allowGeneratedCredentials: creds.allowGenerated,
+      backup: backup(env),
+    });
+
+    const backend = new WebService(chart, 'backend', {
+      image: 'todo-backend:1.0.0',
+      allowMutableImageTags,
+      ports: [{ name: 'http', port: 8000 }],
+      env: postgres.connectionEnv({ prefix: 'DB_' }),
+      healthPath: '/health',
+      runAs,
+      ...scaling(env, { min: 2, max: 6, cpu: 75 }),
+      metrics: metrics(env, 'http'),
+    });
+    backend.connectTo(postgres);
+
+    const frontend = new WebService(chart, 'frontend', {
+      component: 'frontend',
+      image: 'todo-frontend:1.0.0',
+      allowMutableImageTags,
+      ports: [{ name: 'http', port: 3000 }],
+      env: { NEXT_PUBLIC_API_BASE_URL: `${backend.url}/api/v1` },
+      readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
+      livenessProbe: Probe.http('/health', { initialDelaySeconds: 30, periodSeconds: 10 }),
+      resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '128Mi', limit: '256Mi' } },
+      runAs,
+      writablePaths: ['/app/.next/cache'],
+      ...scaling(env, { min: 2, max: 4, cpu: 75, fixed: Math.max(env.scaling.replicas, 2) }),
+    });
+    frontend.connectTo(backend);
+
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-app', ...gatewayProps(chart) });
+    gateway.routeTo(frontend, { host: hostFor(env, 'todo-app'), path: '/' });
+    gateway.routeTo(backend, { host: hostFor(env, 'todo-app'), path: '/api/v1' });
+
+    new SmokeTest(chart, 'smoke-test', {
+      allowMutableImageTags,
+      targets: [{ service: backend, port: 'http', path: '/health' }, { service: frontend, port: 'http', path: '/health' }],
+    });
+  },
+};

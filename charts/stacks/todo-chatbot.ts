@@ -1,0 +1,112 @@
+import { AppSecret } from '../../constructs/app-secret';
+import { Peer } from '../../constructs/core/connections';
+import { EnvFrom } from '../../constructs/core/env-from';
+import { EnvValue } from '../../constructs/core/env';
+import { Probe } from '../../constructs/core/probes';
+import { IngressGateway } from '../../constructs/ingress-gateway';
+import { SmokeTest } from '../../constructs/smoke-test';
+import { StatefulStore } from '../../constructs/stateful-store';
+import { WebService } from '../../constructs/web-service';
+import { gatewayProps, hostFor, scaling, secretProps, storage } from '../platform';
+import { StackDefinition } from '../stack';
+
+/**
+ * todo-chatbot (plan 001): Next.js frontend, FastAPI backend and a FastMCP server, Redis
+ * with AOF, and Postgres outside the cluster (Neon) through `DATABASE_URL`. One host:
+ * `/` → frontend, `/api` → backend. Resources are the plan's table; frontend and backend
+ * scale 2–5 at 70 % CPU / 80 % memory, up within 30 s and down over 300 s.
+ *
+ * Chosen where the plan is silent or contradicts itself: the images `todo-chatbot-*:1.0.0`;
+ * one Secret `backend-secrets` for the four credentials; Redis gets a password like every
+ * berth store (the plan ran it without auth); the smoke test checks backend `/health` and
+ * frontend `/` (the MCP endpoint answers only MCP requests, so its TCP probe covers it).
+ */
+const NEON = [{ name: 'postgres', port: 5432, targetPort: 5432 }];
+const HTTPS = [{ name: 'https', port: 443, targetPort: 443 }];
+
+export const todoChatbot: StackDefinition = {
+  id: 'todo-chatbot',
+  build: (chart, env) => {
+    const allowMutableImageTags = env.allowMutableImageTags;
+    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(env, 'todo-chatbot')}`;
+    const hpa = { min: 2, max: 5, cpu: 70, memory: 80, behavior: {
+      scaleUp: { stabilizationWindowSeconds: 30 },
+      scaleDown: { stabilizationWindowSeconds: 300 },
+    } };
+    const big = { cpu: { request: '500m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } };
+
+    const redisCreds = secretProps(chart, 'redis-credentials');
+    const redis = new StatefulStore(chart, 'redis', {
+      engine: 'redis',
+      redis: { appendOnly: true },
+      storage: storage(env, 'small'),
+      resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
+      credentials: redisCreds.source,
+      allowGeneratedCredentials: redisCreds.allowGenerated,
+    });
+    const secrets = new AppSecret(chart, 'backend-secrets', {
+      ...secretProps(chart, 'backend-secrets'),
+      keys: ['DATABASE_URL', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'BETTER_AUTH_SECRET'],
+    });
+
+    const mcp = new WebService(chart, 'mcp-server', {
+      image: 'todo-chatbot-mcp:1.0.0',
+      allowMutableImageTags,
+      ports: [{ name: 'http', port: 8001 }],
+      env: { DATABASE_URL: secrets.envValue('DATABASE_URL') },
+      readinessProbe: Probe.tcp({ periodSeconds: 5 }),
+      livenessProbe: Probe.tcp({ periodSeconds: 10 }),
+      resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+      replicas: 1,
+    });
+    mcp.allowTo(Peer.internet(), NEON);
+
+    const backend = new WebService(chart, 'backend', {
+      image: 'todo-chatbot-backend:1.0.0',
+      allowMutableImageTags,
+      ports: [{ name: 'http', port: 8000 }],
+      config: {
+        ENVIRONMENT: env.name,
+        LOG_LEVEL: 'INFO',
+        HOST: '0.0.0.0',
+        PORT: '8000',
+        CORS_ORIGINS: publicUrl,
+        MCP_SERVER_URL: `${mcp.url}/mcp`,
+      },
+      env: redis.connectionEnv(),
+      envFrom: [EnvFrom.secret(secrets.secretName)],
+      healthPath: '/health',
+      resources: big,
+      ...scaling(env, hpa),
+    });
+    backend.connectTo(mcp);
+    backend.connectTo(redis);
+    backend.allowTo(Peer.internet(), [...NEON, ...HTTPS]);
+
+    const frontend = new WebService(chart, 'frontend', {
+      component: 'frontend',
+      image: 'todo-chatbot-frontend:1.0.0',
+      allowMutableImageTags,
+      ports: [{ name: 'http', port: 3000 }],
+      config: {
+        NEXT_PUBLIC_API_URL: backend.url,
+        NEXT_PUBLIC_BETTER_AUTH_URL: publicUrl,
+      },
+      env: { BETTER_AUTH_SECRET: EnvValue.fromSecret(secrets.secretName, 'BETTER_AUTH_SECRET') },
+      healthPath: '/',
+      writablePaths: ['/app/.next/cache'],
+      resources: big,
+      ...scaling(env, hpa),
+    });
+    frontend.connectTo(backend);
+
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-chatbot', ...gatewayProps(chart) });
+    gateway.routeTo(frontend, { host: hostFor(env, 'todo-chatbot'), path: '/' });
+    gateway.routeTo(backend, { host: hostFor(env, 'todo-chatbot'), path: '/api' });
+
+    new SmokeTest(chart, 'smoke-test', {
+      allowMutableImageTags,
+      targets: [{ service: backend, port: 'http', path: '/health' }, { service: frontend, port: 'http', path: '/' }],
+    });
+  },
+};
