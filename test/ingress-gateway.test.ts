@@ -1,8 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { ValidationError } from '../constructs/core/errors';
 import { GatewayCapabilities, GatewayMode, IngressGateway, IngressGatewayProps } from '../constructs/ingress-gateway';
+import { ServicePortSpec, WebService } from '../constructs/web-service';
 import { Manifest } from '../synth/render';
-import { FakeRoutable } from './fake-routable';
 import { schemaErrors } from './schema-check';
 import { get, namespacedChart, ofKind, one, synth } from './util';
 
@@ -20,15 +20,20 @@ const LABELS = {
   'app.kubernetes.io/managed-by': 'berth',
 };
 
+/** A WebService with these ports and an immutable image tag. */
+function service(chart: Chart, id: string, ports: readonly ServicePortSpec[]): WebService {
+  return new WebService(chart, id, { image: `example/${id}:1.0.0`, ports });
+}
+
 /** A stack like todo-chatbot: a frontend, a backend with two ports, and a canary of the backend. */
 function stack(namespace = 'shop-prod') {
   const chart = namespacedChart(namespace);
-  const frontend = new FakeRoutable(chart, 'frontend', [{ name: 'http', port: 80, targetPort: 3000 }]);
-  const backend = new FakeRoutable(chart, 'backend', [
+  const frontend = service(chart, 'frontend', [{ name: 'http', port: 80, targetPort: 3000 }]);
+  const backend = service(chart, 'backend', [
     { name: 'http', port: 80, targetPort: 8000 },
     { name: 'grpc', port: 9090, targetPort: 9091 },
   ]);
-  const canary = new FakeRoutable(chart, 'backend-v2', [{ name: 'http', port: 80, targetPort: 8000 }]);
+  const canary = service(chart, 'backend-v2', [{ name: 'http', port: 80, targetPort: 8000 }]);
   return { chart, frontend, backend, canary };
 }
 
@@ -383,13 +388,19 @@ describe('IngressGateway: nodeport mode', () => {
       metadata: { name: 'web-backend', namespace: 'shop-dev', labels: { ...LABELS, 'app.kubernetes.io/instance': 'shop-dev', 'app.kubernetes.io/part-of': 'shop-dev' }, annotations: WAVE },
       spec: {
         type: 'NodePort',
-        selector: { 'app.kubernetes.io/name': 'backend' },
+        selector: { 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'shop-dev' },
         ports: [
           { name: 'http', port: 80, targetPort: 8000, nodePort: 30081, protocol: 'TCP' },
           { name: 'grpc', port: 9090, targetPort: 9091, nodePort: 30090, protocol: 'TCP' },
         ],
       },
     });
+    // The NodePort Service reaches the same pods, on the same container ports, as the WebService's own.
+    expect(get(one(out, 'Service', 'backend'), 'spec', 'selector')).toEqual(get(one(out, 'Service', 'web-backend'), 'spec', 'selector'));
+    expect(get(one(out, 'Deployment', 'backend'), 'spec', 'template', 'spec', 'containers', 0, 'ports')).toEqual([
+      { name: 'http', containerPort: 8000, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 9091, protocol: 'TCP' },
+    ]);
     expect(gw.nodePortServices.map((s) => s.name)).toEqual(['web-frontend', 'web-backend']);
     expect(get(one(out, 'NetworkPolicy', 'backend'), 'spec', 'ingress')).toEqual([
       { from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 8000, protocol: 'TCP' }, { port: 9091, protocol: 'TCP' }] },
@@ -771,7 +782,7 @@ describe('IngressGateway: bad input', () => {
 
   test('a service from another chart does not exist here', () => {
     const { chart } = stack();
-    const other = new FakeRoutable(namespacedChart('billing-prod'), 'invoices');
+    const other = service(namespacedChart('billing-prod'), 'invoices', [{ name: 'http', port: 80, targetPort: 8080 }]);
     expect(problemsOf(() => gateway(chart, { routes: [{ host: 'a.example.com', backend: { service: other } }] }))).toEqual([
       "[shop-prod/web] 'routes[0].backend.service' must be a service in this gateway's chart (\"shop-prod\"); a service from another chart does not exist here, received \"billing-prod/invoices\"",
     ]);
