@@ -610,9 +610,10 @@ export class IngressGateway extends Construct {
       b.service.node.path)) return undefined;
     const ports = b.service.connections.ports;
     const port = b.port === undefined ? ports[0] : ports.find((sp) => sp.name === b.port);
-    p.check(port !== undefined, `${at}.port`,
-      `must name a port of service "${b.service.serviceName}" (${ports.map((sp) => sp.name).join(', ') || 'it has none'})`, b.port);
-    return port;
+    if (!p.check(port !== undefined, `${at}.port`,
+      `must name a port of service "${b.service.serviceName}" (${ports.map((sp) => sp.name).join(', ') || 'it has none'})`, b.port)) return undefined;
+    // HTTP controllers and meshes proxy TCP only; a UDP route could never carry a request.
+    return p.check((port!.protocol ?? 'TCP') === 'TCP', `${at}.port`, 'must be a TCP port (gateways proxy HTTP over TCP)', port!.name) ? port : undefined;
   }
 
   /** Conflicts with earlier routes. */

@@ -780,6 +780,14 @@ describe('IngressGateway: bad input', () => {
     ]));
   });
 
+  test('a UDP port cannot be routed', () => {
+    const { chart } = stack();
+    const dns = service(chart, 'dns', [{ name: 'dns', port: 53, protocol: 'UDP' }]);
+    expect(problemsOf(() => gateway(chart, { routes: [{ host: 'a.example.com', backend: { service: dns } }] }))).toEqual([
+      "[shop-prod/web] 'routes[0].backend.port' must be a TCP port (gateways proxy HTTP over TCP), received \"dns\"",
+    ]);
+  });
+
   test('a service from another chart does not exist here', () => {
     const { chart } = stack();
     const other = service(namespacedChart('billing-prod'), 'invoices', [{ name: 'http', port: 80, targetPort: 8080 }]);
