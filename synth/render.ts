@@ -28,9 +28,17 @@ export interface RenderedStack {
   readonly env: string;
   readonly stack: string;
   readonly objects: readonly RenderedObject[];
-  /** Extra files beside the manifests (kustomization.yaml). */
+  /** Extra files beside the manifests (the Kustomization). */
   readonly files: ReadonlyMap<string, string>;
 }
+
+/**
+ * Named `Kustomization`, one of kustomize's three recognised names, because it has no
+ * `.yaml` extension: `kubectl apply -f <dir>` reads only .json/.yaml/.yml files and would
+ * fail on a kustomization.yaml ("no matches for kind Kustomization"), while
+ * `kubectl apply -k`, `kubectl kustomize` and Flux all find this one.
+ */
+export const KUSTOMIZATION_FILE = 'Kustomization';
 
 export interface SynthUnit {
   readonly env: string;
@@ -57,7 +65,7 @@ export function renderUnit(unit: SynthUnit): RenderedStack {
     file: fileNameOf(manifest),
   }));
   objects.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const files = new Map<string, string>([['kustomization.yaml', kustomization(objects)]]);
+  const files = new Map<string, string>([[KUSTOMIZATION_FILE, kustomization(objects)]]);
   return { env: unit.env, stack: unit.stack, objects, files };
 }
 

@@ -18,7 +18,7 @@ export interface StackStats {
   readonly stack: string;
   /** Objects per kind. */
   readonly kinds: ReadonlyMap<string, number>;
-  /** Files written into the stack directory (manifests and kustomization.yaml). */
+  /** Files written into the stack directory (manifests and the Kustomization). */
   readonly files: number;
   /** Time to render the stack's chart into manifests. */
   readonly renderMs: number;

@@ -36,7 +36,7 @@ describe('reference stacks', () => {
     for (const s of appStacks) {
       expect(s.objects[0].manifest.kind).toBe('Namespace');
       expect(s.objects[0].file).toBe(`00-namespace-${s.stack}-${s.env}.yaml`);
-      expect(s.files.get('kustomization.yaml')).toBe(
+      expect(s.files.get('Kustomization')).toBe(
         `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${s.objects.map((o) => `  - ${o.file}\n`).join('')}`);
     }
   });

@@ -46,12 +46,12 @@ describe('synth pipeline', () => {
       '00-namespace-hello-dev.yaml', '01-limitrange-baseline.yaml', '01-networkpolicy-allow-dns.yaml',
       '01-networkpolicy-default-deny.yaml', '01-resourcequota-baseline.yaml', '02-configmap-hello.yaml',
     ];
-    expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/')).sort()).toEqual([...files, 'kustomization.yaml'].map((f) => `dev/hello/${f}`));
+    expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/')).sort()).toEqual([...files, 'Kustomization'].map((f) => `dev/hello/${f}`));
     expect(tree['dev/hello/02-configmap-hello.yaml']).toBe([
       'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: hello', '  namespace: hello-dev', '  labels:',
       '    app.kubernetes.io/part-of: hello', '  annotations:', "    argocd.argoproj.io/sync-wave: '2'", 'data:', '  GREETING: hello from dev', '',
     ].join('\n'));
-    expect(tree['dev/hello/kustomization.yaml']).toBe(
+    expect(tree['dev/hello/Kustomization']).toBe(
       `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${files.map((f) => `  - ${f}\n`).join('')}`);
     expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
   });
@@ -110,7 +110,7 @@ describe('synth pipeline', () => {
     synthesize(buildAll, { outdir: out, ...quiet });
     const tree = listTree(out);
     expect(Object.keys(tree).filter((f) => f.startsWith('staging/argocd/')).sort()).toEqual([
-      'staging/argocd/00-appproject-berth-staging.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/kustomization.yaml',
+      'staging/argocd/00-appproject-berth-staging.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/Kustomization',
     ]);
     expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain('    path: dist/staging/hello\n');
   });

@@ -57,12 +57,13 @@ export const giia: StackDefinition = {
       allowGeneratedCredentials: secretProps(chart, 'nats-credentials').allowGenerated,
     });
 
+    // Store endpoints and credentials come from each store's connectionEnv(), so the
+    // shared config holds only what is the same for every service and not secret.
     const shared = new SharedConfig(chart, 'shared-config', {
       data: {
         LOG_LEVEL: env.name === 'dev' ? 'debug' : 'info',
         ENVIRONMENT: env.name,
-        NATS_URL: `nats://${nats.host}:${nats.port}`,
-        REDIS_URL: `redis://${redis.host}:${redis.port}`,
+        EVENTS_STREAM: 'GIIA_EVENTS',
       },
     });
     const sharedSecrets = new AppSecret(chart, 'shared-secrets', { ...secretProps(chart, 'shared-secrets'), keys: ['JWT_SECRET'] });
@@ -74,7 +75,15 @@ export const giia: StackDefinition = {
         image: `giia/${s.name}-service:1.0.0`,
         allowMutableImageTags,
         ports: [{ name: 'http', port: s.http }, { name: 'grpc', port: s.grpc }],
-        env: { PORT: String(s.http), GRPC_PORT: String(s.grpc), DATABASE_SCHEMA: s.schema, ...postgres.connectionEnv({ prefix: 'DATABASE_' }) },
+        env: {
+          PORT: String(s.http),
+          GRPC_PORT: String(s.grpc),
+          DATABASE_SCHEMA: s.schema,
+          ...postgres.connectionEnv({ prefix: 'DATABASE_' }),
+          ...nats.connectionEnv(),
+          // auth keeps sessions in Redis (plan: "Auth service can connect to PostgreSQL and Redis").
+          ...(s.name === 'auth' ? redis.connectionEnv() : {}),
+        },
         envFrom: [EnvFrom.configMap(shared), EnvFrom.secret(sharedSecrets.secretName)],
         resources: 'small',
         readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),

@@ -64,6 +64,7 @@ export const nexus: StackDefinition = {
       ...common,
       image: 'nexus/mcp-server:1.0.0',
       ports: [{ name: 'http', port: 8001 }],
+      env: redis.connectionEnv({ prefix: 'SESSION_REDIS_' }),
       sessionAffinity: 'ClientIP',
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,

@@ -21,7 +21,7 @@ export interface StackManifests {
 }
 
 /** Files that sit beside the manifests but are not objects. */
-const NOT_MANIFESTS = new Set(['kustomization.yaml', 'kustomization.yml']);
+const NOT_MANIFESTS = new Set(['Kustomization', 'kustomization.yaml', 'kustomization.yml']);
 
 function isManifest(doc: unknown): doc is Manifest {
   if (typeof doc !== 'object' || doc === null) return false;
