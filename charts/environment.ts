@@ -9,6 +9,12 @@ export interface EnvironmentConfig {
   readonly domain: string;
   /** Accept `latest` and untagged images (dev only). */
   readonly allowMutableImageTags: boolean;
+  /**
+   * Accept core `Secret` objects with plaintext data in `dist/` (dev only); elsewhere
+   * secrets come from ExternalSecrets or SealedSecrets.
+   * @default false
+   */
+  readonly allowPlaintextSecrets?: boolean;
   /** Where Argo CD reads `dist/` from. */
   readonly gitops: { readonly repoURL: string; readonly revision: string };
 }

@@ -6,6 +6,7 @@ export const dev: EnvironmentConfig = {
   name: 'dev',
   domain: 'dev.berth.example.com',
   allowMutableImageTags: true,
+  allowPlaintextSecrets: true,
   gitops,
 };
 

@@ -28,17 +28,18 @@ function listTree(dir: string): Record<string, string> {
 const quiet = { log: () => undefined, error: () => undefined };
 
 describe('synth pipeline', () => {
-  test('writes dist/<env>/<stack>/ with the namespace first and a kustomization', () => {
+  test('writes dist/<env>/<stack>/ with a kustomization', () => {
     const out = path.join(tmpdir(), 'dist');
     expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
     const tree = listTree(out);
     expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/'))).toEqual([
-      'dev/hello/00-namespace-hello-dev.yaml', 'dev/hello/02-configmap-hello.yaml', 'dev/hello/kustomization.yaml',
+      'dev/hello/02-configmap-hello.yaml', 'dev/hello/kustomization.yaml',
     ]);
-    expect(tree['dev/hello/00-namespace-hello-dev.yaml']).toBe(
-      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hello-dev\n  labels:\n    app.kubernetes.io/part-of: hello\n');
+    expect(tree['dev/hello/02-configmap-hello.yaml']).toBe(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\n  namespace: hello-dev\n  labels:\n    app.kubernetes.io/part-of: hello\n'
+      + 'data:\n  DOMAIN: dev.berth.example.com\n  GREETING: hello from dev\n');
     expect(tree['prod/hello/kustomization.yaml']).toBe(
-      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - 00-namespace-hello-prod.yaml\n  - 02-configmap-hello.yaml\n');
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - 02-configmap-hello.yaml\n');
     expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
   });
 

@@ -1,0 +1,205 @@
+// The parts of Kubernetes objects the rules read. Fields are optional and loosely typed:
+// the rules run on every object, even one the schema check rejects, so they never trust
+// a shape and read through `list()` and `record()`.
+import type { Manifest, RenderedObject } from '../render';
+import type { Path } from './paths';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** `v` as an array, or empty. */
+export function list<T>(v: readonly T[] | undefined | unknown): readonly T[] {
+  return Array.isArray(v) ? (v as readonly T[]) : [];
+}
+
+/** `v` as a plain object, or empty. */
+export function record<T = unknown>(v: unknown): Readonly<Record<string, T>> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, T>) : {};
+}
+
+/** `v` as a string-to-string map (labels, selectors), ignoring non-string values. */
+export function labelsOf(v: unknown): Labels {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(record(v))) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+export interface LabelSelectorRequirement {
+  readonly key?: string;
+  readonly operator?: string;
+  readonly values?: readonly string[];
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Labels;
+  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+}
+
+export interface KeyRef {
+  readonly name?: string;
+  readonly key?: string;
+  readonly optional?: boolean;
+}
+
+export interface EnvVar {
+  readonly name?: string;
+  readonly value?: string;
+  readonly valueFrom?: { readonly configMapKeyRef?: KeyRef; readonly secretKeyRef?: KeyRef };
+}
+
+export interface EnvFromSource {
+  readonly configMapRef?: KeyRef;
+  readonly secretRef?: KeyRef;
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort?: number;
+  readonly hostPort?: number;
+  readonly protocol?: string;
+}
+
+export interface Capabilities {
+  readonly add?: readonly string[];
+  readonly drop?: readonly string[];
+}
+
+export interface SeccompProfile {
+  readonly type?: string;
+}
+
+export interface SecurityContext {
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly privileged?: boolean;
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly capabilities?: Capabilities;
+  readonly seccompProfile?: SeccompProfile;
+  readonly procMount?: string;
+  readonly seLinuxOptions?: { readonly type?: string; readonly user?: string; readonly role?: string };
+  readonly windowsOptions?: { readonly hostProcess?: boolean };
+}
+
+export interface ProbeAction {
+  readonly port?: number | string;
+}
+
+export interface Probe {
+  readonly httpGet?: ProbeAction;
+  readonly tcpSocket?: ProbeAction;
+  readonly grpc?: ProbeAction;
+}
+
+export interface VolumeMount {
+  readonly name?: string;
+  readonly mountPath?: string;
+}
+
+export interface Container {
+  readonly name?: string;
+  readonly image?: string;
+  readonly ports?: readonly ContainerPort[];
+  readonly env?: readonly EnvVar[];
+  readonly envFrom?: readonly EnvFromSource[];
+  readonly volumeMounts?: readonly VolumeMount[];
+  readonly volumeDevices?: readonly VolumeMount[];
+  readonly securityContext?: SecurityContext;
+  readonly livenessProbe?: Probe;
+  readonly readinessProbe?: Probe;
+  readonly startupProbe?: Probe;
+}
+
+export interface KeyToPath {
+  readonly key?: string;
+}
+
+export interface Volume {
+  readonly name?: string;
+  readonly configMap?: KeyRef & { readonly items?: readonly KeyToPath[] };
+  readonly secret?: { readonly secretName?: string; readonly optional?: boolean; readonly items?: readonly KeyToPath[] };
+  readonly projected?: {
+    readonly sources?: readonly {
+      readonly configMap?: KeyRef & { readonly items?: readonly KeyToPath[] };
+      readonly secret?: KeyRef & { readonly items?: readonly KeyToPath[] };
+    }[];
+  };
+  readonly [source: string]: unknown;
+}
+
+export interface PodSpec {
+  readonly containers?: readonly Container[];
+  readonly initContainers?: readonly Container[];
+  readonly ephemeralContainers?: readonly Container[];
+  readonly volumes?: readonly Volume[];
+  readonly securityContext?: SecurityContext & { readonly sysctls?: readonly { readonly name?: string }[] };
+  readonly hostNetwork?: boolean;
+  readonly hostPID?: boolean;
+  readonly hostIPC?: boolean;
+}
+
+/** A pod template inside a workload (or a bare Pod), with the paths to its parts. */
+export interface PodTemplate {
+  readonly object: RenderedObject;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  readonly spec: PodSpec;
+  /** Path to the template's `metadata`. */
+  readonly metaPath: Path;
+  /** Path to the pod spec. */
+  readonly specPath: Path;
+}
+
+const TEMPLATE_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  Deployment: [['spec', 'template']],
+  StatefulSet: [['spec', 'template']],
+  DaemonSet: [['spec', 'template']],
+  ReplicaSet: [['spec', 'template']],
+  ReplicationController: [['spec', 'template']],
+  Job: [['spec', 'template']],
+  CronJob: [['spec', 'jobTemplate', 'spec', 'template']],
+};
+
+/** Kinds that run pods from a template, and the ones a Service, PDB or HPA can point at. */
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(Object.keys(TEMPLATE_PATHS).concat('Pod'));
+
+function at(m: Manifest, path: readonly string[]): unknown {
+  let v: unknown = m;
+  for (const seg of path) v = record(v)[seg];
+  return v;
+}
+
+/** The pod template of a workload or Pod; undefined for other kinds. */
+export function podTemplateOf(object: RenderedObject): PodTemplate | undefined {
+  const m = object.manifest;
+  const isCoreGroup = m.apiVersion === 'v1' || m.apiVersion === 'apps/v1' || m.apiVersion === 'batch/v1';
+  if (!isCoreGroup) return undefined;
+  if (m.kind === 'Pod') {
+    return {
+      object, labels: labelsOf(m.metadata?.labels), annotations: labelsOf(m.metadata?.annotations),
+      spec: record(m.spec) as PodSpec, metaPath: ['metadata'], specPath: ['spec'],
+    };
+  }
+  const paths = TEMPLATE_PATHS[m.kind];
+  if (paths === undefined) return undefined;
+  const base = paths[0];
+  const template = record(at(m, base));
+  const meta = record(template.metadata);
+  return {
+    object, labels: labelsOf(meta.labels), annotations: labelsOf(meta.annotations),
+    spec: record(template.spec) as PodSpec, metaPath: [...base, 'metadata'], specPath: [...base, 'spec'],
+  };
+}
+
+/** Every container of a pod spec with its path: init containers, containers, ephemeral ones. */
+export function containersOf(t: PodTemplate): { readonly container: Container; readonly path: Path }[] {
+  const out: { container: Container; path: Path }[] = [];
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
+    list(t.spec[key]).forEach((c, i) => out.push({ container: record(c) as Container, path: [...t.specPath, key, i] }));
+  }
+  return out;
+}
+
+/** The replicas a workload runs: `spec.replicas`, defaulting to 1 as the API server does. */
+export function replicasOf(m: Manifest): number {
+  const r = record(m.spec).replicas;
+  return typeof r === 'number' ? r : 1;
+}
