@@ -31,7 +31,7 @@ function servicePorts(svc: RenderedObject): readonly ServicePort[] {
 }
 
 function portList(svc: RenderedObject): string {
-  return servicePorts(svc).map((p) => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ');
+  return servicePorts(svc).map((p) => (p.name && p.port !== undefined ? `${p.name} (${p.port})` : String(p.name ?? p.port))).join(', ');
 }
 
 function checkServices(report: Report, idx: StackIndex): void {

@@ -31,9 +31,10 @@ function validatorOf(apiVersion: string, kind: string): SchemaValidator | 'unkno
   return m[id];
 }
 
-function servedVersionsOf(kind: string, group: string): string[] {
+/** The apiVersions that serve `kind`, in any group. */
+function servedVersionsOf(kind: string): string[] {
   return Object.entries(KINDS)
-    .filter(([id, m]) => m !== false && id.endsWith(`/${kind}`) && groupOf(id.slice(0, -kind.length - 1)) === group)
+    .filter(([id, m]) => m !== false && id.endsWith(`/${kind}`))
     .map(([id]) => id.slice(0, -kind.length - 1));
 }
 
@@ -42,19 +43,18 @@ function groupOf(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-/** Edit distance, for "did you mean" on unknown fields. */
+/** Edit distance counting a swap of neighbours as one edit, for "did you mean". */
 function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 
 function suggest(field: string, known: readonly string[]): string | undefined {
@@ -161,7 +161,7 @@ export function schemaProblems(m: Manifest): SchemaProblem[] {
   const kind = typeof m.kind === 'string' ? m.kind : '';
   const v = validatorOf(apiVersion, kind);
   if (v === 'unknown') {
-    const versions = servedVersionsOf(kind, groupOf(apiVersion));
+    const versions = servedVersionsOf(kind);
     return [{
       field: ['apiVersion'],
       message: `no schema for kind ${formatValue(kind)} in ${formatValue(apiVersion)}: neither a Kubernetes 1.28 kind nor a custom resource of imports/schemas/crds`,
@@ -173,7 +173,7 @@ export function schemaProblems(m: Manifest): SchemaProblem[] {
     return [{
       field: ['apiVersion'],
       message: `${formatValue(apiVersion)} of ${kind} is not served by its CRD`,
-      hint: `use ${servedVersionsOf(kind, groupOf(apiVersion)).join(' or ')}`,
+      hint: `use ${servedVersionsOf(kind).filter((v) => groupOf(v) === groupOf(apiVersion)).join(' or ')}`,
     }];
   }
   if (v(m)) return [];
