@@ -7,6 +7,7 @@ import { buildAll, ENVIRONMENTS, StackChart } from '../charts';
 import { Problems } from '../constructs/core/errors';
 import { synthesize, SynthUnit, Validator } from '../synth';
 import { fileNameOf } from '../synth/order';
+import { validators } from '../synth/validators';
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-synth-'));
@@ -30,7 +31,7 @@ const quiet = { log: () => undefined, error: () => undefined };
 describe('synth pipeline', () => {
   test('writes dist/<env>/<stack>/ with a kustomization', () => {
     const out = path.join(tmpdir(), 'dist');
-    expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
+    expect(synthesize(buildAll, { outdir: out, validators, ...quiet }).exitCode).toBe(0);
     const tree = listTree(out);
     expect(Object.keys(tree).filter((f) => f.startsWith('dev/hello/'))).toEqual([
       'dev/hello/02-configmap-hello.yaml', 'dev/hello/kustomization.yaml',
@@ -90,6 +91,42 @@ describe('synth pipeline', () => {
     expect(fs.existsSync(out)).toBe(false);
     expect(errors[1]).toBe('  dev/hello ConfigMap/hello [hello-dev/config] data: test finding (hint: fix it)');
     expect(errors).toHaveLength(1 + ENVIRONMENTS.length);
+  });
+
+  test('a crashing validator is reported with every other finding, and dist/ stays untouched', () => {
+    const out = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const before = listTree(out);
+    const errors: string[] = [];
+    const crashing: Validator = function crashing() {
+      throw new TypeError('boom');
+    };
+    const finding: Validator = (stacks) => [{ env: stacks[0].env, stack: stacks[0].stack, kind: 'ConfigMap', name: 'hello',
+      constructPath: 'hello-dev/config', field: 'data', message: 'test finding' }];
+    const r = synthesize(buildAll, { outdir: out, validators: [crashing, finding], log: () => undefined, error: (l) => errors.push(l) });
+    expect(r.exitCode).toBe(1);
+    expect(errors.slice(0, 2)).toEqual([
+      'berth: synth refused: 2 problem(s) in the synthesized output; dist/ was not changed',
+      '  dev/hello ConfigMap/hello [hello-dev/config] data: test finding',
+    ]);
+    expect(errors[2]).toMatch(/^ {2}validator crashing crashed: TypeError: boom \(at crashing \(.*synth\.test\.ts:[0-9]+:[0-9]+\)\)$/);
+    expect(errors).toHaveLength(3);
+    expect(listTree(out)).toEqual(before);
+  });
+
+  test('an unexpected error while building is one line, and dist/ stays untouched', () => {
+    const out = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const before = listTree(out);
+    const errors: string[] = [];
+    const failing = (): SynthUnit[] => {
+      throw new RangeError('no such stack');
+    };
+    expect(synthesize(failing, { outdir: out, log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors[0]).toBe('berth: synth failed while building the stacks; dist/ was not changed');
+    expect(errors[1]).toMatch(/^ {2}RangeError: no such stack \(at /);
+    expect(errors).toHaveLength(2);
+    expect(listTree(out)).toEqual(before);
   });
 
   test('mirrors the tree into cdk8s-cli\'s output directory', () => {
