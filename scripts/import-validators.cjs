@@ -186,7 +186,14 @@ function strictify(schema, { crd, inJunctor = false }) {
   return out;
 }
 
-function k8sModule() {
+// Kinds that embed a pod template share one module: PodSpec is most of their code.
+const POD_KINDS = new Set([
+  'v1/Pod', 'v1/PodTemplate', 'v1/ReplicationController', 'apps/v1/Deployment', 'apps/v1/ReplicaSet',
+  'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'batch/v1/Job', 'batch/v1/CronJob',
+]);
+
+/** The Kubernetes kinds, in modules: the pod-template kinds, then one per API group. */
+function k8sKinds() {
   const file = path.join(root, 'imports/schemas/k8s', K8S_VERSION, '_definitions.json');
   const raw = JSON.parse(fs.readFileSync(file, 'utf-8')).definitions;
   const definitions = {};
@@ -208,7 +215,8 @@ function k8sModule() {
       const { group, version, kind } = gvks[0];
       const apiVersion = group ? `${group}/${version}` : version;
       strict.properties.apiVersion = { type: 'string', enum: [apiVersion] };
-      kinds.push({ apiVersion, kind, ref: `k8s#/definitions/${name}`, served: true, scope: undefined });
+      const module = POD_KINDS.has(`${apiVersion}/${kind}`) ? 'k8s-workloads' : `k8s-${group || 'core'}`;
+      kinds.push({ apiVersion, kind, ref: `k8s#/definitions/${name}`, served: true, scope: undefined, module });
     }
   }
   for (const name of Object.keys(ENUMS)) if (!(name in definitions)) throw new Error(`enum overlay: no definition ${name}`);
@@ -273,17 +281,25 @@ function hoistRepeats(schemas) {
   return definitions;
 }
 
-function crdModule(file) {
+/**
+ * The CRDs of one file, in modules: one per kind with all its served versions, except that
+ * `ClusterX` joins `X` (same schema, so the shared definitions are compiled once).
+ */
+function crdModules(file) {
   const docs = yaml.loadAll(fs.readFileSync(file, 'utf-8')).filter((d) => d && d.kind === 'CustomResourceDefinition');
-  const schemas = {};
-  const kinds = [];
+  const kindsInFile = new Set(docs.map((d) => d.spec.names.kind));
+  const modules = new Map();
   for (const crd of docs) {
     const { group, names, scope } = crd.spec;
+    const base = names.kind.replace(/^Cluster(?=[A-Z])/, '');
+    const module = `${group}-${(kindsInFile.has(base) ? base : names.kind).toLowerCase()}`;
+    const m = modules.get(module) ?? { module, schemas: {}, kinds: [] };
+    modules.set(module, m);
     for (const v of crd.spec.versions) {
       const apiVersion = `${group}/${v.name}`;
       const id = `${apiVersion}/${names.kind}`.replace(/\//g, '_');
       if (!v.served) {
-        kinds.push({ apiVersion, kind: names.kind, ref: undefined, served: false, scope });
+        m.kinds.push({ apiVersion, kind: names.kind, ref: undefined, served: false, scope, module });
         continue;
       }
       const s = strictify(v.schema.openAPIV3Schema, { crd: true });
@@ -291,11 +307,11 @@ function crdModule(file) {
       s.properties.apiVersion = { type: 'string', enum: [apiVersion] };
       s.properties.kind = { type: 'string', enum: [names.kind] };
       s.properties.metadata = { $ref: OBJECT_META_REF };
-      schemas[id] = s;
-      kinds.push({ apiVersion, kind: names.kind, ref: `crd#/definitions/${id}`, served: true, scope });
+      m.schemas[id] = s;
+      m.kinds.push({ apiVersion, kind: names.kind, ref: `crd#/definitions/${id}`, served: true, scope, module });
     }
   }
-  return { schemas: hoistRepeats(schemas), kinds };
+  return [...modules.values()].map((m) => ({ ...m, schemas: hoistRepeats(m.schemas) }));
 }
 
 function newAjv() {
@@ -314,32 +330,27 @@ function moduleCode(ajv, exportsById, sources) {
 function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const written = new Set();
-  const k8s = k8sModule();
+  const k8s = k8sKinds();
   const index = [];
-
-  {
+  const emit = (module, kinds, crdSchemas, source) => {
     const ajv = newAjv();
     ajv.addSchema({ $id: 'k8s', definitions: k8s.definitions });
+    if (crdSchemas) ajv.addSchema({ $id: 'crd', definitions: crdSchemas });
     const ex = {};
-    for (const k of k8s.kinds) ex[`${k.apiVersion}/${k.kind}`] = k.ref;
-    fs.writeFileSync(path.join(outDir, 'k8s.cjs'), moduleCode(ajv, ex, `imports/schemas/k8s/${K8S_VERSION}/_definitions.json`));
-    written.add('k8s.cjs');
-    for (const k of k8s.kinds) index.push({ ...k, module: 'k8s' });
-  }
+    for (const k of kinds) if (k.served) ex[`${k.apiVersion}/${k.kind}`] = k.ref;
+    fs.writeFileSync(path.join(outDir, `${module}.cjs`), moduleCode(ajv, ex, source));
+    written.add(`${module}.cjs`);
+    index.push(...kinds);
+  };
 
+  const k8sSource = `imports/schemas/k8s/${K8S_VERSION}/_definitions.json`;
+  for (const module of [...new Set(k8s.kinds.map((k) => k.module))].sort()) {
+    emit(module, k8s.kinds.filter((k) => k.module === module), undefined, k8sSource);
+  }
   const config = yaml.load(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf-8'));
   const crdFiles = config.imports.filter((i) => i.endsWith('.yaml')).sort();
   for (const rel of crdFiles) {
-    const moduleName = path.basename(rel, '.yaml');
-    const crd = crdModule(path.join(root, rel));
-    const ajv = newAjv();
-    ajv.addSchema({ $id: 'k8s', definitions: k8s.definitions });
-    ajv.addSchema({ $id: 'crd', definitions: crd.schemas });
-    const ex = {};
-    for (const k of crd.kinds) if (k.served) ex[`${k.apiVersion}/${k.kind}`] = k.ref;
-    fs.writeFileSync(path.join(outDir, `${moduleName}.cjs`), moduleCode(ajv, ex, rel));
-    written.add(`${moduleName}.cjs`);
-    for (const k of crd.kinds) index.push({ ...k, module: moduleName });
+    for (const m of crdModules(path.join(root, rel))) emit(m.module, m.kinds, m.schemas, rel);
   }
 
   index.sort((a, b) => (`${a.apiVersion}/${a.kind}` < `${b.apiVersion}/${b.kind}` ? -1 : 1));

@@ -53,7 +53,7 @@ function checkName(report: Report, o: RenderedObject): void {
 }
 
 /** `[prefix/]name` as labels, annotations and selector keys use. */
-function qualifiedNameProblem(key: string): string | undefined {
+function qualifiedNameProblemOf(key: string): string | undefined {
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
@@ -64,11 +64,32 @@ function qualifiedNameProblem(key: string): string | undefined {
   return undefined;
 }
 
+// The same few label keys and values recur on every object: remember each verdict.
+const keyVerdicts = new Map<string, string | undefined>();
+const valueVerdicts = new Map<string, boolean>();
+
+function qualifiedNameProblem(key: string): string | undefined {
+  if (keyVerdicts.has(key)) return keyVerdicts.get(key);
+  const p = qualifiedNameProblemOf(key);
+  if (keyVerdicts.size < 10_000) keyVerdicts.set(key, p);
+  return p;
+}
+
+function labelValueOk(value: string): boolean {
+  let ok = valueVerdicts.get(value);
+  if (ok === undefined) {
+    ok = isLabelValue(value);
+    if (valueVerdicts.size < 10_000) valueVerdicts.set(value, ok);
+  }
+  return ok;
+}
+
 function checkLabelMap(report: Report, o: RenderedObject, path: Path, map: unknown, what: string): void {
-  for (const [k, v] of Object.entries(record(map))) {
+  for (const k in record(map)) {
+    const v = (map as Record<string, unknown>)[k];
     const p = qualifiedNameProblem(k);
     if (p) report.add(o, [...path, k], `is not a valid ${what} key: ${p}`);
-    if (typeof v === 'string' && !isLabelValue(v)) {
+    if (typeof v === 'string' && !labelValueOk(v)) {
       report.add(o, [...path, k], `must be a valid ${what} value (at most 63 letters, digits, '-', '_' and '.', alphanumeric at both ends), received ${formatValue(v)}`);
     }
   }
@@ -110,29 +131,37 @@ function checkExpressions(report: Report, o: RenderedObject, path: Path, exprs: 
  * `matchExpressions`, and a Service's map selector.
  */
 function checkLabelsEverywhere(report: Report, o: RenderedObject): void {
-  const walk = (v: unknown, path: Path): void => {
+  // One mutable path for the walk; a finding copies it.
+  const path: (string | number)[] = [];
+  const walk = (v: object): void => {
     if (Array.isArray(v)) {
-      v.forEach((item, i) => {
-        if (item !== null && typeof item === 'object') walk(item, [...path, i]);
-      });
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (item === null || typeof item !== 'object') continue;
+        path.push(i);
+        walk(item);
+        path.pop();
+      }
       return;
     }
-    for (const [k, child] of Object.entries(record(v))) {
+    for (const k in v) {
+      const child: unknown = (v as Record<string, unknown>)[k];
       if (child === null || typeof child !== 'object') continue;
-      const p = [...path, k];
+      path.push(k);
       if (k === 'metadata') {
-        const meta = record(child);
-        if (meta.labels !== undefined) checkLabelMap(report, o, [...p, 'labels'], meta.labels, 'label');
-        if (meta.annotations !== undefined) checkAnnotations(report, o, [...p, 'annotations'], meta.annotations);
+        const meta = child as Record<string, unknown>;
+        if (meta.labels !== undefined) checkLabelMap(report, o, [...path, 'labels'], meta.labels, 'label');
+        if (meta.annotations !== undefined) checkAnnotations(report, o, [...path, 'annotations'], meta.annotations);
       } else if (k === 'matchLabels') {
-        checkLabelMap(report, o, p, child, 'label');
+        checkLabelMap(report, o, [...path], child, 'label');
       } else if (k === 'matchExpressions') {
-        checkExpressions(report, o, p, child);
+        checkExpressions(report, o, [...path], child);
       }
-      walk(child, p);
+      walk(child);
+      path.pop();
     }
   };
-  walk(o.manifest, []);
+  walk(o.manifest);
   const m = o.manifest;
   if (m.kind === 'Service' && m.apiVersion === 'v1') checkLabelMap(report, o, ['spec', 'selector'], record(m.spec).selector, 'label');
 }
