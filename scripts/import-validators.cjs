@@ -216,7 +216,7 @@ function k8sKinds() {
       const apiVersion = group ? `${group}/${version}` : version;
       strict.properties.apiVersion = { type: 'string', enum: [apiVersion] };
       const module = POD_KINDS.has(`${apiVersion}/${kind}`) ? 'k8s-workloads' : `k8s-${group || 'core'}`;
-      kinds.push({ apiVersion, kind, ref: `k8s#/definitions/${name}`, served: true, scope: undefined, module });
+      kinds.push({ apiVersion, kind, ref: `k8s#/definitions/${name}`, served: true, module });
     }
   }
   for (const name of Object.keys(ENUMS)) if (!(name in definitions)) throw new Error(`enum overlay: no definition ${name}`);
@@ -290,7 +290,7 @@ function crdModules(file) {
   const kindsInFile = new Set(docs.map((d) => d.spec.names.kind));
   const modules = new Map();
   for (const crd of docs) {
-    const { group, names, scope } = crd.spec;
+    const { group, names } = crd.spec;
     const base = names.kind.replace(/^Cluster(?=[A-Z])/, '');
     const module = `${group}-${(kindsInFile.has(base) ? base : names.kind).toLowerCase()}`;
     const m = modules.get(module) ?? { module, schemas: {}, kinds: [] };
@@ -299,7 +299,7 @@ function crdModules(file) {
       const apiVersion = `${group}/${v.name}`;
       const id = `${apiVersion}/${names.kind}`.replace(/\//g, '_');
       if (!v.served) {
-        m.kinds.push({ apiVersion, kind: names.kind, ref: undefined, served: false, scope, module });
+        m.kinds.push({ apiVersion, kind: names.kind, ref: undefined, served: false, module });
         continue;
       }
       const s = strictify(v.schema.openAPIV3Schema, { crd: true });
@@ -308,7 +308,7 @@ function crdModules(file) {
       s.properties.kind = { type: 'string', enum: [names.kind] };
       s.properties.metadata = { $ref: OBJECT_META_REF };
       m.schemas[id] = s;
-      m.kinds.push({ apiVersion, kind: names.kind, ref: `crd#/definitions/${id}`, served: true, scope, module });
+      m.kinds.push({ apiVersion, kind: names.kind, ref: `crd#/definitions/${id}`, served: true, module });
     }
   }
   return [...modules.values()].map((m) => ({ ...m, schemas: hoistRepeats(m.schemas) }));
@@ -370,11 +370,6 @@ function main() {
     'export const KINDS: Readonly<Record<string, string | false>> = {',
     ...index.map((k) => `  ${JSON.stringify(`${k.apiVersion}/${k.kind}`)}: ${k.served ? JSON.stringify(k.module) : 'false'},`),
     '};',
-    '',
-    '/** Cluster-scoped custom resource kinds (`<apiVersion>/<kind>`), from the CRDs. */',
-    'export const CLUSTER_SCOPED_CUSTOM_KINDS: ReadonlySet<string> = new Set([',
-    ...index.filter((k) => k.scope === 'Cluster').map((k) => `  ${JSON.stringify(`${k.apiVersion}/${k.kind}`)},`),
-    ']);',
     '',
     '/** Loads a module on first use: each holds one validator per kind, keyed `<apiVersion>/<kind>`. */',
     'export const MODULES: Readonly<Record<string, () => Readonly<Record<string, SchemaValidator>>>> = {',

@@ -127,15 +127,6 @@ export const KINDS: Readonly<Record<string, string | false>> = {
   "v1/ServiceAccount": "k8s-core",
 };
 
-/** Cluster-scoped custom resource kinds (`<apiVersion>/<kind>`), from the CRDs. */
-export const CLUSTER_SCOPED_CUSTOM_KINDS: ReadonlySet<string> = new Set([
-  "cert-manager.io/v1/ClusterIssuer",
-  "external-secrets.io/v1/ClusterSecretStore",
-  "external-secrets.io/v1beta1/ClusterSecretStore",
-  "gateway.networking.k8s.io/v1/GatewayClass",
-  "gateway.networking.k8s.io/v1beta1/GatewayClass",
-]);
-
 /** Loads a module on first use: each holds one validator per kind, keyed `<apiVersion>/<kind>`. */
 export const MODULES: Readonly<Record<string, () => Readonly<Record<string, SchemaValidator>>>> = {
   "argoproj.io-application": () => require("./argoproj.io-application.cjs") as Readonly<Record<string, SchemaValidator>>,
