@@ -15,7 +15,7 @@ import { dev, prod, staging } from '../charts/environments';
 import { externalRefsAnnotation } from '../constructs/core/external-refs';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
-import { baseline, restrictedContainer, webApp, WebApp, worker } from './fixtures/stack';
+import { baseline, restrictedContainer, store, webApp, WebApp, worker } from './fixtures/stack';
 
 /** The good stack: a namespace baseline and one web service. */
 function good(chart: StackChart): { web: WebApp } {
@@ -366,6 +366,16 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: 'a StatefulSet whose serviceName names a Service the stack lacks',
+    build: (c) => {
+      good(c);
+      c.node.tryRemoveChild(store(c, 'db').headless.node.id);
+    },
+    expected: [
+      'dev/shop StatefulSet/db [shop-dev/db-statefulset] spec.serviceName: names Service "db-headless", which this stack does not define (hint: the pods\' DNS names (<pod>.<serviceName>) need that headless Service (clusterIP: None))',
+    ],
+  },
+  {
     name: 'a NetworkPolicy that selects no pod, and a peer that matches none',
     build: (c) => patch(good(c).web.networkPolicy,
       JsonPatch.replace('/spec/podSelector/matchLabels/app.kubernetes.io~1name', 'webb'),
@@ -558,6 +568,11 @@ describe('what the safety net accepts', () => {
   test('dev allows plaintext Secrets and mutable tags, as its EnvironmentConfig says', () => ok(dev, (c) => {
     patch(good(c).web.deployment, JsonPatch.replace(`${C0}/image`, 'ghcr.io/acme/web:latest'));
     new k8s.KubeSecret(c, 'creds', { metadata: { name: 'creds' }, stringData: { password: 'dev-only' } });
+  }));
+
+  test('a StatefulSet mounts its volumeClaimTemplates; its headless Service exists', () => ok(prod, (c) => {
+    good(c);
+    store(c, 'db');
   }));
 
   test('ConfigMaps and Secrets declared external resolve', () => ok(prod, (c) => {

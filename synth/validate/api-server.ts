@@ -230,6 +230,13 @@ function checkContainer(report: Report, o: RenderedObject, c: Container, path: P
 function checkPod(report: Report, t: PodTemplate): void {
   const o = t.object;
   const volumes = new Set<string>();
+  // A StatefulSet's containers also mount its volumeClaimTemplates by name.
+  if (o.manifest.kind === 'StatefulSet') {
+    for (const c of list(record(o.manifest.spec).volumeClaimTemplates)) {
+      const name = record(record(c).metadata).name;
+      if (typeof name === 'string') volumes.add(name);
+    }
+  }
   list(t.spec.volumes).forEach((raw, i) => {
     const name = record(raw).name;
     if (typeof name !== 'string') return;

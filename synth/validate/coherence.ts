@@ -269,6 +269,18 @@ function checkNetworkPolicies(report: Report, idx: StackIndex): void {
   }
 }
 
+function checkStatefulSets(report: Report, idx: StackIndex): void {
+  for (const sts of idx.ofKind('StatefulSet')) {
+    const name = record(sts.manifest.spec).serviceName;
+    if (typeof name !== 'string' || name === '') continue;
+    const svc = idx.get('Service', name);
+    if (!svc || namespaceOf(svc) !== namespaceOf(sts)) {
+      report.add(sts, ['spec', 'serviceName'], `names Service ${formatValue(name)}, which this stack does not define`,
+        "the pods' DNS names (<pod>.<serviceName>) need that headless Service (clusterIP: None)");
+    }
+  }
+}
+
 function checkServiceMonitors(report: Report, idx: StackIndex): void {
   for (const sm of idx.ofKind('ServiceMonitor')) {
     const spec = record(sm.manifest.spec);
@@ -289,7 +301,7 @@ function checkServiceMonitors(report: Report, idx: StackIndex): void {
   }
 }
 
-/** Services, routes, autoscalers, PDBs, NetworkPolicies and ServiceMonitors point at real things. */
+/** Services, routes, autoscalers, PDBs, NetworkPolicies, StatefulSets and ServiceMonitors point at real things. */
 export function coherenceValidator(): Validator {
   return perStack((report) => {
     const idx = indexOf(report.stack);
@@ -300,6 +312,7 @@ export function coherenceValidator(): Validator {
     const hpaMin = checkAutoscalers(report, idx);
     checkDisruptionBudgets(report, idx, hpaMin);
     checkNetworkPolicies(report, idx);
+    checkStatefulSets(report, idx);
     checkServiceMonitors(report, idx);
   });
 }
