@@ -143,3 +143,30 @@ describe('rendered objects', () => {
     }]);
   });
 });
+
+describe('robustness', () => {
+  test('no check crashes on malformed objects: the schema check reports them', () => {
+    const chart = namespacedChart();
+    const malformed: Record<string, unknown>[] = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: 'oops' },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'b' }, spec: { selector: [], template: { metadata: { labels: 'x' }, spec: { containers: { name: 'c' }, volumes: 'v' } } } },
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: { spec: { containers: [null, 3, { name: 7, env: [null], ports: 'p', securityContext: 'x' }] } } } } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'd' }, spec: { selector: 'x', ports: [null, { targetPort: {} }] } },
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'e' }, spec: { selector: { matchExpressions: [{ operator: 'Bogus' }, null] } } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'f' }, spec: { podSelector: null, ingress: [{ from: 'x' }] } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'g' }, spec: { rules: [{ http: { paths: [{ backend: { service: { name: 5, port: 'x' } } }] } }] } },
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { scaleTargetRef: 'x' } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'i' }, spec: { http: [{ route: [{ destination: null }] }] } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j', labels: ['x'], annotations: { 'berth.dev/external-refs': 5 } }, spec: {
+        containers: [{ name: 'c', image: 'x', envFrom: ['s', { secretRef: null }], volumeMounts: [null, { name: null }], livenessProbe: { httpGet: null } }],
+        volumes: [null, { name: 'v', projected: { sources: [null, { secret: 'x' }] } }, { name: 'w', configMap: { items: 'x' } }],
+        securityContext: { sysctls: 'x', seccompProfile: null } } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'k', labels: null } },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'l' }, spec: { serviceName: 3, volumeClaimTemplates: [null, { metadata: 'x' }] } },
+    ];
+    malformed.forEach((m, i) => new ApiObject(chart, `o${i}`, m as never));
+    // findingsOf throws when a check crashes.
+    const findings = findingsOf(chart, validatorsFor([staging]), 'staging');
+    expect(new Set(findings.map((f) => f.name))).toEqual(new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']));
+  });
+});

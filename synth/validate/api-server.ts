@@ -5,7 +5,7 @@ import { formatValue } from '../../constructs/core/errors';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue } from '../../constructs/core/names';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
-import { Container, containersOf, LabelSelector, labelsOf, list, PodTemplate, podTemplateOf, Probe, record } from './model';
+import { Container, containersOf, LabelSelector, labelsOf, list, PodTemplate, podTemplateOf, Probe, record, records } from './model';
 import { formatPath, Path } from './paths';
 import { perObject, Report } from './report';
 import { isEmptySelector, selectorMatches } from './selectors';
@@ -106,13 +106,13 @@ function checkAnnotations(report: Report, o: RenderedObject, path: Path, map: un
 }
 
 function checkExpressions(report: Report, o: RenderedObject, path: Path, exprs: unknown): void {
-  list<Record<string, unknown>>(exprs).forEach((e, i) => {
+  records(exprs).forEach((e, i) => {
     const key = e.key;
     if (typeof key === 'string') {
       const p = qualifiedNameProblem(key);
       if (p) report.add(o, [...path, i, 'key'], `is not a valid label key: ${p}`);
     }
-    const values = list<unknown>(e.values);
+    const values = list(e.values);
     if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0) {
       report.add(o, [...path, i, 'values'], `must not be empty for operator ${e.operator}`);
     }
@@ -271,7 +271,7 @@ function checkWorkloadSelector(report: Report, t: PodTemplate): void {
 }
 
 function checkService(report: Report, o: RenderedObject): void {
-  const ports = list<Record<string, unknown>>(record(o.manifest.spec).ports);
+  const ports = records(record(o.manifest.spec).ports);
   const names = new Set<string>();
   const numbers = new Set<string>();
   ports.forEach((raw, i) => {
@@ -315,8 +315,8 @@ function checkPdb(report: Report, o: RenderedObject): void {
 }
 
 function checkIngress(report: Report, o: RenderedObject): void {
-  list<Record<string, unknown>>(record(o.manifest.spec).rules).forEach((rule, i) => {
-    list<Record<string, unknown>>(record(record(rule).http).paths).forEach((raw, j) => {
+  records(record(o.manifest.spec).rules).forEach((rule, i) => {
+    records(record(record(rule).http).paths).forEach((raw, j) => {
       const p = record(raw);
       if (p.pathType !== 'ImplementationSpecific' && typeof p.path === 'string' && !p.path.startsWith('/')) {
         report.add(o, ['spec', 'rules', i, 'http', 'paths', j, 'path'], `must be an absolute path, received ${formatValue(p.path)}`);

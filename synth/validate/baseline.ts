@@ -3,7 +3,7 @@
 import { formatValue } from '../../constructs/core/errors';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
-import { LabelSelector, list, record } from './model';
+import { LabelSelector, list, record, records } from './model';
 import { perStack } from './report';
 import { isEmptySelector } from './selectors';
 
@@ -23,7 +23,7 @@ function isDefaultDeny(o: RenderedObject): boolean {
   if (!types.includes('Ingress') || !types.includes('Egress')) return false;
   if (list(spec.ingress).length > 0) return false;
   // Egress may allow DNS and the like, but a rule without `to` and `ports` allows everything.
-  return list<Record<string, unknown>>(spec.egress).every((r) => list(record(r).to).length > 0 || list(record(r).ports).length > 0);
+  return records(spec.egress).every((r) => list(record(r).to).length > 0 || list(record(r).ports).length > 0);
 }
 
 /** PSS labels, ResourceQuota, LimitRange and default-deny for every Namespace object. */

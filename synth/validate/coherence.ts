@@ -3,7 +3,7 @@
 import { formatValue } from '../../constructs/core/errors';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
-import { LabelSelector, labelsOf, list, PodTemplate, record, replicasOf } from './model';
+import { LabelSelector, labelsOf, list, PodTemplate, record, records, replicasOf } from './model';
 import { Path } from './paths';
 import { perStack, Report } from './report';
 import { isEmptySelector } from './selectors';
@@ -27,7 +27,7 @@ interface ServicePort {
 }
 
 function servicePorts(svc: RenderedObject): readonly ServicePort[] {
-  return list<ServicePort>(record(svc.manifest.spec).ports).map((p) => record(p) as ServicePort);
+  return records(record(svc.manifest.spec).ports).map((p) => record(p) as ServicePort);
 }
 
 function portList(svc: RenderedObject): string {
@@ -46,7 +46,7 @@ function checkServices(report: Report, idx: StackIndex): void {
         "every selector label must be on a workload's pod template (spec.template.metadata.labels)");
       continue;
     }
-    list<Record<string, unknown>>(spec.ports).forEach((raw, i) => {
+    records(spec.ports).forEach((raw, i) => {
       const target = record(raw).targetPort;
       if (typeof target !== 'string') return;
       for (const pod of pods) {
@@ -82,7 +82,7 @@ function checkIngresses(report: Report, idx: StackIndex): void {
     if (ing.manifest.apiVersion !== 'networking.k8s.io/v1') continue;
     const spec = record(ing.manifest.spec);
     const backends: [unknown, Path][] = [[spec.defaultBackend, ['spec', 'defaultBackend']]];
-    list<Record<string, unknown>>(spec.rules).forEach((rule, i) => {
+    records(spec.rules).forEach((rule, i) => {
       list(record(record(rule).http).paths).forEach((p, j) => backends.push([record(p).backend, ['spec', 'rules', i, 'http', 'paths', j, 'backend']]));
     });
     for (const [backend, path] of backends) {
@@ -98,8 +98,8 @@ function checkIngresses(report: Report, idx: StackIndex): void {
 function checkHttpRoutes(report: Report, idx: StackIndex): void {
   for (const route of idx.ofKind('HTTPRoute')) {
     if (!route.manifest.apiVersion.startsWith('gateway.networking.k8s.io/')) continue;
-    list<Record<string, unknown>>(record(route.manifest.spec).rules).forEach((rule, i) => {
-      list<Record<string, unknown>>(record(rule).backendRefs).forEach((raw, j) => {
+    records(record(route.manifest.spec).rules).forEach((rule, i) => {
+      records(record(rule).backendRefs).forEach((raw, j) => {
         const ref = record(raw);
         const path = ['spec', 'rules', i, 'backendRefs', j];
         const isService = (ref.group === undefined || ref.group === '') && (ref.kind === undefined || ref.kind === 'Service');
@@ -138,7 +138,7 @@ function checkVirtualServices(report: Report, idx: StackIndex): void {
     const spec = record(vs.manifest.spec);
     const destinations: [unknown, Path][] = [];
     for (const proto of ['http', 'tcp', 'tls'] as const) {
-      list<Record<string, unknown>>(spec[proto]).forEach((route, i) => {
+      records(spec[proto]).forEach((route, i) => {
         list(record(route).route).forEach((r, j) => destinations.push([record(r).destination, ['spec', proto, i, 'route', j, 'destination']]));
         if (proto === 'http' && record(route).mirror !== undefined) destinations.push([record(route).mirror, ['spec', proto, i, 'mirror']]);
       });
@@ -253,8 +253,8 @@ function checkNetworkPolicies(report: Report, idx: StackIndex): void {
         'a NetworkPolicy that selects nothing has no effect: fix its labels or remove it');
     }
     for (const [dir, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
-      list<Record<string, unknown>>(spec[dir]).forEach((rule, i) => {
-        list<Record<string, unknown>>(record(rule)[peersKey]).forEach((raw, j) => {
+      records(spec[dir]).forEach((rule, i) => {
+        records(record(rule)[peersKey]).forEach((raw, j) => {
           const peer = record(raw);
           if (peer.podSelector === undefined || peer.namespaceSelector !== undefined) return;
           const sel = record(peer.podSelector) as LabelSelector;
@@ -292,7 +292,7 @@ function checkServiceMonitors(report: Report, idx: StackIndex): void {
       report.add(sm, ['spec', 'selector'], 'matches no Service of this stack', "the selector matches the Services' own labels (metadata.labels), not their pods'");
       continue;
     }
-    list<Record<string, unknown>>(spec.endpoints).forEach((ep, i) => {
+    records(spec.endpoints).forEach((ep, i) => {
       const port = record(ep).port;
       if (typeof port === 'string' && !services.some((s) => servicePorts(s).some((p) => p.name === port))) {
         report.add(sm, ['spec', 'endpoints', i, 'port'], `names port ${formatValue(port)}, which no selected Service declares`, `their ports: ${services.map(portList).join('; ')}`);

@@ -6,14 +6,19 @@ import type { Path } from './paths';
 
 export type Labels = Readonly<Record<string, string>>;
 
-/** `v` as an array, or empty. */
-export function list<T>(v: readonly T[] | undefined | unknown): readonly T[] {
-  return Array.isArray(v) ? (v as readonly T[]) : [];
+/** `v` as an array, or empty. Items stay `unknown`: read them through `record()`. */
+export function list(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
 }
 
 /** `v` as a plain object, or empty. */
 export function record<T = unknown>(v: unknown): Readonly<Record<string, T>> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, T>) : {};
+}
+
+/** `v` as an array of plain objects; other items become empty objects, keeping indexes. */
+export function records(v: unknown): readonly Readonly<Record<string, unknown>>[] {
+  return list(v).map((item) => record(item));
 }
 
 /** `v` as a string-to-string map (labels, selectors), ignoring non-string values. */

@@ -85,7 +85,7 @@ function checkContainer(c: Container, path: Path, podSc: SecurityContext, add: A
   }
   const caps = record(sc.capabilities);
   if (!list(caps.drop).includes('ALL')) add([...scPath, 'capabilities', 'drop'], `must include ALL, received ${formatValue(caps.drop)}`);
-  list<unknown>(caps.add).forEach((cap, i) => {
+  list(caps.add).forEach((cap, i) => {
     if (cap !== 'NET_BIND_SERVICE') add([...scPath, 'capabilities', 'add', i], `may only add NET_BIND_SERVICE, received ${formatValue(cap)}`);
   });
   if (sc.procMount !== undefined && sc.procMount !== 'Default') add([...scPath, 'procMount'], `must be Default, received ${formatValue(sc.procMount)}`);

@@ -4,7 +4,7 @@ import { formatValue } from '../../constructs/core/errors';
 import { EXTERNAL_REFS_ANNOTATION, parseExternalRefs } from '../../constructs/core/external-refs';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
-import { containersOf, KeyRef, list, PodTemplate, record } from './model';
+import { containersOf, KeyRef, list, PodTemplate, record, records } from './model';
 import { Path } from './paths';
 import { perStack, Report } from './report';
 import { indexOf } from './stack-index';
@@ -26,7 +26,7 @@ function externalSecretKeys(spec: Record<string, unknown>): Set<string> | undefi
   const target = record(spec.target);
   const template = record(target.template);
   if (list(spec.dataFrom).length > 0 || list(template.templateFrom).length > 0) return undefined;
-  const dataKeys = list<Record<string, unknown>>(spec.data).map((d) => record(d).secretKey).filter((k): k is string => typeof k === 'string');
+  const dataKeys = records(spec.data).map((d) => record(d).secretKey).filter((k): k is string => typeof k === 'string');
   if (template.data === undefined) return new Set(dataKeys);
   return new Set([...Object.keys(record(template.data)), ...(template.mergePolicy === 'Merge' ? dataKeys : [])]);
 }
@@ -65,7 +65,7 @@ interface Ref {
 }
 
 function itemsKeys(items: unknown, path: Path): [unknown, Path][] {
-  return list<Record<string, unknown>>(items).map((it, i) => [record(it).key, [...path, 'items', i, 'key']]);
+  return records(items).map((it, i) => [record(it).key, [...path, 'items', i, 'key']]);
 }
 
 /** Every ConfigMap and Secret reference of a pod template. */
@@ -121,9 +121,9 @@ const ANNOTATION_PATH = ['metadata', 'annotations', EXTERNAL_REFS_ANNOTATION];
 function checkPod(report: Report, t: PodTemplate, provided: ReadonlyMap<string, Provided>): void {
   const o = t.object;
   const ns = o.manifest.metadata?.namespace;
-  const declaredRaw = o.manifest.metadata?.annotations?.[EXTERNAL_REFS_ANNOTATION];
-  const declared = parseExternalRefs(declaredRaw ?? '');
-  if (declaredRaw !== undefined && declared.invalid.length > 0) {
+  const declaredRaw: unknown = record(o.manifest.metadata?.annotations)[EXTERNAL_REFS_ANNOTATION];
+  const declared = parseExternalRefs(typeof declaredRaw === 'string' ? declaredRaw : '');
+  if (typeof declaredRaw === 'string' && declared.invalid.length > 0) {
     report.add(o, ANNOTATION_PATH, `must be a comma-separated list of configmap/<name> and secret/<name>, received ${formatValue(declaredRaw)}`);
   }
   const used = new Set<string>();

@@ -1,6 +1,6 @@
 // Label selector semantics (k8s.io/apimachinery/pkg/labels) and an index that answers
 // "which pod templates does this selector match" without scanning every pod.
-import { Labels, labelsOf, LabelSelector, LabelSelectorRequirement, list, PodTemplate, record } from './model';
+import { Labels, LabelSelector, labelsOf, list, PodTemplate, record, records } from './model';
 
 /** A map selector (Service `spec.selector`): every entry must be on the pod. */
 export function mapMatches(selector: Labels, labels: Labels): boolean {
@@ -11,8 +11,8 @@ export function mapMatches(selector: Labels, labels: Labels): boolean {
 /** A LabelSelector: `matchLabels` AND every `matchExpressions` requirement. Empty matches all. */
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
   if (!mapMatches(labelsOf(selector.matchLabels), labels)) return false;
-  for (const req of list<LabelSelectorRequirement>(selector.matchExpressions)) {
-    const key = req.key ?? '';
+  for (const req of records(selector.matchExpressions)) {
+    const key = typeof req.key === 'string' ? req.key : '';
     const values = list(req.values);
     const has = Object.prototype.hasOwnProperty.call(labels, key);
     switch (req.operator) {
