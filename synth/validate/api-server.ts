@@ -130,6 +130,9 @@ function checkExpressions(report: Report, o: RenderedObject, path: Path, exprs: 
  * templates', embedded templates of custom resources), every `matchLabels` and
  * `matchExpressions`, and a Service's map selector.
  */
+/** Subtrees that hold no metadata and no selector: the walk skips them (most of a pod spec). */
+const NO_LABELS_BELOW = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+
 function checkLabelsEverywhere(report: Report, o: RenderedObject): void {
   // One mutable path for the walk; a finding copies it.
   const path: (string | number)[] = [];
@@ -146,7 +149,7 @@ function checkLabelsEverywhere(report: Report, o: RenderedObject): void {
     }
     for (const k in v) {
       const child: unknown = (v as Record<string, unknown>)[k];
-      if (child === null || typeof child !== 'object') continue;
+      if (child === null || typeof child !== 'object' || NO_LABELS_BELOW.has(k)) continue;
       path.push(k);
       if (k === 'metadata') {
         const meta = child as Record<string, unknown>;
