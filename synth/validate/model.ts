@@ -45,100 +45,49 @@ export interface KeyRef {
   readonly optional?: boolean;
 }
 
-export interface EnvVar {
-  readonly name?: string;
-  readonly value?: string;
-  readonly valueFrom?: { readonly configMapKeyRef?: KeyRef; readonly secretKeyRef?: KeyRef };
-}
-
-export interface EnvFromSource {
-  readonly configMapRef?: KeyRef;
-  readonly secretRef?: KeyRef;
-}
-
-export interface ContainerPort {
-  readonly name?: string;
-  readonly containerPort?: number;
-  readonly hostPort?: number;
-  readonly protocol?: string;
-}
-
-export interface Capabilities {
-  readonly add?: readonly string[];
-  readonly drop?: readonly string[];
-}
-
-export interface SeccompProfile {
-  readonly type?: string;
-}
-
 export interface SecurityContext {
   readonly allowPrivilegeEscalation?: boolean;
   readonly privileged?: boolean;
   readonly runAsNonRoot?: boolean;
   readonly runAsUser?: number;
-  readonly capabilities?: Capabilities;
-  readonly seccompProfile?: SeccompProfile;
+  readonly capabilities?: unknown;
+  readonly seccompProfile?: { readonly type?: string };
   readonly procMount?: string;
-  readonly seLinuxOptions?: { readonly type?: string; readonly user?: string; readonly role?: string };
-  readonly windowsOptions?: { readonly hostProcess?: boolean };
-}
-
-export interface ProbeAction {
-  readonly port?: number | string;
+  readonly seLinuxOptions?: unknown;
+  readonly windowsOptions?: unknown;
+  readonly sysctls?: unknown;
 }
 
 export interface Probe {
-  readonly httpGet?: ProbeAction;
-  readonly tcpSocket?: ProbeAction;
-  readonly grpc?: ProbeAction;
+  readonly httpGet?: unknown;
+  readonly tcpSocket?: unknown;
 }
 
-export interface VolumeMount {
-  readonly name?: string;
-  readonly mountPath?: string;
-}
-
+/** A container; lists and nested objects are read through `list()` and `record()`. */
 export interface Container {
-  readonly name?: string;
-  readonly image?: string;
-  readonly ports?: readonly ContainerPort[];
-  readonly env?: readonly EnvVar[];
-  readonly envFrom?: readonly EnvFromSource[];
-  readonly volumeMounts?: readonly VolumeMount[];
-  readonly volumeDevices?: readonly VolumeMount[];
-  readonly securityContext?: SecurityContext;
-  readonly livenessProbe?: Probe;
-  readonly readinessProbe?: Probe;
-  readonly startupProbe?: Probe;
-}
-
-export interface KeyToPath {
-  readonly key?: string;
-}
-
-export interface Volume {
-  readonly name?: string;
-  readonly configMap?: KeyRef & { readonly items?: readonly KeyToPath[] };
-  readonly secret?: { readonly secretName?: string; readonly optional?: boolean; readonly items?: readonly KeyToPath[] };
-  readonly projected?: {
-    readonly sources?: readonly {
-      readonly configMap?: KeyRef & { readonly items?: readonly KeyToPath[] };
-      readonly secret?: KeyRef & { readonly items?: readonly KeyToPath[] };
-    }[];
-  };
-  readonly [source: string]: unknown;
+  readonly name?: unknown;
+  readonly image?: unknown;
+  readonly ports?: unknown;
+  readonly env?: unknown;
+  readonly envFrom?: unknown;
+  readonly volumeMounts?: unknown;
+  readonly volumeDevices?: unknown;
+  readonly securityContext?: unknown;
+  readonly livenessProbe?: unknown;
+  readonly readinessProbe?: unknown;
+  readonly startupProbe?: unknown;
 }
 
 export interface PodSpec {
-  readonly containers?: readonly Container[];
-  readonly initContainers?: readonly Container[];
-  readonly ephemeralContainers?: readonly Container[];
-  readonly volumes?: readonly Volume[];
-  readonly securityContext?: SecurityContext & { readonly sysctls?: readonly { readonly name?: string }[] };
-  readonly hostNetwork?: boolean;
-  readonly hostPID?: boolean;
-  readonly hostIPC?: boolean;
+  readonly containers?: unknown;
+  readonly initContainers?: unknown;
+  readonly ephemeralContainers?: unknown;
+  readonly volumes?: unknown;
+  readonly imagePullSecrets?: unknown;
+  readonly securityContext?: unknown;
+  readonly hostNetwork?: unknown;
+  readonly hostPID?: unknown;
+  readonly hostIPC?: unknown;
 }
 
 /** A pod template inside a workload (or a bare Pod), with the paths to its parts. */
@@ -153,18 +102,16 @@ export interface PodTemplate {
   readonly specPath: Path;
 }
 
-const TEMPLATE_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  Deployment: [['spec', 'template']],
-  StatefulSet: [['spec', 'template']],
-  DaemonSet: [['spec', 'template']],
-  ReplicaSet: [['spec', 'template']],
-  ReplicationController: [['spec', 'template']],
-  Job: [['spec', 'template']],
-  CronJob: [['spec', 'jobTemplate', 'spec', 'template']],
+/** Where each workload kind keeps its pod template. */
+const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
 };
-
-/** Kinds that run pods from a template, and the ones a Service, PDB or HPA can point at. */
-export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(Object.keys(TEMPLATE_PATHS).concat('Pod'));
 
 function at(m: Manifest, path: readonly string[]): unknown {
   let v: unknown = m;
@@ -183,9 +130,8 @@ export function podTemplateOf(object: RenderedObject): PodTemplate | undefined {
       spec: record(m.spec) as PodSpec, metaPath: ['metadata'], specPath: ['spec'],
     };
   }
-  const paths = TEMPLATE_PATHS[m.kind];
-  if (paths === undefined) return undefined;
-  const base = paths[0];
+  const base = TEMPLATE_PATHS[m.kind];
+  if (base === undefined) return undefined;
   const template = record(at(m, base));
   const meta = record(template.metadata);
   return {
