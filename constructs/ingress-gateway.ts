@@ -10,6 +10,7 @@ import { Problems } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from './core/names';
 import { IRoutable } from './core/routable';
+import { RUNTIME_PODS_ANNOTATION } from './core/external-refs';
 import { syncWave, Wave } from './core/waves';
 
 /**
@@ -386,7 +387,11 @@ export class IngressGateway extends Construct {
     }
     if (this.tls?.issuer && (this.mode === 'ingress' || this.mode === 'gateway-api')) {
       this.acmeSolverPolicy = new k8s.KubeNetworkPolicy(this, 'AcmeSolverPolicy', {
-        metadata: { name: `${this.name}-acme-http01`, labels: this.labels },
+        metadata: {
+          name: `${this.name}-acme-http01`,
+          labels: this.labels,
+          annotations: { [RUNTIME_PODS_ANNOTATION]: 'cert-manager HTTP-01 solver pods' },
+        },
         spec: {
           podSelector: { matchLabels: { [ACME_SOLVER_LABEL]: 'true' } },
           policyTypes: ['Ingress'],

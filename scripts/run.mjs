@@ -14,6 +14,20 @@ if (!entry) {
 }
 process.chdir(root);
 const outfile = path.join(root, '.build', path.basename(entry).replace(/\.ts$/, '.cjs'));
+// The schema validators compiled by `npm run import` (imports/validators/*.cjs, ~5 MB) stay
+// out of the bundle: bundling them would triple the build and load time, while node loads
+// each module from the repo only when the synth meets one of its kinds.
+const validatorsDir = path.join(root, 'imports', 'validators') + path.sep;
+const externalValidators = {
+  name: 'external-validators',
+  setup(b) {
+    b.onResolve({ filter: /\.cjs$/ }, (args) => {
+      const file = path.resolve(args.resolveDir, args.path);
+      if (!file.startsWith(validatorsDir)) return undefined;
+      return { path: path.relative(path.dirname(outfile), file).split(path.sep).join('/'), external: true };
+    });
+  },
+};
 await build({
   entryPoints: [path.resolve(root, entry)],
   outfile,
@@ -24,6 +38,7 @@ await build({
   packages: 'external',
   sourcemap: 'inline',
   logLevel: 'warning',
+  plugins: [externalValidators],
 });
 process.argv.splice(1, 2, outfile);
 createRequire(import.meta.url)(outfile);

@@ -84,32 +84,60 @@ function run(build: () => readonly SynthUnit[], options: SynthOptions, progress:
     if (e instanceof ValidationError) {
       error(`berth: synth refused: ${e.problems.length} problem(s) in the stack definitions; dist/ was not changed`);
       for (const p of e.problems) error(`  ${p}`);
-      return { exitCode: 1, stacks: [] };
+    } else {
+      error('berth: synth failed while building the stacks; dist/ was not changed');
+      error(`  ${describeError(e)}`);
     }
-    throw e;
+    return { exitCode: 1, stacks: [] };
   }
   const rendered = process.hrtime.bigint();
   progress.update('validating');
-  const findings = (options.validators ?? []).flatMap((v) => v(stacks));
+  const findings: Finding[] = [];
+  const crashes: string[] = [];
+  for (const v of options.validators ?? []) {
+    // A crashing check must not hide the others' findings, nor let anything be written.
+    try {
+      findings.push(...v(stacks));
+    } catch (e) {
+      crashes.push(`validator ${v.name || '(anonymous)'} crashed: ${describeError(e)}`);
+    }
+  }
   const validated = process.hrtime.bigint();
   progress.done();
-  if (findings.length > 0) {
-    error(`berth: synth refused: ${findings.length} problem(s) in the synthesized output; dist/ was not changed`);
+  if (findings.length > 0 || crashes.length > 0) {
+    error(`berth: synth refused: ${findings.length + crashes.length} problem(s) in the synthesized output; dist/ was not changed`);
     for (const f of findings) error(`  ${formatFinding(f)}`);
+    for (const c of crashes) error(`  ${c}`);
     return { exitCode: 1, stacks };
   }
-  const files = filesOf(stacks);
-  progress.update(`writing ${files.size} files`);
-  writeTree(options.outdir, files);
-  if (options.mirrorDir && path.resolve(options.mirrorDir) !== path.resolve(options.outdir)) {
-    writeTree(options.mirrorDir, files);
+  let written = false;
+  try {
+    const files = filesOf(stacks);
+    progress.update(`writing ${files.size} files`);
+    writeTree(options.outdir, files);
+    written = true;
+    if (options.mirrorDir && path.resolve(options.mirrorDir) !== path.resolve(options.outdir)) {
+      writeTree(options.mirrorDir, files);
+    }
+    progress.done();
+    log(formatSummary({
+      outdir: options.outdir,
+      stacks: stacks.map((s, i) => statsOf(s, renderMs[i])),
+      phases: { build: Number(built - started) / 1e6, render: Number(rendered - built) / 1e6, validate: Number(validated - rendered) / 1e6, write: since(validated) },
+      totalMs: since(started),
+    }));
+  } catch (e) {
+    progress.done();
+    error(`berth: synth failed while writing; ${written ? `${options.outdir}/ was written, the mirror was not` : `${options.outdir}/ was not changed`}`);
+    error(`  ${describeError(e)}`);
+    return { exitCode: 1, stacks };
   }
-  progress.done();
-  log(formatSummary({
-    outdir: options.outdir,
-    stacks: stacks.map((s, i) => statsOf(s, renderMs[i])),
-    phases: { build: Number(built - started) / 1e6, render: Number(rendered - built) / 1e6, validate: Number(validated - rendered) / 1e6, write: since(validated) },
-    totalMs: since(started),
-  }));
   return { exitCode: 0, stacks };
+}
+
+/** One line for an unexpected error: its message and where it was thrown. */
+function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const at = e.stack?.split('\n').find((l) => l.trim().startsWith('at '))?.trim();
+  return `${e.name}: ${e.message}${at ? ` (${at})` : ''}`;
 }

@@ -55,7 +55,8 @@ export function renderUnit(unit: SynthUnit): RenderedStack {
   const paths = new Map<string, string>();
   for (const c of unit.chart.node.findAll()) {
     if (c instanceof ApiObject) {
-      paths.set(keyOf(c.apiVersion, c.kind, c.name, c.metadata.namespace ?? unit.chart.namespace), c.node.path);
+      const ns = CLUSTER_SCOPED.has(c.kind) ? undefined : c.metadata.namespace ?? unit.chart.namespace;
+      paths.set(keyOf(c.apiVersion, c.kind, c.name, ns), c.node.path);
     }
   }
   const manifests = (unit.chart.toJson() as Manifest[]).map(normalize);

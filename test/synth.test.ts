@@ -38,7 +38,7 @@ const hello: StackDefinition = {
 const buildAll = () => [...buildUnits(ENVIRONMENTS, [hello]), ...ENVIRONMENTS.map((env) => argocdUnit(env, ['hello']))];
 
 describe('synth pipeline', () => {
-  test('writes dist/<env>/<stack>/ with the namespace first and a kustomization', () => {
+  test('writes dist/<env>/<stack>/ with a kustomization', () => {
     const out = path.join(tmpdir(), 'dist');
     expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
     const tree = listTree(out);
@@ -113,6 +113,42 @@ describe('synth pipeline', () => {
       'staging/argocd/00-appproject-berth-staging.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/Kustomization',
     ]);
     expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain('    path: dist/staging/hello\n');
+  });
+
+  test('a crashing validator is reported with every other finding, and dist/ stays untouched', () => {
+    const out = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const before = listTree(out);
+    const errors: string[] = [];
+    const crashing: Validator = function crashing() {
+      throw new TypeError('boom');
+    };
+    const finding: Validator = (stacks) => [{ env: stacks[0].env, stack: stacks[0].stack, kind: 'ConfigMap', name: 'hello',
+      constructPath: 'hello-dev/config', field: 'data', message: 'test finding' }];
+    const r = synthesize(buildAll, { outdir: out, validators: [crashing, finding], log: () => undefined, error: (l) => errors.push(l) });
+    expect(r.exitCode).toBe(1);
+    expect(errors.slice(0, 2)).toEqual([
+      'berth: synth refused: 2 problem(s) in the synthesized output; dist/ was not changed',
+      '  dev/hello ConfigMap/hello [hello-dev/config] data: test finding',
+    ]);
+    expect(errors[2]).toMatch(/^ {2}validator crashing crashed: TypeError: boom \(at crashing \(.*synth\.test\.ts:[0-9]+:[0-9]+\)\)$/);
+    expect(errors).toHaveLength(3);
+    expect(listTree(out)).toEqual(before);
+  });
+
+  test('an unexpected error while building is one line, and dist/ stays untouched', () => {
+    const out = path.join(tmpdir(), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const before = listTree(out);
+    const errors: string[] = [];
+    const failing = (): SynthUnit[] => {
+      throw new RangeError('no such stack');
+    };
+    expect(synthesize(failing, { outdir: out, log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors[0]).toBe('berth: synth failed while building the stacks; dist/ was not changed');
+    expect(errors[1]).toMatch(/^ {2}RangeError: no such stack \(at /);
+    expect(errors).toHaveLength(2);
+    expect(listTree(out)).toEqual(before);
   });
 
   test('mirrors the tree into cdk8s-cli\'s output directory', () => {

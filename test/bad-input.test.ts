@@ -1,0 +1,605 @@
+// The bad-input corpus: each case breaks one thing in an otherwise valid stack and runs it
+// through the real synth entry point (`synthesize`) with the real safety net. Every case
+// asserts the exact report and that a pre-populated dist/ is left byte for byte as it was.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, JsonPatch } from 'cdk8s';
+import * as argo from '../imports/argoproj.io';
+import * as vpa from '../imports/autoscaling.k8s.io';
+import * as gw from '../imports/gateway.networking.k8s.io';
+import * as istio from '../imports/networking.istio.io';
+import * as k8s from '../imports/k8s';
+import { EnvironmentConfig, StackChart } from '../charts';
+import { dev, prod, staging } from '../charts/environments';
+import { externalRefsAnnotation } from '../constructs/core/external-refs';
+import { synthesize } from '../synth';
+import { validatorsFor } from '../synth/validators';
+import { baseline, restrictedContainer, store, webApp, WebApp, worker } from './fixtures/stack';
+
+/** The good stack: a namespace baseline and one web service. */
+function good(chart: StackChart): { web: WebApp } {
+  baseline(chart);
+  return { web: webApp(chart, 'web', { domain: chart.env.domain }) };
+}
+
+function patch(obj: ApiObject, ...ops: JsonPatch[]): void {
+  ApiObject.of(obj).addJsonPatch(...ops);
+}
+
+/**
+ * Replaces a generated Kube* / CRD object with a plain ApiObject holding the same JSON,
+ * at the same construct path. The generated classes re-serialize their typed props after
+ * JSON patches, silently dropping unknown fields and mangling values of the wrong type,
+ * so defects of that sort only survive on a plain ApiObject (as hand-written or
+ * cdk8s-plus objects would carry them).
+ */
+function raw(obj: ApiObject): ApiObject {
+  const json = obj.toJson();
+  const scope = obj.node.scope!;
+  scope.node.tryRemoveChild(obj.node.id);
+  return new ApiObject(scope, obj.node.id, json);
+}
+
+const C0 = '/spec/template/spec/containers/0';
+
+interface Case {
+  readonly name: string;
+  /** Builds the stack in `chart`: the good stack with one defect, usually. */
+  readonly build: (chart: StackChart) => void;
+  /** @default dev */
+  readonly env?: EnvironmentConfig;
+  /** The report lines after the header, without their indent. */
+  readonly expected: readonly string[];
+}
+
+const cases: readonly Case[] = [
+  // ── Schema: Kubernetes 1.28 definitions ──────────────────────────────────────────
+  {
+    name: 'unknown field in a container, with a did-you-mean hint',
+    build: (c) => patch(raw(good(c).web.deployment), JsonPatch.add(`${C0}/imagePullPolicyy`, 'Always')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].imagePullPolicyy: is not a known field (strict validation rejects unknown fields) (hint: did you mean "imagePullPolicy"?)',
+    ],
+  },
+  {
+    name: 'wrong type: replicas as a string',
+    build: (c) => patch(good(c).web.deployment, JsonPatch.add('/spec/replicas', '3')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.replicas: must be integer, received "3"',
+    ],
+  },
+  {
+    name: 'missing required field: a Service port without its port',
+    build: (c) => patch(good(c).web.service, JsonPatch.remove('/spec/ports/0/port')),
+    expected: [
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[0].port: is required',
+      'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[0].backend.service.port.number: is not a port of Service "web", received 80 (hint: its ports: http)',
+    ],
+  },
+  {
+    name: 'enum: imagePullPolicy in the wrong case',
+    build: (c) => patch(good(c).web.deployment, JsonPatch.add(`${C0}/imagePullPolicy`, 'always')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].imagePullPolicy: must be one of "Always", "IfNotPresent", "Never", received "always"',
+    ],
+  },
+  {
+    name: 'quantity: memory limit 1GB',
+    build: (c) => patch(raw(good(c).web.deployment), JsonPatch.replace(`${C0}/resources/limits/memory`, '1GB')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].resources.limits.memory: must be a quantity such as 500m, 2, 256Mi or 1Gi, received "1GB"',
+    ],
+  },
+  {
+    name: 'int-or-string: PDB maxUnavailable as a boolean',
+    build: (c) => patch(raw(good(c).web.pdb), JsonPatch.replace('/spec/maxUnavailable', true)),
+    expected: [
+      'dev/shop PodDisruptionBudget/web [shop-dev/web-pdb] spec.maxUnavailable: must be integer or string, received true',
+    ],
+  },
+  {
+    name: 'format: Secret data that is not base64',
+    build: (c) => {
+      good(c);
+      new k8s.KubeSecret(c, 'token', { metadata: { name: 'token' }, data: { token: 'not base64!' } });
+    },
+    expected: [
+      'dev/shop Secret/token [shop-dev/token] data.token: must be base64-encoded, received "not base64!"',
+    ],
+  },
+  {
+    name: 'a kind in an apiVersion Kubernetes 1.28 does not serve',
+    build: (c) => {
+      good(c);
+      new ApiObject(c, 'legacy', { apiVersion: 'extensions/v1beta1', kind: 'Ingress', metadata: { name: 'legacy' } });
+    },
+    expected: [
+      'dev/shop Ingress/legacy [shop-dev/legacy] apiVersion: no schema for kind "Ingress" in "extensions/v1beta1": neither a Kubernetes 1.28 kind nor a custom resource of imports/schemas/crds (hint: Ingress is served as networking.k8s.io/v1)',
+    ],
+  },
+  // ── Schema: custom resources ─────────────────────────────────────────────────────
+  {
+    name: 'custom resource: unknown field in an ExternalSecret',
+    build: (c) => patch(raw(good(c).web.secret), JsonPatch.add('/spec/target/nmae', 'web-secrets')),
+    expected: [
+      'dev/shop ExternalSecret/web-secrets [shop-dev/web-secret] spec.target.nmae: is not a known field (strict validation rejects unknown fields) (hint: did you mean "name"?)',
+    ],
+  },
+  {
+    name: 'custom resource: a version its CRD does not serve',
+    build: (c) => {
+      good(c);
+      new ApiObject(c, 'vpa', {
+        apiVersion: 'autoscaling.k8s.io/v1beta2', kind: 'VerticalPodAutoscaler', metadata: { name: 'web' },
+        spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
+      });
+    },
+    expected: [
+      'dev/shop VerticalPodAutoscaler/web [shop-dev/vpa] apiVersion: "autoscaling.k8s.io/v1beta2" of VerticalPodAutoscaler is not served by its CRD (hint: use autoscaling.k8s.io/v1)',
+    ],
+  },
+  {
+    name: 'custom resource: Istio match sets two of exact/prefix/regex',
+    build: (c) => {
+      good(c);
+      new istio.VirtualService(c, 'vs', {
+        metadata: { name: 'web' },
+        spec: {
+          hosts: ['web'],
+          http: [{ match: [{ uri: { exact: '/a', prefix: '/b' } }], route: [{ destination: { host: 'web', port: { number: 80 } } }] }],
+        },
+      });
+    },
+    expected: [
+      'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].match[0].uri: must set at most one of: exact, prefix, regex',
+    ],
+  },
+  // ── What the API server enforces beyond the schema ───────────────────────────────
+  {
+    name: 'a Service name must be a DNS-1035 label',
+    build: (c) => {
+      good(c);
+      new k8s.KubeService(c, 'nine', {
+        metadata: { name: '9lives' },
+        spec: { selector: { 'app.kubernetes.io/name': 'web' }, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
+      });
+    },
+    expected: [
+      'dev/shop Service/9lives [shop-dev/nine] metadata.name: must be a DNS-1035 label (a lowercase letter first, then letters, digits and \'-\', at most 63 characters), received "9lives"',
+    ],
+  },
+  {
+    name: 'a CronJob name longer than 52 characters',
+    build: (c) => {
+      good(c);
+      new k8s.KubeCronJob(c, 'report', {
+        metadata: { name: 'nightly-report-generator-for-the-analytics-warehouses' },
+        spec: {
+          schedule: '0 3 * * *',
+          jobTemplate: {
+            spec: {
+              template: {
+                spec: {
+                  restartPolicy: 'Never',
+                  securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+                  containers: [restrictedContainer('report', 'ghcr.io/acme/report:3.1.0')],
+                },
+              },
+            },
+          },
+        },
+      });
+    },
+    expected: [
+      'dev/shop CronJob/nightly-report-generator-for-the-analytics-warehouses [shop-dev/report] metadata.name: must be at most 52 characters for a CronJob, received "nightly-report-generator-for-the-analytics-warehouses" (53) (hint: the CronJob controller appends an 11-character suffix to name its Jobs)',
+    ],
+  },
+  {
+    name: 'label key and value syntax',
+    build: (c) => patch(good(c).web.deployment,
+      JsonPatch.add('/metadata/labels/team~1owner~1x', 'payments'),
+      JsonPatch.add('/metadata/labels/tier', '-backend-')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] metadata.labels["team/owner/x"]: is not a valid label key: its name must be 1-63 characters of letters, digits, \'-\', \'_\' and \'.\', alphanumeric at both ends',
+      'dev/shop Deployment/web [shop-dev/web-deployment] metadata.labels.tier: must be a valid label value (at most 63 letters, digits, \'-\', \'_\' and \'.\', alphanumeric at both ends), received "-backend-"',
+    ],
+  },
+  {
+    name: 'annotation key syntax',
+    build: (c) => patch(good(c).web.service, JsonPatch.add('/metadata/annotations', { 'example.com/retry policy': 'none' })),
+    expected: [
+      'dev/shop Service/web [shop-dev/web-service] metadata.annotations["example.com/retry policy"]: is not a valid annotation key: its name must be 1-63 characters of letters, digits, \'-\', \'_\' and \'.\', alphanumeric at both ends',
+    ],
+  },
+  {
+    name: 'a container port name longer than 15 characters',
+    build: (c) => patch(good(c).web.deployment, JsonPatch.add(`${C0}/ports/-`, { name: 'metrics-endpoint', containerPort: 9090 })),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].ports[1].name: must be an IANA service name (at most 15 lowercase letters, digits and \'-\', with a letter, no \'--\'), received "metrics-endpoint"',
+    ],
+  },
+  {
+    name: 'an invalid and a duplicate env var name',
+    build: (c) => patch(good(c).web.deployment,
+      JsonPatch.add(`${C0}/env/-`, { name: '1ST_RUN', value: 'yes' }),
+      JsonPatch.add(`${C0}/env/-`, { name: 'LOG_LEVEL', value: 'debug' })),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].env[2].name: must be a valid env var name (letters, digits, \'_\', \'-\' and \'.\', not starting with a digit), received "1ST_RUN"',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].env[3].name: duplicates env var "LOG_LEVEL" (hint: server-side apply rejects duplicate keys, and only the last value would take effect)',
+    ],
+  },
+  {
+    name: 'two containers with the same name',
+    build: (c) => patch(good(c).web.deployment, JsonPatch.copy(C0, '/spec/template/spec/containers/1')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[1].name: duplicates container name "app" (names are unique across all containers of a pod)',
+    ],
+  },
+  {
+    name: 'a volumeMount naming a volume the pod does not define',
+    build: (c) => patch(good(c).web.deployment, JsonPatch.add(`${C0}/volumeMounts/-`, { name: 'cache', mountPath: '/var/cache/app' })),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].volumeMounts[2].name: names volume "cache", which the pod does not define (hint: define it under spec.template.spec.volumes)',
+    ],
+  },
+  {
+    name: 'a Deployment selector that does not match its template labels',
+    build: (c) => patch(good(c).web.deployment, JsonPatch.replace('/spec/selector/matchLabels/app.kubernetes.io~1name', 'webb')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.selector: does not match the pod template\'s labels (hint: add app.kubernetes.io/name=webb to spec.template.metadata.labels)',
+    ],
+  },
+  {
+    name: 'HPA minReplicas above maxReplicas',
+    build: (c) => patch(good(c).web.hpa, JsonPatch.replace('/spec/minReplicas', 6)),
+    expected: [
+      'dev/shop HorizontalPodAutoscaler/web [shop-dev/web-hpa] spec.maxReplicas: must be >= minReplicas (6), received 5',
+    ],
+  },
+  // ── Cross-object coherence ───────────────────────────────────────────────────────
+  {
+    name: 'a Service selector that matches no pod',
+    build: (c) => patch(good(c).web.service, JsonPatch.replace('/spec/selector/app.kubernetes.io~1name', 'wbe')),
+    expected: [
+      'dev/shop Service/web [shop-dev/web-service] spec.selector: matches no pod template in this stack (hint: every selector label must be on a workload\'s pod template (spec.template.metadata.labels))',
+    ],
+  },
+  {
+    name: 'a Service targetPort naming a port no container declares',
+    build: (c) => patch(raw(good(c).web.service), JsonPatch.replace('/spec/ports/0/targetPort', 'https')),
+    expected: [
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[0].targetPort: names port "https", which no container of Deployment/web declares (hint: name the container port the same, or use the port number)',
+    ],
+  },
+  {
+    name: 'an Ingress backend on a port its Service lacks, and one on a missing Service',
+    build: (c) => patch(good(c).web.ingress,
+      JsonPatch.replace('/spec/rules/0/http/paths/0/backend/service/port/number', 8080),
+      JsonPatch.add('/spec/rules/0/http/paths/-', { path: '/api', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } })),
+    expected: [
+      'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[0].backend.service.port.number: is not a port of Service "web", received 8080 (hint: its ports: http (80))',
+      'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[1].backend.service.name: names Service "api", which this stack does not define',
+    ],
+  },
+  {
+    name: 'an HTTPRoute backend on a port its Service lacks',
+    build: (c) => {
+      good(c);
+      new gw.HttpRoute(c, 'route', {
+        metadata: { name: 'web' },
+        spec: { parentRefs: [{ name: 'public', namespace: 'gateways' }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] },
+      });
+    },
+    expected: [
+      'dev/shop HTTPRoute/web [shop-dev/route] spec.rules[0].backendRefs[0].port: is not a port of Service "web", received 8080 (hint: its ports: http (80))',
+    ],
+  },
+  {
+    name: 'a VirtualService without port on a two-port Service, and an undefined subset',
+    build: (c) => {
+      patch(good(c).web.service, JsonPatch.add('/spec/ports/-', { name: 'admin', port: 9000, targetPort: 8080 }));
+      new istio.VirtualService(c, 'vs', {
+        metadata: { name: 'web' },
+        spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web.shop-dev.svc.cluster.local', subset: 'canary' } }] }] },
+      });
+    },
+    expected: [
+      'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.port: is required: Service "web" has several ports (hint: its ports: http (80), admin (9000))',
+      'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.subset: names subset "canary", which no DestinationRule of this stack defines for "web"',
+    ],
+  },
+  {
+    name: 'an HPA and a VPA targeting a workload the stack lacks',
+    build: (c) => {
+      patch(good(c).web.hpa, JsonPatch.replace('/spec/scaleTargetRef/name', 'wbe'));
+      new vpa.VerticalPodAutoscaler(c, 'vpa', {
+        metadata: { name: 'web' },
+        spec: { targetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web' } },
+      });
+    },
+    expected: [
+      'dev/shop HorizontalPodAutoscaler/web [shop-dev/web-hpa] spec.scaleTargetRef: names Deployment/wbe (apps/v1), which this stack does not define',
+      'dev/shop VerticalPodAutoscaler/web [shop-dev/vpa] spec.targetRef: names StatefulSet/web (apps/v1), which this stack does not define',
+      'dev/shop PodDisruptionBudget/web [shop-dev/web-pdb] spec: covers Deployment/web, which runs a single replica: the PDB either blocks every drain or protects nothing (hint: run at least 2 replicas (HPA minReplicas >= 2), or drop the PDB)',
+    ],
+  },
+  {
+    name: 'a PDB whose minAvailable equals the HPA minimum blocks drains',
+    build: (c) => patch(raw(good(c).web.pdb), JsonPatch.remove('/spec/maxUnavailable'), JsonPatch.add('/spec/minAvailable', 2)),
+    expected: [
+      'dev/shop PodDisruptionBudget/web [shop-dev/web-pdb] spec.minAvailable: keeps 2 of the 2 replicas (HPA minimum) of Deployment/web available, so no eviction is ever allowed and node drains block, received 2 (hint: use maxUnavailable: 1, which always allows one eviction)',
+    ],
+  },
+  {
+    name: 'a PDB with maxUnavailable 0%',
+    build: (c) => patch(raw(good(c).web.pdb), JsonPatch.replace('/spec/maxUnavailable', '0%')),
+    expected: [
+      'dev/shop PodDisruptionBudget/web [shop-dev/web-pdb] spec.maxUnavailable: allows no eviction of Deployment/web, so node drains block forever, received "0%" (hint: use maxUnavailable: 1, which always allows one eviction)',
+    ],
+  },
+  {
+    name: 'a PDB on a single-replica workload',
+    build: (c) => {
+      good(c);
+      worker(c, 'mailer', 1);
+      new k8s.KubePodDisruptionBudget(c, 'mailer-pdb', {
+        metadata: { name: 'mailer' },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { 'app.kubernetes.io/name': 'mailer' } } },
+      });
+    },
+    expected: [
+      'dev/shop PodDisruptionBudget/mailer [shop-dev/mailer-pdb] spec: covers Deployment/mailer, which runs a single replica: the PDB either blocks every drain or protects nothing (hint: run at least 2 replicas (HPA minReplicas >= 2), or drop the PDB)',
+    ],
+  },
+  {
+    name: 'two PDBs covering the same pods',
+    build: (c) => {
+      good(c);
+      new k8s.KubePodDisruptionBudget(c, 'extra-pdb', {
+        metadata: { name: 'web-extra' },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } },
+      });
+    },
+    expected: [
+      'dev/shop PodDisruptionBudget/web [shop-dev/web-pdb] spec.selector: selects the pods of Deployment/web, which PodDisruptionBudget/web-extra already covers (hint: the eviction API refuses to evict a pod that more than one PDB covers, which blocks drains)',
+    ],
+  },
+  {
+    name: 'a StatefulSet whose serviceName names a Service the stack lacks',
+    build: (c) => {
+      good(c);
+      c.node.tryRemoveChild(store(c, 'db').headless.node.id);
+    },
+    expected: [
+      'dev/shop StatefulSet/db [shop-dev/db-statefulset] spec.serviceName: names Service "db-headless", which this stack does not define (hint: the pods\' DNS names (<pod>.<serviceName>) need that headless Service (clusterIP: None))',
+    ],
+  },
+  {
+    name: 'a NetworkPolicy that selects no pod, and a peer that matches none',
+    build: (c) => patch(good(c).web.networkPolicy,
+      JsonPatch.replace('/spec/podSelector/matchLabels/app.kubernetes.io~1name', 'webb'),
+      JsonPatch.add('/spec/ingress/-', { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } } }] })),
+    expected: [
+      'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.podSelector: matches no pod template in this stack (hint: a NetworkPolicy that selects nothing has no effect: fix its labels, remove it, or annotate berth.dev/selects-runtime-pods with who creates its pods)',
+      'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.ingress[1].from[0].podSelector: matches no pod template in this stack (hint: a peer without namespaceSelector means pods of this namespace: fix its labels, or add a namespaceSelector for another namespace)',
+    ],
+  },
+  {
+    name: 'a ConfigMap reference and a Secret key that do not resolve',
+    build: (c) => patch(good(c).web.deployment,
+      JsonPatch.replace(`${C0}/env/0/valueFrom/configMapKeyRef/name`, 'web-conf'),
+      JsonPatch.replace(`${C0}/env/1/valueFrom/secretKeyRef/key`, 'DATABASE_URI')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.name: names ConfigMap "web-conf", which this stack does not define (hint: define it (a ConfigMap) or declare it external: annotation berth.dev/external-refs: "configmap/web-conf" on the Deployment)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.key: is not a key of Secret "web-secrets" (made by ExternalSecret/web-secrets), received "DATABASE_URI" (hint: its keys: DATABASE_URL)',
+    ],
+  },
+  {
+    name: 'a projected Secret the stack lacks, and a stale external-refs declaration',
+    build: (c) => {
+      const { web } = good(c);
+      patch(web.deployment,
+        JsonPatch.add('/metadata/annotations', externalRefsAnnotation({ secrets: ['web-secrets'], configMaps: ['flags'] })),
+        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'certs', projected: { sources: [{ secret: { name: 'web-tls' } }] } }));
+    },
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.volumes[2].projected.sources[0].secret.name: names Secret "web-tls", which this stack does not define (hint: define it (a Secret, ExternalSecret, SealedSecret or Certificate) or declare it external: annotation berth.dev/external-refs: "secret/web-tls" on the Deployment)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] metadata.annotations["berth.dev/external-refs"]: declares configmap/flags external, but no pod of this Deployment uses it (hint: remove configmap/flags from the annotation)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] metadata.annotations["berth.dev/external-refs"]: declares secret/web-secrets external, but this stack defines it (hint: remove secret/web-secrets from the annotation)',
+    ],
+  },
+  // ── Policy ───────────────────────────────────────────────────────────────────────
+  {
+    name: 'restricted: privileged, escalation, capabilities, host network and hostPath',
+    build: (c) => patch(good(c).web.deployment,
+      JsonPatch.add('/spec/template/spec/hostNetwork', true),
+      JsonPatch.add(`${C0}/securityContext/privileged`, true),
+      JsonPatch.replace(`${C0}/securityContext/allowPrivilegeEscalation`, true),
+      JsonPatch.replace(`${C0}/securityContext/capabilities`, { add: ['NET_ADMIN'] }),
+      JsonPatch.add('/spec/template/spec/volumes/-', { name: 'docker', hostPath: { path: '/var/run/docker.sock' } }),
+      JsonPatch.add(`${C0}/volumeMounts/-`, { name: 'docker', mountPath: '/var/run/docker.sock' })),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.hostNetwork: must not be true (Pod Security Standards restricted) (hint: pods share no host namespace)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.volumes[2].hostPath: is a volume type restricted pods may not use (Pod Security Standards restricted) (hint: use one of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.privileged: must not be true (Pod Security Standards restricted)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation: must be false, received true (Pod Security Standards restricted)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.capabilities.drop: must include ALL, received undefined (Pod Security Standards restricted)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.capabilities.add[0]: may only add NET_BIND_SERVICE, received "NET_ADMIN" (Pod Security Standards restricted)',
+    ],
+  },
+  {
+    name: 'restricted: root user, no runAsNonRoot and an Unconfined seccomp profile',
+    build: (c) => patch(good(c).web.deployment,
+      JsonPatch.remove('/spec/template/spec/securityContext'),
+      JsonPatch.replace(`${C0}/securityContext`, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsUser: 0, seccompProfile: { type: 'Unconfined' } })),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.runAsNonRoot: must be true here or in the pod\'s securityContext, received undefined (Pod Security Standards restricted)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.seccompProfile.type: must be RuntimeDefault or Localhost here or in the pod\'s securityContext, received "Unconfined" (Pod Security Standards restricted)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].securityContext.runAsUser: must not be 0 (root), received 0 (Pod Security Standards restricted) (hint: run as a non-zero UID such as 10001)',
+    ],
+  },
+  {
+    name: 'environment config: a plaintext Secret in staging',
+    env: staging,
+    build: (c) => {
+      good(c);
+      new k8s.KubeSecret(c, 'creds', { metadata: { name: 'creds' }, stringData: { username: 'app', password: 'hunter2' } });
+    },
+    expected: [
+      'staging/shop Secret/creds [shop-staging/creds] stringData: holds 2 plaintext value(s) (password, username), which environment "staging" does not allow (hint: use an ExternalSecret or a SealedSecret, so no secret value lands in git)',
+    ],
+  },
+  {
+    name: 'environment config: latest and untagged images in prod',
+    env: prod,
+    build: (c) => {
+      patch(good(c).web.deployment, JsonPatch.replace(`${C0}/image`, 'ghcr.io/acme/web:latest'));
+      worker(c, 'mailer', 2);
+      patch(c.node.findChild('mailer-deployment') as ApiObject, JsonPatch.replace(`${C0}/image`, 'registry.local:5000/mailer'));
+    },
+    expected: [
+      'prod/shop Deployment/mailer [shop-prod/mailer-deployment] spec.template.spec.containers[0].image: must be pinned to a tag other than latest or to a digest in environment "prod", received "registry.local:5000/mailer" (hint: use an immutable version tag such as 1.4.2, or image@sha256:<digest>)',
+      'prod/shop Deployment/web [shop-prod/web-deployment] spec.template.spec.containers[0].image: must be pinned to a tag other than latest or to a digest in environment "prod", received "ghcr.io/acme/web:latest" (hint: use an immutable version tag such as 1.4.2, or image@sha256:<digest>)',
+    ],
+  },
+  {
+    name: 'environment config: a name that makes an invalid namespace',
+    env: { ...dev, name: 'QA' },
+    build: (c) => {
+      baseline(c);
+    },
+    expected: [
+      'QA/shop Namespace/shop-QA [shop-QA/namespace] metadata.name: must be a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), received "shop-QA"',
+      'QA/shop LimitRange/limits [shop-QA/limits] metadata.namespace: must be a DNS-1123 label, received "shop-QA"',
+      'QA/shop NetworkPolicy/default-deny [shop-QA/default-deny] metadata.namespace: must be a DNS-1123 label, received "shop-QA"',
+      'QA/shop ResourceQuota/quota [shop-QA/quota] metadata.namespace: must be a DNS-1123 label, received "shop-QA"',
+      'QA/shop NetworkPolicy/default-deny [shop-QA/default-deny] spec.podSelector: selects all pods, but this stack runs none in its namespace (hint: a NetworkPolicy that selects nothing has no effect: fix its labels, remove it, or annotate berth.dev/selects-runtime-pods with who creates its pods)',
+    ],
+  },
+  {
+    name: 'a Namespace without its full baseline',
+    build: (c) => {
+      const b = baseline(c);
+      c.node.tryRemoveChild(b.limits.node.id);
+      patch(b.namespace, JsonPatch.replace('/metadata/labels/pod-security.kubernetes.io~1warn', 'baseline'));
+      patch(b.denyAll, JsonPatch.replace('/spec/policyTypes', ['Ingress']));
+      worker(c, 'mailer', 1);
+    },
+    expected: [
+      'dev/shop Namespace/shop-dev [shop-dev/namespace] metadata.labels["pod-security.kubernetes.io/warn"]: must be "restricted", received "baseline" (hint: NamespaceBaseline creates the whole baseline)',
+      'dev/shop Namespace/shop-dev [shop-dev/namespace] metadata.name: has no LimitRange in this stack (namespace baseline) (hint: NamespaceBaseline creates the whole baseline)',
+      'dev/shop Namespace/shop-dev [shop-dev/namespace] metadata.name: has no default-deny NetworkPolicy in this stack (podSelector {}, policyTypes Ingress and Egress, no ingress rule) (namespace baseline) (hint: NamespaceBaseline creates the whole baseline)',
+    ],
+  },
+  // ── Construct cases ──────────────────────────────────────────────────────────────
+  // TODO(lead): add one case per construct once WebService, StatefulStore and
+  // IngressGateway are merged (they are built in other worktrees). Each case builds the
+  // construct with one bad prop and expects the ValidationError line through synthesize();
+  // use `constructCases` below (header: "... in the stack definitions ..."). Candidates:
+  //   - WebService: replicas 0; port 70000; a literal value for a secret-looking env var;
+  //     `latest` image with allowMutableImageTags false; request above limit.
+  //   - StatefulStore: storage size '10GB'; replicas 0; backup schedule not a cron expression.
+  //   - IngressGateway: host 'Shop.example.com'; a route to a port the service lacks; two
+  //     routes for the same host and path.
+];
+
+/** Construct-level cases: the build throws a ValidationError before anything renders. */
+const constructCases: readonly Case[] = [];
+
+function tmpdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-corpus-'));
+}
+
+function listTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf-8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Runs a case through `synthesize` into a dist/ holding an earlier synth's files. */
+function run(c: Case): { exitCode: number; errors: string[]; before: Record<string, string>; after: Record<string, string> } {
+  const env = c.env ?? dev;
+  const outdir = path.join(tmpdir(), 'dist');
+  fs.mkdirSync(path.join(outdir, env.name, 'shop'), { recursive: true });
+  fs.writeFileSync(path.join(outdir, env.name, 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
+  fs.writeFileSync(path.join(outdir, env.name, 'shop', 'kustomization.yaml'), 'resources:\n  - 00-namespace-shop.yaml\n');
+  const before = listTree(outdir);
+  const errors: string[] = [];
+  const build = () => {
+    const chart = new StackChart(new App(), 'shop', env);
+    c.build(chart);
+    return [{ env: env.name, stack: 'shop', chart }];
+  };
+  const { exitCode } = synthesize(build, { outdir, validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
+  return { exitCode, errors, before, after: listTree(outdir) };
+}
+
+describe('bad-input corpus', () => {
+  test('has at least 30 cases', () => {
+    expect(cases.length + constructCases.length).toBeGreaterThanOrEqual(30);
+  });
+
+  test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const r = run(c);
+    expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
+    expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the synthesized output; dist/ was not changed`);
+    expect(r.exitCode).toBe(1);
+    expect(r.after).toEqual(r.before);
+  });
+});
+
+describe('what the safety net accepts', () => {
+  const ok = (env: EnvironmentConfig, build: (c: StackChart) => void) => {
+    const r = run({ name: 'ok', env, build, expected: [] });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  };
+
+  test.each([dev, staging, prod])('the good stack passes in $name', (env) => ok(env, (c) => good(c)));
+
+  test('dev allows plaintext Secrets and mutable tags, as its EnvironmentConfig says', () => ok(dev, (c) => {
+    patch(good(c).web.deployment, JsonPatch.replace(`${C0}/image`, 'ghcr.io/acme/web:latest'));
+    new k8s.KubeSecret(c, 'creds', { metadata: { name: 'creds' }, stringData: { password: 'dev-only' } });
+  }));
+
+  test('a StatefulSet mounts its volumeClaimTemplates; its headless Service exists', () => ok(prod, (c) => {
+    good(c);
+    store(c, 'db');
+  }));
+
+  test('ConfigMaps and Secrets declared external resolve', () => ok(prod, (c) => {
+    patch(good(c).web.deployment,
+      JsonPatch.add('/metadata/annotations', externalRefsAnnotation({ secrets: ['db-credentials'], configMaps: ['flags'] })),
+      JsonPatch.add(`${C0}/envFrom/-`, { configMapRef: { name: 'flags' } }),
+      JsonPatch.add(`${C0}/env/-`, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } }));
+  }));
+
+  test('fields under x-kubernetes-preserve-unknown-fields accept anything; the argocd stack needs no baseline', () => {
+    const env = prod;
+    const errors: string[] = [];
+    const build = () => {
+      const chart = new StackChart(new App(), 'argocd', env);
+      new k8s.KubeNamespace(chart, 'ns', { metadata: { name: 'argocd-apps' } });
+      new argo.Application(chart, 'app', {
+        metadata: { name: 'shop-prod', namespace: 'argocd' },
+        spec: {
+          project: 'default',
+          destination: { server: 'https://kubernetes.default.svc', namespace: 'shop-prod' },
+          source: { repoUrl: 'https://github.com/example-org/berth.git', path: 'dist/prod/shop', targetRevision: 'main', helm: { valuesObject: { any: { shape: [1, 'two'] } } } },
+        },
+      });
+      return [{ env: env.name, stack: 'argocd', chart }];
+    };
+    const r = synthesize(build, { outdir: path.join(tmpdir(), 'dist'), validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
+    expect(errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  });
+});
