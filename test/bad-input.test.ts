@@ -15,6 +15,11 @@ import { dev, prod, staging } from '../charts/environments';
 import { externalRefsAnnotation } from '../constructs/core/external-refs';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
+import { AppSecret } from '../constructs/app-secret';
+import { IngressGateway } from '../constructs/ingress-gateway';
+import { NamespaceBaseline } from '../constructs/namespace-baseline';
+import { StatefulStore } from '../constructs/stateful-store';
+import { WebService, WebServiceProps } from '../constructs/web-service';
 import { baseline, restrictedContainer, store, webApp, WebApp, worker } from './fixtures/stack';
 
 /** The good stack: a namespace baseline and one web service. */
@@ -493,19 +498,147 @@ const cases: readonly Case[] = [
     ],
   },
   // ── Construct cases ──────────────────────────────────────────────────────────────
-  // TODO(lead): add one case per construct once WebService, StatefulStore and
-  // IngressGateway are merged (they are built in other worktrees). Each case builds the
-  // construct with one bad prop and expects the ValidationError line through synthesize();
-  // use `constructCases` below (header: "... in the stack definitions ..."). Candidates:
-  //   - WebService: replicas 0; port 70000; a literal value for a secret-looking env var;
-  //     `latest` image with allowMutableImageTags false; request above limit.
-  //   - StatefulStore: storage size '10GB'; replicas 0; backup schedule not a cron expression.
-  //   - IngressGateway: host 'Shop.example.com'; a route to a port the service lacks; two
-  //     routes for the same host and path.
 ];
 
+/** A WebService like the reference stacks', with `extra` props. */
+function web(chart: StackChart, extra: Partial<WebServiceProps> = {}): WebService {
+  return new WebService(chart, 'web', { image: 'ghcr.io/acme/web:1.2.0', ports: [{ name: 'http', port: 8080 }], ...extra });
+}
+
 /** Construct-level cases: the build throws a ValidationError before anything renders. */
-const constructCases: readonly Case[] = [];
+const constructCases: readonly Case[] = [
+  {
+    name: 'WebService: zero replicas and a port out of range',
+    build: (c) => web(c, { replicas: 0, ports: [{ name: 'http', port: 70000 }] }),
+    expected: [
+      "[shop-dev/web] 'ports[0].port' must be an integer between 1 and 65535, received 70000",
+      "[shop-dev/web] 'replicas' must be an integer >= 1, received 0",
+    ],
+  },
+  {
+    name: 'WebService: a literal value for a secret-looking env var',
+    build: (c) => web(c, { env: { STRIPE_API_KEY: 'sk_live_123' } }),
+    expected: [
+      "[shop-dev/web] 'env.STRIPE_API_KEY' looks like a credential: use EnvValue.fromSecret() instead of a literal, received \"<redacted>\"",
+    ],
+  },
+  {
+    name: "WebService: a 'latest' image where the environment pins tags",
+    env: prod,
+    build: (c) => web(c, { image: 'ghcr.io/acme/web:latest' }),
+    expected: [
+      "[shop-prod/web] 'image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"ghcr.io/acme/web:latest\"",
+    ],
+  },
+  {
+    name: 'WebService: a request above its limit, HPA min above max',
+    build: (c) => web(c, {
+      resources: { cpu: { request: '2', limit: '1' }, memory: { request: '128Mi', limit: '256Mi' } },
+      autoscaling: { minReplicas: 5, maxReplicas: 3, cpuUtilization: 120 },
+    }),
+    expected: [
+      "[shop-dev/web] 'resources.cpu.request' must not exceed its limit \"1\", received \"2\"",
+      "[shop-dev/web] 'autoscaling.minReplicas' must not exceed autoscaling.maxReplicas (3), received 5",
+      "[shop-dev/web] 'autoscaling.cpuUtilization' must be an integer percentage between 1 and 100, received 120",
+    ],
+  },
+  {
+    name: 'StatefulStore: a malformed storage size and generated credentials outside dev',
+    env: prod,
+    build: (c) => new StatefulStore(c, 'db', { engine: 'postgres', storage: { size: '10GB' }, credentials: { mode: 'generated' } }),
+    expected: [
+      "[shop-prod/db] 'storage.size' must be a Kubernetes quantity of at least 1Mi such as '10Gi', received \"10GB\"",
+      "[shop-prod/db] 'credentials.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
+    ],
+  },
+  {
+    name: 'StatefulStore: backups for an engine that has none',
+    build: (c) => new StatefulStore(c, 'cache', {
+      engine: 'redis', credentials: { mode: 'generated' }, allowGeneratedCredentials: true, backup: { schedule: '0 25 * * *' },
+    }),
+    expected: [
+      "[shop-dev/cache] 'backup' is not available for engine redis: redis keeps its data durable with AOF on its volume; berth backs up postgres and neo4j only, received {\"schedule\":\"0 25 * * *\"}",
+    ],
+  },
+  {
+    name: 'AppSecret: generated values outside dev',
+    env: staging,
+    build: (c) => new AppSecret(c, 'api-keys', { source: { mode: 'generated' }, keys: ['OPENAI_API_KEY'] }),
+    expected: [
+      "[shop-staging/api-keys] 'source.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
+    ],
+  },
+  {
+    name: 'IngressGateway: an invalid hostname and a port the service lacks',
+    build: (c) => new IngressGateway(c, 'gateway', {
+      capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false },
+      routes: [{ host: 'Shop_example', backend: { service: web(c), port: 'grpc' } }],
+    }),
+    expected: [
+      "[shop-dev/gateway] 'routes[0].host' must be a DNS name such as \"shop.example.com\" (lowercase, optionally starting with \"*.\"), received \"Shop_example\"",
+      "[shop-dev/gateway] 'routes[0].backend.port' must name a port of service \"web\" (http), received \"grpc\"",
+    ],
+  },
+  {
+    name: 'IngressGateway: canary weights that do not sum to 100',
+    build: (c) => {
+      const a = web(c);
+      const b = new WebService(c, 'web-next', { image: 'ghcr.io/acme/web:1.3.0', ports: [{ name: 'http', port: 8080 }] });
+      new IngressGateway(c, 'gateway', {
+        capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false },
+        routes: [
+          { host: 'shop.example.com', backend: { service: a } },
+          { host: 'shop.example.com', backends: [{ service: a, weight: 80 }, { service: b, weight: 30 }] },
+        ],
+      });
+    },
+    expected: [
+      "[shop-dev/gateway] 'routes[1].backends' weights must sum to 100, received [80,30]",
+    ],
+  },
+  {
+    name: 'StatefulStore: a backup schedule that is not a cron expression',
+    build: (c) => new StatefulStore(c, 'db', {
+      engine: 'postgres', credentials: { mode: 'generated' }, allowGeneratedCredentials: true, backup: { schedule: '0 25 * * *' },
+    }),
+    expected: [
+      "[shop-dev/db] 'backup.schedule' must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or a descriptor such as @daily (Constraint error, got value 25 expected range 0-23), received \"0 25 * * *\"",
+    ],
+  },
+  {
+    name: 'IngressGateway: two routes for the same host and path',
+    build: (c) => {
+      const a = web(c);
+      new IngressGateway(c, 'gateway', {
+        capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false },
+        routes: [{ host: 'shop.example.com', backend: { service: a } }, { host: 'shop.example.com', path: '/', backend: { service: a } }],
+      });
+    },
+    expected: [
+      "[shop-dev/gateway] 'routes[1]' duplicates the host, match and path of routes[0], received \"Prefix shop.example.com/\"",
+    ],
+  },
+  {
+    name: 'IngressGateway: istio mode where the environment runs no Istio, TLS without an issuer or secret',
+    build: (c) => new IngressGateway(c, 'gateway', {
+      mode: 'istio',
+      capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false },
+      tls: {},
+      routes: [{ host: 'shop.example.com', backend: { service: web(c) } }],
+    }),
+    expected: [
+      "[shop-dev/gateway] 'mode' needs Istio in the cluster, but capabilities.istio is false, received \"istio\"",
+      "[shop-dev/gateway] 'tls' must set issuer (cert-manager issues the certificates) or secretName (an existing TLS Secret), received {}",
+    ],
+  },
+  {
+    name: 'NamespaceBaseline: a quota with a malformed quantity',
+    build: (c) => new NamespaceBaseline(c, 'baseline', { quota: { ...c.env.quota, limitsMemory: '64 GB' } }),
+    expected: [
+      "[shop-dev/baseline] 'quota.limitsMemory' must be a Kubernetes quantity, received \"64 GB\"",
+    ],
+  },
+];
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-corpus-'));
@@ -551,6 +684,14 @@ describe('bad-input corpus', () => {
     const r = run(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the synthesized output; dist/ was not changed`);
+    expect(r.exitCode).toBe(1);
+    expect(r.after).toEqual(r.before);
+  });
+
+  test.each(constructCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const r = run(c);
+    expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
+    expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the stack definitions; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
     expect(r.after).toEqual(r.before);
   });
