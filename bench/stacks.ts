@@ -1,63 +1,50 @@
-// Large, realistic stacks from imports/k8s classes for the benchmarks: per stack a namespace
-// baseline, `services` web services (9 objects each), a worker, Istio routing, a
-// ServiceMonitor and a backup CronJob. Every object passes every check of the safety net.
-import { App } from 'cdk8s';
-import * as k8s from '../imports/k8s';
-import * as monitoring from '../imports/monitoring.coreos.com';
-import * as istio from '../imports/networking.istio.io';
-import { appLabels } from '../constructs/core/labels';
-import { ENVIRONMENTS, StackChart } from '../charts';
+// Synthetic stacks built with berth's own constructs, for `npm run bench`: N WebServices
+// with realistic props, one Postgres StatefulStore per 10 services, and one IngressGateway
+// routing a host to every service, in every environment (plus each stack's baseline).
+import { buildUnits, ENVIRONMENTS, StackDefinition } from '../charts';
+import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../charts/platform';
+import { IngressGateway } from '../constructs/ingress-gateway';
+import { StatefulStore } from '../constructs/stateful-store';
+import { WebService } from '../constructs/web-service';
 import { SynthUnit } from '../synth/render';
-import { baseline, restrictedContainer, webApp, worker } from '../test/fixtures/stack';
 
-/** Istio routing, metrics scraping and a backup CronJob for the first service. */
-function extras(chart: StackChart, name: string): void {
-  const labels = appLabels(chart, { name, component: 'api' });
-  new istio.DestinationRule(chart, `${name}-dr`, {
-    metadata: { name, labels: labels.all },
-    spec: { host: name, subsets: [{ name: 'stable', labels: { 'app.kubernetes.io/version': '1.4.2' } }] },
-  });
-  new istio.VirtualService(chart, `${name}-vs`, {
-    metadata: { name, labels: labels.all },
-    spec: { hosts: [name], http: [{ route: [{ destination: { host: name, subset: 'stable', port: { number: 80 } } }], timeout: '5s' }] },
-  });
-  new monitoring.ServiceMonitor(chart, `${name}-sm`, {
-    metadata: { name, labels: labels.all },
-    spec: { selector: { matchLabels: labels.selector }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] },
-  });
-  new k8s.KubeCronJob(chart, 'backup', {
-    metadata: { name: 'backup', labels: labels.all },
-    spec: {
-      schedule: '0 3 * * *',
-      concurrencyPolicy: 'Forbid',
-      jobTemplate: {
-        spec: {
-          template: {
-            spec: {
-              restartPolicy: 'OnFailure',
-              securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-              containers: [restrictedContainer('backup', 'ghcr.io/acme/backup:1.0.3')],
-            },
-          },
-        },
-      },
+export function benchStack(services: number): StackDefinition {
+  return {
+    id: 'bench',
+    build: (chart, env) => {
+      const stores: StatefulStore[] = [];
+      for (let i = 0; i < Math.ceil(services / 10); i++) {
+        const creds = secretProps(chart, `db-${i}-credentials`);
+        stores.push(new StatefulStore(chart, `db-${i}`, {
+          engine: 'postgres',
+          name: `db-${i}`,
+          storage: storage(env, 'medium'),
+          credentials: creds.source,
+          allowGeneratedCredentials: creds.allowGenerated,
+          backup: backup(env),
+        }));
+      }
+      const gateway = new IngressGateway(chart, 'gateway', { name: 'bench', ...gatewayProps(chart) });
+      for (let i = 0; i < services; i++) {
+        const db = stores[Math.floor(i / 10)];
+        const svc = new WebService(chart, `svc-${i}`, {
+          image: `ghcr.io/acme/svc-${i}:1.${i % 7}.0`,
+          allowMutableImageTags: env.allowMutableImageTags,
+          ports: [{ name: 'http', port: 8080 }, { name: 'grpc', port: 9090 }],
+          config: { LOG_LEVEL: 'info', FEATURE_FLAGS: `svc-${i}`, UPSTREAM_TIMEOUT: '5s' },
+          env: db.connectionEnv({ prefix: 'DB_' }),
+          resources: 'small',
+          ...scaling(env, { min: 2, max: 6, cpu: 75 }),
+          metrics: metrics(env, 'http'),
+        });
+        svc.connectTo(db);
+        gateway.routeTo(svc, { host: hostFor(env, `svc-${i}.bench`) });
+      }
     },
-  });
+  };
 }
 
-export function buildBench(stacks: number, services: number, envCount: number): SynthUnit[] {
-  const units: SynthUnit[] = [];
-  for (const env of ENVIRONMENTS.slice(0, envCount)) {
-    for (let s = 0; s < stacks; s++) {
-      const id = `stack${s}`;
-      const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), id, env);
-      baseline(chart);
-      for (let i = 0; i < services; i++) webApp(chart, `svc${i}`, { domain: env.domain });
-      worker(chart, 'mailer', 2);
-      extras(chart, 'svc0');
-      units.push({ env: env.name, stack: id, chart });
-    }
-  }
-  return units;
+/** The bench stack in all three environments. */
+export function benchUnits(services: number): SynthUnit[] {
+  return buildUnits(ENVIRONMENTS, [benchStack(services)]);
 }
-

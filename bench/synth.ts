@@ -1,20 +1,17 @@
-// `npm run synth` on the benchmark stacks, to time it end to end (esbuild included):
-//   node scripts/run.mjs bench/synth.ts [stacks] [services-per-stack] [envs] [--no-validate]
-// Writes to a temporary directory, like main.ts writes dist/.
+// One synth of the benchmark stack, with validation, into a temporary directory:
+//   node scripts/run.mjs bench/synth.ts <services>
+// Prints one JSON line with the object count for the runner; timing is measured outside.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ENVIRONMENTS } from '../charts';
 import { synthesize } from '../synth';
-import { validatorsFor } from '../synth/validators';
-import { buildBench } from './stacks';
+import { validators } from '../synth/validators';
+import { benchUnits } from './stacks';
 
-const args = process.argv.slice(2);
-const [stacks = 5, services = 4, envCount = 3] = args.filter((a) => !a.startsWith('--')).map(Number);
+const services = Number(process.argv[2] ?? 10);
 const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-')), 'dist');
-const result = synthesize(() => buildBench(stacks, services, envCount), {
-  outdir,
-  validators: args.includes('--no-validate') ? [] : validatorsFor(ENVIRONMENTS),
-});
+const result = synthesize(() => benchUnits(services), { outdir, validators, log: () => undefined });
 fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+const objects = result.stacks.reduce((n, s) => n + s.objects.length, 0);
+console.log(JSON.stringify({ services, objects }));
 process.exitCode = result.exitCode;
