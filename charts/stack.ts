@@ -42,7 +42,7 @@ export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly 
       new NamespaceBaseline(chart, 'baseline', {
         quota: env.quota,
         // Istio's sidecars carry the mTLS that PeerAuthentication STRICT requires.
-        labels: gatewayModeFor(def.id, env) === 'istio' ? { 'istio-injection': 'enabled' } : {},
+        mesh: gatewayModeFor(def.id, env) === 'istio' ? {} : undefined,
       });
       def.build(chart, env);
       units.push({ env: env.name, stack: def.id, chart });

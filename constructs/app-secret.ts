@@ -8,6 +8,7 @@ import { EnvValue } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain } from './core/names';
+import { protectFromPrune } from './core/prune';
 import { syncWave, Wave } from './core/waves';
 
 /**
@@ -86,9 +87,6 @@ export interface AppSecretProps {
   readonly allowGenerated?: boolean;
 }
 
-/** Argo CD must never delete a credential: the data it protects was created with it. */
-export const KEEP_ON_PRUNE = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
-
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
@@ -143,9 +141,9 @@ export function checkSecretSource(
  * already exists. Consumers only see `secretName`, `keys` and `envValue(key)`, so the
  * same stack definition works in every environment.
  *
- * What it emits carries Argo CD `Prune=false,Delete=false` (removing it from git must
- * not drop a credential a database was initialized with) and the `CONFIG` sync wave, so
- * it exists before any workload that reads it.
+ * What it emits is never pruned or deleted by Argo CD or Flux (`protectFromPrune`:
+ * removing it from git must not drop a credential a database was initialized with) and
+ * carries the `CONFIG` sync wave, so it exists before any workload that reads it.
  */
 export class AppSecret extends Construct {
   /** The Secret's name, for `secretKeyRef` and `envFrom`. */
@@ -191,7 +189,7 @@ export class AppSecret extends Construct {
     this.keys = [...props.keys];
     this.mode = source.mode;
     const labels = appLabels(this, { name, component: 'credentials' }).all;
-    const metadata = { name, labels, annotations: { ...KEEP_ON_PRUNE } };
+    const metadata = { name, labels };
 
     switch (source.mode) {
       case 'generated': {
@@ -251,6 +249,8 @@ export class AppSecret extends Construct {
       case 'existing':
         break;
     }
+    // Never deleted by GitOps tooling: the data it protects was created with it.
+    if (this.apiObject) protectFromPrune(this.apiObject);
   }
 
   /** The object that ends up holding the data, if berth emits one. */

@@ -8,6 +8,8 @@ export * from './core/resources';
 export * from './core/connections';
 export * from './core/routable';
 export * from './core/waves';
+export * from './core/prune';
+export * from './core/mesh';
 export * from './namespace-baseline';
 export * from './smoke-test';
 export * from './web-service';

@@ -6,6 +6,7 @@ import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
+import { MESH_JOB_POD_ANNOTATIONS, SIDECAR_QUIT_TOOLS, SidecarQuitTool, withSidecarQuit } from './core/mesh';
 import { isDns1123Label } from './core/names';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
@@ -54,6 +55,19 @@ export interface MigrationJobProps {
    * @default - UID and GID 10001
    */
   readonly runAs?: RunAs;
+  /**
+   * The pod gets an Istio sidecar (its namespace is in the mesh): the migration waits for
+   * the proxy to start, and `command` then runs under `/bin/sh`, which tells the sidecar to
+   * exit when it ends (keeping its exit status), or the Job never completes. The image must
+   * then have `/bin/sh` and the `sidecarQuitTool`.
+   * @default false
+   */
+  readonly meshSidecar?: boolean;
+  /**
+   * The HTTP client in the image that tells the sidecar to exit (with `meshSidecar`).
+   * @default 'curl'
+   */
+  readonly sidecarQuitTool?: SidecarQuitTool;
 }
 
 /**
@@ -77,12 +91,16 @@ export class MigrationJob extends Construct {
     const backoffLimit = props.backoffLimit ?? 6;
     const resources = props.resources ?? 'small';
     const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
+    const meshSidecar = props.meshSidecar ?? false;
+    const sidecarQuitTool = props.sidecarQuitTool ?? 'curl';
 
     const problems = new Problems(this);
     problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
     problems.check(props.command.length > 0, 'command', 'must not be empty', props.command);
     problems.check(Number.isInteger(backoffLimit) && backoffLimit >= 0, 'backoffLimit', 'must be an integer >= 0', backoffLimit);
     problems.check(runAs.uid > 0, 'runAs.uid', 'must be non-zero (Pod Security restricted)', runAs.uid);
+    problems.check(SIDECAR_QUIT_TOOLS.includes(sidecarQuitTool), 'sidecarQuitTool', `must be one of ${SIDECAR_QUIT_TOOLS.join(', ')}`, sidecarQuitTool);
+    problems.check(meshSidecar || props.sidecarQuitTool === undefined, 'sidecarQuitTool', 'applies only with meshSidecar: true', props.sidecarQuitTool);
     checkImage(problems, 'image', props.image, props.allowMutableImageTags ?? false);
     checkEnv(problems, 'env', env);
     checkResources(problems, 'resources', resources);
@@ -106,7 +124,7 @@ export class MigrationJob extends Construct {
         backoffLimit,
         ttlSecondsAfterFinished: 3600,
         template: {
-          metadata: { labels: labels.all },
+          metadata: { labels: labels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
           spec: {
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
@@ -115,7 +133,7 @@ export class MigrationJob extends Construct {
             containers: [{
               name: 'migrate',
               image: formatImage(parseImage(props.image)),
-              command: [...props.command],
+              command: meshSidecar ? withSidecarQuit(props.command, sidecarQuitTool) : [...props.command],
               ...(Object.keys(env).length ? { env: renderEnv(env) } : {}),
               ...(envFrom.length ? { envFrom: envFrom.map((e) => e.render()) } : {}),
               resources: toK8sResources(resolveResources(resources)),

@@ -4,6 +4,7 @@ import * as k8s from '../imports/k8s';
 import { Problems } from './core/errors';
 import { MANAGED_BY } from './core/labels';
 import { isDns1123Label, isLabelValue } from './core/names';
+import { protectFromPrune } from './core/prune';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { syncWave, Wave } from './core/waves';
 
@@ -35,6 +36,41 @@ export interface ContainerLimits {
   readonly max: { readonly cpu: string; readonly memory: string };
 }
 
+/**
+ * The namespace runs in an Istio mesh (sidecar injection).
+ *
+ * Injection under Pod Security *restricted* needs the Istio CNI node agent: the
+ * `istio-init` container it replaces needs NET_ADMIN and NET_RAW, which *restricted* refuses.
+ *
+ * Run-to-completion pods (Jobs, CronJobs) need their constructs' `meshSidecar` too, or the
+ * sidecar keeps them running forever.
+ *
+ * With STRICT mTLS (an IngressGateway in `istio` mode), a Prometheus outside the mesh can no
+ * longer scrape the pods' metrics ports (plain HTTP is refused): ServiceMonitors will show
+ * failing targets. Give Prometheus a sidecar and scrape with Istio's certificates, or use
+ * Istio's metrics merging (`prometheus.io/*` pod annotations, served in plain HTTP by the
+ * sidecar agent on 15020, which the NetworkPolicies must then admit). berth does neither.
+ */
+export interface NamespaceMeshProps {
+  /**
+   * The namespace istiod runs in.
+   * @default 'istio-system'
+   */
+  readonly controlPlaneNamespace?: string;
+  /**
+   * Labels selecting the istiod pods. Keep it revision-independent: during a canary upgrade,
+   * pods not yet restarted still talk to the old revision's istiod.
+   * @default { app: 'istiod' }
+   */
+  readonly istiodPodLabels?: Readonly<Record<string, string>>;
+  /**
+   * The control-plane revision that injects the sidecars: labels the namespace
+   * `istio.io/rev: <revision>` rather than `istio-injection: enabled`.
+   * @default - the default revision (`istio-injection: enabled`)
+   */
+  readonly revision?: string;
+}
+
 export interface NamespaceBaselineProps {
   /**
    * The namespace to create.
@@ -42,7 +78,7 @@ export interface NamespaceBaselineProps {
    */
   readonly namespace?: string;
   /**
-   * Extra namespace labels, such as `istio-injection: enabled`.
+   * Extra namespace labels. Sidecar injection comes with `mesh`, not from here.
    * @default - none
    */
   readonly labels?: Readonly<Record<string, string>>;
@@ -61,6 +97,13 @@ export interface NamespaceBaselineProps {
    * @default { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }
    */
   readonly dns?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  /**
+   * Istio: label the namespace for sidecar injection and let every pod's sidecar reach
+   * istiod on 15012 (xDS config and certificate signing over TLS: all a sidecar uses;
+   * 15017 is the webhook port the API server calls, 15010 plaintext xDS, 15014 monitoring).
+   * @default - no mesh
+   */
+  readonly mesh?: NamespaceMeshProps;
 }
 
 export const DEFAULT_QUOTA: QuotaSpec = {
@@ -75,12 +118,18 @@ export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = {
 };
 
 const PSS_VERSION = 'v1.28';
+/** istiod's xDS and CA port (TLS): what sidecars connect to. */
+const ISTIOD_XDS_PORT = 15012;
+const INJECTION_LABELS = ['istio-injection', 'istio.io/rev'];
 
 /**
  * What every stack namespace starts with: a Namespace enforcing Pod Security Standards
  * *restricted* (enforce, audit and warn), a ResourceQuota, a LimitRange, and a
- * NetworkPolicy that denies all ingress and egress but DNS. Workloads then open exactly
- * the paths they declare through `Connections`.
+ * NetworkPolicy that denies all ingress and egress but DNS (and istiod, in a mesh).
+ * Workloads then open exactly the paths they declare through `Connections`.
+ *
+ * The Namespace is never pruned or deleted by Argo CD or Flux (see `protectFromPrune`):
+ * deleting it would delete every PersistentVolumeClaim in it, whatever their reclaim policy.
  */
 export class NamespaceBaseline extends Construct {
   public readonly namespaceName: string;
@@ -89,6 +138,8 @@ export class NamespaceBaseline extends Construct {
   public readonly limitRange: k8s.KubeLimitRange;
   public readonly defaultDeny: k8s.KubeNetworkPolicy;
   public readonly allowDns: k8s.KubeNetworkPolicy;
+  /** Egress from every pod to istiod (with `mesh`). */
+  public readonly allowIstiod?: k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: NamespaceBaselineProps = {}) {
     super(scope, id);
@@ -97,6 +148,11 @@ export class NamespaceBaseline extends Construct {
     const quota = props.quota ?? DEFAULT_QUOTA;
     const limits = props.containerLimits ?? DEFAULT_CONTAINER_LIMITS;
     const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+    const mesh = props.mesh && {
+      controlPlaneNamespace: props.mesh.controlPlaneNamespace ?? 'istio-system',
+      istiodPodLabels: props.mesh.istiodPodLabels ?? { app: 'istiod' },
+      revision: props.mesh.revision,
+    };
 
     const problems = new Problems(this);
     if (problems.check(namespaceName !== undefined, 'namespace', 'must be set when the chart has no namespace', namespaceName)) {
@@ -104,6 +160,17 @@ export class NamespaceBaseline extends Construct {
     }
     for (const [k, v] of Object.entries(extraLabels)) {
       problems.check(isLabelValue(v), `labels.${k}`, 'must be a valid label value', v);
+      if (mesh) problems.check(!INJECTION_LABELS.includes(k), `labels.${k}`, 'is set by mesh; leave it out', v);
+    }
+    if (mesh) {
+      problems.check(isDns1123Label(mesh.controlPlaneNamespace), 'mesh.controlPlaneNamespace', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', mesh.controlPlaneNamespace);
+      problems.check(Object.keys(mesh.istiodPodLabels).length > 0, 'mesh.istiodPodLabels', 'must hold at least one label', mesh.istiodPodLabels);
+      for (const [k, v] of Object.entries(mesh.istiodPodLabels)) {
+        problems.check(isLabelValue(v), `mesh.istiodPodLabels.${k}`, 'must be a valid label value', v);
+      }
+      if (mesh.revision !== undefined) {
+        problems.check(mesh.revision !== '' && isLabelValue(mesh.revision), 'mesh.revision', 'must be a non-empty label value', mesh.revision);
+      }
     }
     for (const [k, v] of Object.entries(quota)) {
       if (typeof v === 'string') problems.check(isQuantity(v), `quota.${k}`, 'must be a Kubernetes quantity', v);
@@ -128,6 +195,8 @@ export class NamespaceBaseline extends Construct {
         labels: {
           ...labels,
           ...extraLabels,
+          // istio.io/rev alone: istio-injection would take precedence over it.
+          ...(mesh ? (mesh.revision !== undefined ? { 'istio.io/rev': mesh.revision } : { 'istio-injection': 'enabled' }) : {}),
           'pod-security.kubernetes.io/enforce': 'restricted',
           'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
           'pod-security.kubernetes.io/audit': 'restricted',
@@ -138,6 +207,7 @@ export class NamespaceBaseline extends Construct {
       },
     });
     syncWave(this.namespace, Wave.NAMESPACE);
+    protectFromPrune(this.namespace);
 
     this.quota = new k8s.KubeResourceQuota(this, 'quota', {
       metadata: { name: 'baseline', labels },
@@ -185,6 +255,24 @@ export class NamespaceBaseline extends Construct {
         }],
       },
     });
-    for (const o of [this.quota, this.limitRange, this.defaultDeny, this.allowDns]) syncWave(o, Wave.BASELINE);
+    if (mesh) {
+      this.allowIstiod = new k8s.KubeNetworkPolicy(this, 'allow-istiod', {
+        metadata: { name: 'allow-istiod', labels },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{
+            to: [{
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': mesh.controlPlaneNamespace } },
+              podSelector: { matchLabels: { ...mesh.istiodPodLabels } },
+            }],
+            ports: [{ port: k8s.IntOrString.fromNumber(ISTIOD_XDS_PORT), protocol: 'TCP' }],
+          }],
+        },
+      });
+    }
+    for (const o of [this.quota, this.limitRange, this.defaultDeny, this.allowDns, ...(this.allowIstiod ? [this.allowIstiod] : [])]) {
+      syncWave(o, Wave.BASELINE);
+    }
   }
 }

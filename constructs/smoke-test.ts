@@ -4,6 +4,7 @@ import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
+import { MESH_JOB_POD_ANNOTATIONS, withSidecarQuit } from './core/mesh';
 import { isDns1123Label } from './core/names';
 import { IRoutable } from './core/routable';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
@@ -47,6 +48,12 @@ export interface SmokeTestProps {
    * @default 'nano'
    */
   readonly resources?: Resources;
+  /**
+   * The pod gets an Istio sidecar (its namespace is in the mesh): the test waits for the
+   * proxy to start and, pass or fail, tells it to exit (with `curl`), or the Job never ends.
+   * @default false
+   */
+  readonly meshSidecar?: boolean;
 }
 
 /** UID of the `curl_user` in curlimages/curl. */
@@ -69,6 +76,7 @@ export class SmokeTest extends Construct {
     const image = props.image ?? 'curlimages/curl:8.10.1';
     const attempts = props.attempts ?? 12;
     const resources = props.resources ?? 'nano';
+    const meshSidecar = props.meshSidecar ?? false;
 
     const problems = new Problems(this);
     problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
@@ -115,7 +123,7 @@ export class SmokeTest extends Construct {
         activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
         ttlSecondsAfterFinished: 3600,
         template: {
-          metadata: { labels: labels.all },
+          metadata: { labels: labels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
           spec: {
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
@@ -123,7 +131,7 @@ export class SmokeTest extends Construct {
             containers: [{
               name: 'smoke',
               image: formatImage(parseImage(image)),
-              command: ['/bin/sh', '-c', script],
+              command: meshSidecar ? withSidecarQuit(['/bin/sh', '-c', script], 'curl') : ['/bin/sh', '-c', script],
               resources: toK8sResources(resolveResources(resources)),
               securityContext: restrictedContainerSecurityContext(runAs),
               volumeMounts: tmp.mounts,

@@ -6,6 +6,7 @@ import { AppSecret } from './app-secret';
 import { ServicePort } from './core/connections';
 import { EnvMap, EnvValue } from './core/env';
 import { parseImage } from './core/image';
+import { SidecarQuitTool } from './core/mesh';
 import { Probe } from './core/probes';
 import { parseQuantity } from './core/quantity';
 import { ResourceSpec } from './core/resources';
@@ -95,6 +96,8 @@ export interface BackupPlan {
   readonly restoreScript: string;
   /** The shell that runs the scripts. */
   readonly shell: string;
+  /** The image's HTTP client, to tell an Istio sidecar to exit. */
+  readonly sidecarQuitTool: SidecarQuitTool;
   /** Where the client tools write temporary files. */
   readonly writablePaths: readonly string[];
   readonly defaultResources: ResourceSpec;
@@ -278,6 +281,8 @@ const postgres: EnginePreset = {
   }),
   backup: (ctx) => ({
     shell: '/bin/sh',
+    // Alpine's busybox has wget, not curl.
+    sidecarQuitTool: 'wget',
     env: {
       PGHOST: ctx.name,
       PGPORT: '5432',
@@ -564,6 +569,8 @@ const neo4j: EnginePreset = {
   exporter: { unsupported: 'neo4j Community Edition has no Prometheus endpoint' },
   backup: (ctx) => ({
     shell: '/bin/bash',
+    // The image keeps wget (the backup uses it) and drops curl.
+    sidecarQuitTool: 'wget',
     env: {
       NEO4J_HOST: ctx.name,
       NEO4J_USERNAME: ctx.credentials.envValue('username'),

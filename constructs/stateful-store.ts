@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
-import { AppSecret, checkSecretSource, KEEP_ON_PRUNE, SecretSource } from './app-secret';
+import { AppSecret, checkSecretSource, SecretSource } from './app-secret';
 import { checksum } from './core/checksum';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { checkCronSchedule, checkTimeZone } from './core/cron';
@@ -10,7 +10,9 @@ import { EnvMap, renderEnv } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
+import { MESH_JOB_POD_ANNOTATIONS, withSidecarQuit } from './core/mesh';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
+import { protectFromPrune } from './core/prune';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
@@ -269,6 +271,14 @@ export interface StatefulStoreProps {
    */
   readonly metrics?: StoreMetricsProps;
   /**
+   * The backup and restore Job pods get an Istio sidecar (the namespace is in the mesh):
+   * they wait for the proxy to start and, success or failure, tell it to exit with `wget`
+   * (in both official images; a custom `image` must have it too), or the Jobs never complete.
+   * The StatefulSet's own pods need nothing.
+   * @default false
+   */
+  readonly meshSidecar?: boolean;
+  /**
    * The cluster's DNS domain, for `host` and NATS routes.
    * @default 'cluster.local'
    */
@@ -391,6 +401,7 @@ export class StatefulStore extends Construct implements IConnectable {
     const terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 120;
     const runAs = props.runAs ?? preset.runAs;
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const meshSidecar = props.meshSidecar ?? false;
     const imageText = typeof image === 'string' ? image : formatImage(image);
     const pgOptions = {
       database: props.postgres?.database ?? name.replace(/-/g, '_'),
@@ -671,7 +682,7 @@ export class StatefulStore extends Construct implements IConnectable {
       const backupLabels = appLabels(this, { name: `${name}-backup`, component: 'backup', version });
       const pvcName = `${name}-backups`;
       this.backupPvc = new k8s.KubePersistentVolumeClaim(this, 'backup-pvc', {
-        metadata: { name: pvcName, labels: backupLabels.all, annotations: { ...KEEP_ON_PRUNE } },
+        metadata: { name: pvcName, labels: backupLabels.all },
         spec: {
           accessModes: ['ReadWriteOnce'],
           volumeMode: 'Filesystem',
@@ -680,6 +691,7 @@ export class StatefulStore extends Construct implements IConnectable {
         },
       });
       syncWave(this.backupPvc, Wave.STORES);
+      protectFromPrune(this.backupPvc);
       const scripts = new k8s.KubeConfigMap(this, 'backup-scripts', {
         metadata: { name: `${name}-backup`, labels: backupLabels.all },
         data: { 'backup.sh': backupPlan.backupScript, 'restore.sh': backupPlan.restoreScript },
@@ -687,7 +699,7 @@ export class StatefulStore extends Construct implements IConnectable {
       syncWave(scripts, Wave.CONFIG);
       const podSpec = (script: string, extraEnv: EnvMap): k8s.PodSpec => backupPodSpec({
         name, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
-        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script,
+        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar,
         env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
       });
       const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
@@ -695,7 +707,10 @@ export class StatefulStore extends Construct implements IConnectable {
         spec: {
           backoffLimit,
           activeDeadlineSeconds: backup.activeDeadlineSeconds,
-          template: { metadata: { labels: backupLabels.all }, spec },
+          template: {
+            metadata: { labels: backupLabels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
+            spec,
+          },
         },
       });
       const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
@@ -826,9 +841,10 @@ function exporterContainer(exporter: ExporterPlan): k8s.Container {
 
 function backupPodSpec(p: {
   name: string; image: string; runAs: RunAs; plan: BackupPlan; pvcName: string; scriptsConfigMap: string;
-  resources: ResourceSpec; script: string; env: EnvMap;
+  resources: ResourceSpec; script: string; env: EnvMap; meshSidecar: boolean;
 }): k8s.PodSpec {
   const tmp = writablePaths(p.plan.writablePaths);
+  const command = [p.plan.shell, `/scripts/${p.script}`];
   return {
     restartPolicy: 'Never',
     serviceAccountName: p.name,
@@ -839,7 +855,7 @@ function backupPodSpec(p: {
       name: p.script.replace(/\.sh$/, ''),
       image: p.image,
       imagePullPolicy: 'IfNotPresent',
-      command: [p.plan.shell, `/scripts/${p.script}`],
+      command: p.meshSidecar ? withSidecarQuit(command, p.plan.sidecarQuitTool) : command,
       env: renderEnv(p.env),
       resources: toK8sResources(p.resources),
       securityContext: restrictedContainerSecurityContext(p.runAs),

@@ -5,7 +5,8 @@ import { ValidationError } from '../constructs/core/errors';
 import { schemaErrors } from './schema-check';
 import { namespacedChart, ofKind, one, synth } from './util';
 
-const KEEP = 'Prune=false,Delete=false';
+/** Neither Argo CD nor Flux prunes or deletes it. */
+const KEEP = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
 
 function secretIn(namespace: string, props: AppSecretProps, id = 'db') {
   const chart = namespacedChart(namespace);
@@ -47,7 +48,7 @@ describe('AppSecret generated mode', () => {
           'app.kubernetes.io/part-of': 'giia-dev',
           'app.kubernetes.io/managed-by': 'berth',
         },
-        annotations: { 'argocd.argoproj.io/sync-options': KEEP, 'argocd.argoproj.io/sync-wave': '2' },
+        annotations: { ...KEEP, 'argocd.argoproj.io/sync-wave': '2' },
       },
       type: 'Opaque',
       data: { username: b64('giia'), password: b64(hmac('berth', 'giia-dev/db', 'password')) },
@@ -86,7 +87,7 @@ describe('AppSecret external mode', () => {
     expect(ofKind(out, 'Secret')).toEqual([]);
     const es = one(out, 'ExternalSecret', 'postgres-credentials');
     expect(es.apiVersion).toBe('external-secrets.io/v1');
-    expect(es.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': KEEP, 'argocd.argoproj.io/sync-wave': '2' });
+    expect(es.metadata.annotations).toEqual({ ...KEEP, 'argocd.argoproj.io/sync-wave': '2' });
     expect(es.spec).toEqual({
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'berth-prod' },
@@ -122,7 +123,7 @@ describe('AppSecret sealed and existing modes', () => {
     });
     const s = one(out, 'SealedSecret', 'orders-db');
     expect(s.apiVersion).toBe('bitnami.com/v1alpha1');
-    expect(s.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': KEEP, 'argocd.argoproj.io/sync-wave': '2' });
+    expect(s.metadata.annotations).toEqual({ ...KEEP, 'argocd.argoproj.io/sync-wave': '2' });
     expect(s.spec).toEqual({
       encryptedData: { password: 'AgBy3i4OJSWK+PiTySYZZA==' },
       template: {

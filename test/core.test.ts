@@ -9,6 +9,9 @@ import { checkResources } from '../constructs/core/resources';
 import { volumeNameForPath, writablePaths } from '../constructs/core/security';
 import { checkEnv, EnvValue, renderEnv } from '../constructs/core/env';
 import { Connections, Peer, workloadNetworkPolicy } from '../constructs/core/connections';
+import { MESH_JOB_POD_ANNOTATIONS, withSidecarQuit } from '../constructs/core/mesh';
+import { protectFromPrune } from '../constructs/core/prune';
+import { spawnSync } from 'child_process';
 import { namespacedChart, one, synth } from './util';
 
 function errorsOf(fn: (p: Problems) => void): string[] {
@@ -151,5 +154,53 @@ describe('connections', () => {
   });
   test('the internet peer excludes private ranges', () => {
     expect(Peer.internet().policyPeer).toEqual({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } });
+  });
+});
+
+describe('protectFromPrune', () => {
+  test('Argo CD neither prunes nor deletes it; Flux never garbage-collects it', () => {
+    const chart = namespacedChart();
+    protectFromPrune(new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' } }));
+    expect(one(synth(chart), 'ConfigMap').metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+    });
+  });
+});
+
+describe('Istio sidecars in jobs', () => {
+  const script = (quit: string) => [
+    `trap 'kill -TERM "$pid" 2>/dev/null' TERM INT`,
+    '"$@" & pid=$!',
+    'wait "$pid"; rc=$?',
+    'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; rc=$?; done',
+    `${quit} || echo 'istio sidecar did not answer http://127.0.0.1:15020/quitquitquit' >&2`,
+    'exit "$rc"',
+  ].join('\n');
+
+  test('the command runs as "$@" under /bin/sh, then POSTs quitquitquit with curl or wget', () => {
+    expect(withSidecarQuit(['nexus-api', 'migrate', 'up'], 'curl')).toEqual([
+      '/bin/sh', '-c', script('curl -fsS -o /dev/null --max-time 5 -X POST http://127.0.0.1:15020/quitquitquit'),
+      'sh', 'nexus-api', 'migrate', 'up',
+    ]);
+    expect(withSidecarQuit(['/bin/bash', '/scripts/backup.sh'], 'wget')).toEqual([
+      '/bin/sh', '-c', script("wget -q -O /dev/null -T 5 --post-data '' http://127.0.0.1:15020/quitquitquit"),
+      'sh', '/bin/bash', '/scripts/backup.sh',
+    ]);
+  });
+
+  test('the wrapper exits with the command\'s status and passes arguments through unquoted', () => {
+    // No sidecar listens here: the quit call fails (logged) and the status is still the command's.
+    const run = (...command: string[]) => {
+      const [sh, ...args] = withSidecarQuit(command, 'curl');
+      const r = spawnSync(sh, args, { encoding: 'utf8', timeout: 10_000 });
+      return [r.status, r.stdout];
+    };
+    expect(run('/bin/sh', '-c', 'printf "%s|" "$@"; exit 3', 'x', "it's", '$(HOME) a')).toEqual([3, "it's|$(HOME) a|"]);
+    expect(run('/bin/sh', '-c', 'exit 0')).toEqual([0, '']);
+  });
+
+  test('pods wait for their proxy before the job starts', () => {
+    expect(MESH_JOB_POD_ANNOTATIONS).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' });
   });
 });

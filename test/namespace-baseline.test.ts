@@ -1,18 +1,18 @@
 import { Testing } from 'cdk8s';
-import { DEFAULT_CONTAINER_LIMITS, DEFAULT_QUOTA, NamespaceBaseline } from '../constructs/namespace-baseline';
-import { namespacedChart, one, synth } from './util';
+import { DEFAULT_CONTAINER_LIMITS, DEFAULT_QUOTA, NamespaceBaseline, NamespaceMeshProps } from '../constructs/namespace-baseline';
+import { get, namespacedChart, one, synth } from './util';
 
 describe('NamespaceBaseline', () => {
-  test('labels the namespace for Pod Security restricted (enforce, audit, warn)', () => {
+  test('labels the namespace for Pod Security restricted (enforce, audit, warn); GitOps never deletes it', () => {
     const chart = namespacedChart('giia-prod');
-    new NamespaceBaseline(chart, 'baseline', { labels: { 'istio-injection': 'enabled' } });
+    new NamespaceBaseline(chart, 'baseline', { labels: { 'team': 'identity' } });
     const ns = one(synth(chart), 'Namespace');
     expect(ns.metadata).toEqual({
       name: 'giia-prod',
       namespace: 'giia-prod', // the synth drops it for cluster-scoped kinds
       labels: {
         'app.kubernetes.io/managed-by': 'berth',
-        'istio-injection': 'enabled',
+        'team': 'identity',
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'v1.28',
         'pod-security.kubernetes.io/audit': 'restricted',
@@ -20,7 +20,12 @@ describe('NamespaceBaseline', () => {
         'pod-security.kubernetes.io/warn': 'restricted',
         'pod-security.kubernetes.io/warn-version': 'v1.28',
       },
-      annotations: { 'argocd.argoproj.io/sync-wave': '0' },
+      // Deleting the namespace would delete every PVC in it, Retain or not.
+      annotations: {
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+        'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+        'argocd.argoproj.io/sync-wave': '0',
+      },
     });
   });
 
@@ -73,6 +78,70 @@ describe('NamespaceBaseline', () => {
       egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } }] }],
     });
     expect(new NamespaceBaseline(namespacedChart('b-dev'), 'x').namespaceName).toBe('b-dev');
+  });
+
+  describe('mesh', () => {
+    const meshed = (mesh: NamespaceMeshProps) => {
+      const chart = namespacedChart('nexus-prod');
+      const baseline = new NamespaceBaseline(chart, 'baseline', { mesh });
+      const out = synth(chart);
+      return { baseline, out, ns: one(out, 'Namespace'), policy: one(out, 'NetworkPolicy', 'allow-istiod') };
+    };
+    const istiodEgress = (namespace: string, podLabels: object) => ({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: podLabels } }],
+        ports: [{ port: 15012, protocol: 'TCP' }],
+      }],
+    });
+
+    test('default: no mesh, so no injection label and no istiod egress', () => {
+      const chart = namespacedChart();
+      const baseline = new NamespaceBaseline(chart, 'baseline');
+      const out = synth(chart);
+      expect(Object.keys(one(out, 'Namespace').metadata.labels ?? {}).filter((k) => k.includes('istio'))).toEqual([]);
+      expect(out.filter((m) => m.kind === 'NetworkPolicy').map((m) => m.metadata.name)).toEqual(['default-deny', 'allow-dns']);
+      expect(baseline.allowIstiod).toBeUndefined();
+    });
+
+    test('every pod may reach istiod on 15012 only (xDS and CA), in the baseline wave', () => {
+      const { policy, baseline } = meshed({});
+      expect(policy.spec).toEqual(istiodEgress('istio-system', { app: 'istiod' }));
+      expect(policy.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
+      expect(baseline.allowIstiod).toBeDefined();
+    });
+
+    test('controlPlaneNamespace: istio-system, or the one given', () => {
+      expect(get(meshed({}).policy, 'spec', 'egress', 0, 'to', 0, 'namespaceSelector')).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } });
+      expect(get(meshed({ controlPlaneNamespace: 'mesh' }).policy, 'spec', 'egress', 0, 'to', 0, 'namespaceSelector')).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'mesh' } });
+    });
+
+    test('istiodPodLabels: app=istiod, or the ones given', () => {
+      expect(get(meshed({}).policy, 'spec', 'egress', 0, 'to', 0, 'podSelector')).toEqual({ matchLabels: { app: 'istiod' } });
+      expect(get(meshed({ istiodPodLabels: { 'app.kubernetes.io/name': 'istiod' } }).policy, 'spec', 'egress', 0, 'to', 0, 'podSelector'))
+        .toEqual({ matchLabels: { 'app.kubernetes.io/name': 'istiod' } });
+    });
+
+    test('revision: the default one (istio-injection: enabled), or istio.io/rev alone', () => {
+      const istioLabels = (mesh: NamespaceMeshProps) => Object.fromEntries(Object.entries(meshed(mesh).ns.metadata.labels ?? {}).filter(([k]) => k.includes('istio')));
+      expect(istioLabels({})).toEqual({ 'istio-injection': 'enabled' });
+      expect(istioLabels({ revision: '1-24-2' })).toEqual({ 'istio.io/rev': '1-24-2' });
+    });
+
+    test('bad mesh input lists every problem', () => {
+      expect(() => new NamespaceBaseline(namespacedChart(), 'baseline', {
+        labels: { 'istio-injection': 'disabled' },
+        mesh: { controlPlaneNamespace: 'Istio', istiodPodLabels: { app: 'istio d' }, revision: '' },
+      })).toThrow([
+        "[shop-dev/baseline] 'labels.istio-injection' is set by mesh; leave it out, received \"disabled\"",
+        "[shop-dev/baseline] 'mesh.controlPlaneNamespace' must be a DNS-1123 label (lowercase alphanumerics and -, at most 63), received \"Istio\"",
+        "[shop-dev/baseline] 'mesh.istiodPodLabels.app' must be a valid label value, received \"istio d\"",
+        "[shop-dev/baseline] 'mesh.revision' must be a non-empty label value, received \"\"",
+      ].join('\n'));
+      expect(() => new NamespaceBaseline(namespacedChart(), 'baseline', { mesh: { istiodPodLabels: {} } })).toThrow(
+        "[shop-dev/baseline] 'mesh.istiodPodLabels' must hold at least one label, received {}");
+    });
   });
 
   test('bad input lists every problem', () => {

@@ -1,3 +1,4 @@
+import { withSidecarQuit } from '../constructs/core/mesh';
 import { SmokeTest } from '../constructs/smoke-test';
 import { WebService } from '../constructs/web-service';
 import { get, namespacedChart, one, synth } from './util';
@@ -45,6 +46,29 @@ describe('SmokeTest', () => {
       egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'todo-chatbot-dev' } } }], ports: [{ port: 8000, protocol: 'TCP' }] }],
     });
     expect(get(one(out, 'NetworkPolicy', 'backend'), 'spec', 'ingress')).toContainEqual({ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 8000, protocol: 'TCP' }] });
+  });
+
+  test('meshSidecar: false, so the script is the command and the pod has no proxy annotation', () => {
+    const { chart, backend } = stack();
+    new SmokeTest(chart, 'smoke', { targets: [{ service: backend, port: 'http', path: '/health' }] });
+    const template = get(one(synth(chart), 'Job', 'smoke-test'), 'spec', 'template');
+    expect(template.metadata.annotations).toBeUndefined();
+    expect(template.spec.containers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(template.spec.containers[0].command).toHaveLength(3);
+  });
+
+  test('meshSidecar: waits for the proxy, then stops it with curl whatever the result', () => {
+    const { chart, backend } = stack();
+    new SmokeTest(chart, 'plain', { name: 'plain', targets: [{ service: backend, port: 'http', path: '/health' }] });
+    new SmokeTest(chart, 'smoke', { meshSidecar: true, targets: [{ service: backend, port: 'http', path: '/health' }] });
+    const out = synth(chart);
+    const script = get(one(out, 'Job', 'plain'), 'spec', 'template', 'spec', 'containers', 0, 'command', 2);
+    const template = get(one(out, 'Job', 'smoke-test'), 'spec', 'template');
+    expect(template.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' });
+    const command = template.spec.containers[0].command;
+    expect(command).toEqual(withSidecarQuit(['/bin/sh', '-c', script], 'curl'));
+    expect([command[0], command[1], command[3], ...command.slice(4)]).toEqual(['/bin/sh', '-c', 'sh', '/bin/sh', '-c', script]);
+    expect(command[2]).toContain('curl -fsS -o /dev/null --max-time 5 -X POST http://127.0.0.1:15020/quitquitquit');
   });
 
   test('bad input', () => {

@@ -96,6 +96,30 @@ describe('reference stacks', () => {
     })).toEqual([]);
   });
 
+  test('no Namespace is ever pruned or deleted by Argo CD or Flux (its PVCs would go with it)', () => {
+    expect(appStacks.filter((s) => {
+      const a = s.objects[0].manifest.metadata.annotations ?? {};
+      return a['argocd.argoproj.io/sync-options'] !== 'Prune=false,Delete=false' || a['kustomize.toolkit.fluxcd.io/prune'] !== 'disabled';
+    }).map((s) => `${s.env}/${s.stack}`)).toEqual([]);
+  });
+
+  test('meshed namespaces (nexus outside dev) reach istiod, and every job pod there waits for and then stops its sidecar', () => {
+    const meshed = appStacks.filter((s) => s.objects[0].manifest.metadata.labels?.['istio-injection'] === 'enabled');
+    expect(meshed.map((s) => `${s.env}/${s.stack}`)).toEqual(['staging/nexus', 'prod/nexus']);
+    const jobPods = (s: RenderedStack) => s.objects.filter((o) => o.manifest.kind === 'Job' || o.manifest.kind === 'CronJob')
+      .map((o) => [`${s.env}/${s.stack} ${o.manifest.kind}/${o.manifest.metadata.name}`, podSpecOf(o.manifest)] as const);
+    const stopsSidecar = (pod: { metadata: { annotations?: Record<string, string> }; spec: { containers: { command?: string[] }[] } }) =>
+      pod.metadata.annotations?.['proxy.istio.io/config'] === '{"holdApplicationUntilProxyStarts": true}'
+      && pod.spec.containers.every((c) => c.command?.[2]?.includes('http://127.0.0.1:15020/quitquitquit'));
+    const meshedJobs = meshed.flatMap(jobPods);
+    expect(meshedJobs.map(([id]) => id).sort()).toEqual(['staging', 'prod'].flatMap((env) => [
+      'CronJob/neo4j-backup', 'CronJob/neo4j-restore', 'CronJob/postgres-backup', 'CronJob/postgres-restore', 'Job/migrate', 'Job/smoke-test',
+    ].map((job) => `${env}/nexus ${job}`)).sort());
+    expect(meshedJobs.filter(([, pod]) => !stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
+    expect(appStacks.filter((s) => !meshed.includes(s)).flatMap(jobPods).filter(([, pod]) => stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
+    for (const s of meshed) expect(s.objects.some((o) => o.manifest.kind === 'NetworkPolicy' && o.manifest.metadata.name === 'allow-istiod')).toBe(true);
+  });
+
   test('Service names are readable DNS labels without hash suffixes', () => {
     expect(everyObject((m) => m.kind === 'Service' && (!isDns1035Label(m.metadata.name) || /-[0-9a-f]{8}$/.test(m.metadata.name))
       ? ['hash-suffixed or invalid name'] : [])).toEqual([]);

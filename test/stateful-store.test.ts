@@ -11,7 +11,8 @@ import { get, namespacedChart, ofKind, one, synth } from './util';
 
 const EXTERNAL = { mode: 'external', clusterSecretStore: 'berth-prod' } as const;
 const DEV = { credentials: { mode: 'generated' }, allowGeneratedCredentials: true } as const;
-const KEEP = 'Prune=false,Delete=false';
+/** Neither Argo CD nor Flux prunes or deletes it. */
+const KEEP = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
 
 function build(props: StatefulStoreProps, namespace = 'giia-prod', chart: Chart = namespacedChart(namespace)) {
   const store = new StatefulStore(chart, props.name ?? props.engine, props);
@@ -530,6 +531,11 @@ describe('defaults (one per @default)', () => {
     expect(get(one(out, 'Service', 'redis'), 'spec', 'ports')).toHaveLength(1);
     expect(ofKind(out, 'ServiceMonitor')).toEqual([]);
   });
+  test('meshSidecar: false, so backup pods run their script directly, without proxy annotations', () => {
+    const { out } = build({ engine: 'postgres', credentials: EXTERNAL, backup: {} });
+    const template = get(one(out, 'CronJob', 'postgres-backup'), 'spec', 'jobTemplate', 'spec', 'template');
+    expect([template.metadata.annotations, template.spec.containers[0].command]).toEqual([undefined, ['/bin/sh', '/scripts/backup.sh']]);
+  });
   test('clusterDomain: cluster.local', () => {
     expect(build({ engine: 'redis', credentials: EXTERNAL }).store.host).toBe('redis.giia-prod.svc.cluster.local');
     expect(build({ engine: 'redis', credentials: EXTERNAL, clusterDomain: 'corp.internal' }).store.host).toBe('redis.giia-prod.svc.corp.internal');
@@ -540,7 +546,7 @@ describe('credentials per environment', () => {
   test('dev: a generated Secret (deterministic, kept by Argo CD)', () => {
     const a = build({ engine: 'postgres', ...DEV }, 'giia-dev').out;
     const secret = one(a, 'Secret', 'postgres-credentials');
-    expect(secret.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': KEEP, 'argocd.argoproj.io/sync-wave': '2' });
+    expect(secret.metadata.annotations).toEqual({ ...KEEP, 'argocd.argoproj.io/sync-wave': '2' });
     expect(Buffer.from((secret.data as Record<string, string>).username, 'base64').toString()).toBe('postgres');
     expect((secret.data as Record<string, string>).password).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(build({ engine: 'postgres', ...DEV }, 'giia-dev').out).toEqual(a);
@@ -629,7 +635,7 @@ describe('backups', () => {
       kind: 'PersistentVolumeClaim',
       metadata: {
         name: 'postgres-backups', namespace: 'giia-prod', labels: backupLabels,
-        annotations: { 'argocd.argoproj.io/sync-options': KEEP, 'argocd.argoproj.io/sync-wave': '3' },
+        annotations: { ...KEEP, 'argocd.argoproj.io/sync-wave': '3' },
       },
       spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '50Gi' } } },
     });
@@ -711,6 +717,38 @@ describe('backups', () => {
     expect(scripts['backup.sh']).toContain('CALL apoc.export.cypher.all(null, {stream: true, format: \\"cypher-shell\\"');
     expect(scripts['restore.sh']).toContain('gunzip -c "$id/neo4j.cypher.gz" | cypher-shell -a "$addr" --non-interactive');
     expect(get(one(o, 'NetworkPolicy', 'neo4j-backup'), 'spec', 'egress', 0, 'ports')).toEqual([{ port: 7474, protocol: 'TCP' }, { port: 7687, protocol: 'TCP' }]);
+  });
+});
+
+describe('backups in a mesh', () => {
+  const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' };
+  const WGET_QUIT = "wget -q -O /dev/null -T 5 --post-data '' http://127.0.0.1:15020/quitquitquit";
+  const template = (out: Manifest[], cronJob: string) => get(one(out, 'CronJob', cronJob), 'spec', 'jobTemplate', 'spec', 'template');
+
+  test('postgres: backup and restore pods wait for the proxy, then stop it with busybox wget, keeping the script\'s status', () => {
+    const { out } = build({ engine: 'postgres', credentials: EXTERNAL, backup: {}, meshSidecar: true });
+    for (const [cronJob, script] of [['postgres-backup', 'backup'], ['postgres-restore', 'restore']]) {
+      const t = template(out, cronJob);
+      expect(t.metadata).toEqual({ labels: labels('postgres-backup', 'backup', '18.6-alpine3.24'), annotations: HOLD });
+      const command = t.spec.containers[0].command;
+      expect([command[0], command[1], ...command.slice(3)]).toEqual(['/bin/sh', '-c', 'sh', '/bin/sh', `/scripts/${script}.sh`]);
+      expect(command[2]).toContain(WGET_QUIT);
+      expect(command[2]).toContain('exit "$rc"');
+    }
+  });
+
+  test('neo4j: the bash script, then the image\'s wget', () => {
+    const { out } = build({ engine: 'neo4j', credentials: EXTERNAL, backup: {}, meshSidecar: true }, 'nexus-prod');
+    const t = template(out, 'neo4j-backup');
+    expect(t.metadata.annotations).toEqual(HOLD);
+    expect(t.spec.containers[0].command.slice(3)).toEqual(['sh', '/bin/bash', '/scripts/backup.sh']);
+    expect(t.spec.containers[0].command[2]).toContain(WGET_QUIT);
+  });
+
+  test('the StatefulSet\'s long-running pods are unchanged', () => {
+    const plain = build({ engine: 'postgres', credentials: EXTERNAL, backup: {} }).out;
+    const meshed = build({ engine: 'postgres', credentials: EXTERNAL, backup: {}, meshSidecar: true }).out;
+    expect(one(meshed, 'StatefulSet')).toEqual(one(plain, 'StatefulSet'));
   });
 });
 

@@ -5,6 +5,7 @@ import { MigrationJob } from '../../constructs/migration-job';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../../constructs/web-service';
+import { gatewayModeFor } from '../environment';
 import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../platform';
 import { StackChart } from '../stack';
 import { StackDefinition } from '../stack';
@@ -30,8 +31,14 @@ function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra:
     resources: engine === 'neo4j' ? 'large' : 'medium',
     credentials: creds.source,
     allowGeneratedCredentials: creds.allowGenerated,
+    meshSidecar: meshSidecar(chart),
     ...extra,
   });
+}
+
+/** Istio injects a sidecar into every pod of the namespace: Jobs must stop theirs when done. */
+function meshSidecar(chart: StackChart): boolean {
+  return gatewayModeFor(chart.stack, chart.env) === 'istio';
 }
 
 export const nexus: StackDefinition = {
@@ -113,6 +120,7 @@ export const nexus: StackDefinition = {
       command: ['nexus-api', 'migrate', 'up'],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
       connectTo: [postgres],
+      meshSidecar: meshSidecar(chart),
     });
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
@@ -127,6 +135,7 @@ export const nexus: StackDefinition = {
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,
+      meshSidecar: meshSidecar(chart),
       targets: [api, app, dataflow, mcp].map((service) => ({ service, port: 'http', path: '/healthz' })),
     });
   },

@@ -1,0 +1,45 @@
+// Istio sidecars in run-to-completion pods (Jobs, CronJobs). Kubernetes 1.28 has native
+// sidecars only behind a feature gate, so an injected istio-proxy keeps running after the
+// job's container exits and the Job never completes. Istio's documented fix: the job asks
+// its sidecar to exit (pilot-agent's `/quitquitquit` on the status port) when it is done.
+
+/** An HTTP client in the job's image that can POST to the sidecar. */
+export type SidecarQuitTool = 'curl' | 'wget';
+export const SIDECAR_QUIT_TOOLS: readonly SidecarQuitTool[] = ['curl', 'wget'];
+
+/** pilot-agent's status port: `/quitquitquit` stops Envoy and the agent. Loopback, so no NetworkPolicy. */
+export const SIDECAR_QUIT_URL = 'http://127.0.0.1:15020/quitquitquit';
+
+/**
+ * Pod annotations of a meshed job: the app container starts only once its proxy is ready,
+ * so its first connections don't fail (and exhaust retries) before Envoy has config.
+ */
+export const MESH_JOB_POD_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}',
+};
+
+// Both time out after 5 s; `--post-data ''` makes busybox and GNU wget send a POST.
+const QUIT: Readonly<Record<SidecarQuitTool, string>> = {
+  curl: `curl -fsS -o /dev/null --max-time 5 -X POST ${SIDECAR_QUIT_URL}`,
+  wget: `wget -q -O /dev/null -T 5 --post-data '' ${SIDECAR_QUIT_URL}`,
+};
+
+/**
+ * `command` run under `/bin/sh`, which then asks the sidecar to exit and exits with the
+ * command's own status (success or failure). The command is passed as positional
+ * arguments (`"$@"`), so no argument needs shell quoting and kubelet `$(VAR)` expansion
+ * works as before. The shell is PID 1 and forwards SIGTERM, so a deleted pod still stops
+ * the command gracefully. A sidecar that doesn't answer (no injection) is logged, not fatal.
+ */
+export function withSidecarQuit(command: readonly string[], tool: SidecarQuitTool): string[] {
+  const script = [
+    `trap 'kill -TERM "$pid" 2>/dev/null' TERM INT`,
+    '"$@" & pid=$!',
+    // A trapped signal interrupts `wait`; wait again for the command's real status.
+    'wait "$pid"; rc=$?',
+    'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; rc=$?; done',
+    `${QUIT[tool]} || echo 'istio sidecar did not answer ${SIDECAR_QUIT_URL}' >&2`,
+    'exit "$rc"',
+  ].join('\n');
+  return ['/bin/sh', '-c', script, 'sh', ...command];
+}
