@@ -1,4 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
+import { ValidationError } from '../constructs/core/errors';
 import { fileNameOf, ManifestLike, phaseOf, SYNC_WAVE } from './order';
 import { toYaml } from './yaml';
 
@@ -46,25 +47,24 @@ export interface SynthUnit {
   readonly chart: Chart;
 }
 
-function keyOf(apiVersion: string, kind: string, name: string, namespace?: string): string {
-  return `${apiVersion}|${kind}|${namespace ?? ''}|${name}`;
-}
 
 /** Resolves a chart into manifests, sorted into apply order with stable file names. */
 export function renderUnit(unit: SynthUnit): RenderedStack {
-  const paths = new Map<string, string>();
-  for (const c of unit.chart.node.findAll()) {
-    if (c instanceof ApiObject) {
-      const ns = CLUSTER_SCOPED.has(c.kind) ? undefined : c.metadata.namespace ?? unit.chart.namespace;
-      paths.set(keyOf(c.apiVersion, c.kind, c.name, ns), c.node.path);
-    }
+  const { chart } = unit;
+  const apiObjects: ApiObject[] = [];
+  const problems: string[] = [];
+  for (const c of chart.node.findAll()) {
+    for (const e of c.node.validate()) problems.push(`[${c.node.path}] ${e}`);
+    if (c instanceof ApiObject && Chart.of(c) === chart) apiObjects.push(c);
   }
-  const manifests = (unit.chart.toJson() as Manifest[]).map(normalize);
-  const objects = manifests.map((manifest) => ({
-    manifest,
-    constructPath: paths.get(keyOf(manifest.apiVersion, manifest.kind, manifest.metadata.name, manifest.metadata.namespace)) ?? unit.chart.node.path,
-    file: fileNameOf(manifest),
-  }));
+  if (problems.length > 0) throw new ValidationError(problems);
+  // Each object renders on its own: chart.toJson() would also build cdk8s's dependency
+  // graph and re-validate the app, which grows faster than linearly with the object count
+  // and buys nothing here, since the synth orders objects by wave itself.
+  const objects = apiObjects.map((o) => {
+    const manifest = normalize(o.toJson() as Manifest);
+    return { manifest, constructPath: o.node.path, file: fileNameOf(manifest) };
+  });
   objects.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const files = new Map<string, string>([[KUSTOMIZATION_FILE, kustomization(objects)]]);
   return { env: unit.env, stack: unit.stack, objects, files };

@@ -285,12 +285,25 @@ function checkStatefulSets(report: Report, idx: StackIndex): void {
 }
 
 function checkServiceMonitors(report: Report, idx: StackIndex): void {
-  for (const sm of idx.ofKind('ServiceMonitor')) {
+  const monitors = idx.ofKind('ServiceMonitor');
+  if (monitors.length === 0) return;
+  // Services by `key=value` of their own labels, so each monitor scans only one bucket.
+  const byLabel = new Map<string, RenderedObject[]>();
+  for (const svc of idx.ofKind('Service')) {
+    for (const [k, v] of Object.entries(labelsOf(svc.manifest.metadata?.labels))) {
+      const bucket = byLabel.get(`${k}=${v}`);
+      if (bucket) bucket.push(svc);
+      else byLabel.set(`${k}=${v}`, [svc]);
+    }
+  }
+  for (const sm of monitors) {
     const spec = record(sm.manifest.spec);
     if (spec.namespaceSelector !== undefined) continue;
-    const selector = record(spec.selector) as LabelSelector;
-    const services = idx.ofKind('Service').filter((s) => namespaceOf(s) === namespaceOf(sm)
-      && Object.entries(labelsOf(selector.matchLabels)).every(([k, v]) => s.manifest.metadata?.labels?.[k] === v));
+    const required = Object.entries(labelsOf(record(spec.selector).matchLabels));
+    const buckets = required.map(([k, v]) => byLabel.get(`${k}=${v}`) ?? []);
+    const candidates = buckets.length ? buckets.reduce((a, b) => (b.length < a.length ? b : a)) : idx.ofKind('Service');
+    const services = candidates.filter((s) => namespaceOf(s) === namespaceOf(sm)
+      && required.every(([k, v]) => s.manifest.metadata?.labels?.[k] === v));
     if (services.length === 0) {
       report.add(sm, ['spec', 'selector'], 'matches no Service of this stack', "the selector matches the Services' own labels (metadata.labels), not their pods'");
       continue;
