@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point fast: esbuild bundles it (no type-check; `npm test` does
 // that) into .build/, then node runs the bundle. Usage: node scripts/run.mjs main.ts [args]
-import { build } from 'esbuild';
+//
+// The bundle is rebuilt only when it could differ: `.build/<entry>.inputs.json` records the
+// sha256 of every file esbuild read, with esbuild's version and options. Content hashes,
+// not timestamps, so a stale bundle can't be reused; loading esbuild and starting its
+// service costs more than the whole synth of the reference stacks.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 const entry = process.argv[2];
 if (!entry) {
   console.error('usage: node scripts/run.mjs <entry.ts> [args...]');
@@ -14,21 +21,9 @@ if (!entry) {
 }
 process.chdir(root);
 const outfile = path.join(root, '.build', path.basename(entry).replace(/\.ts$/, '.cjs'));
-// The schema validators compiled by `npm run import` (imports/validators/*.cjs, ~5 MB) stay
-// out of the bundle: bundling them would triple the build and load time, while node loads
-// each module from the repo only when the synth meets one of its kinds.
-const validatorsDir = path.join(root, 'imports', 'validators') + path.sep;
-const externalValidators = {
-  name: 'external-validators',
-  setup(b) {
-    b.onResolve({ filter: /\.cjs$/ }, (args) => {
-      const file = path.resolve(args.resolveDir, args.path);
-      if (!file.startsWith(validatorsDir)) return undefined;
-      return { path: path.relative(path.dirname(outfile), file).split(path.sep).join('/'), external: true };
-    });
-  },
-};
-await build({
+const inputsFile = outfile.replace(/\.cjs$/, '.inputs.json');
+
+const options = {
   entryPoints: [path.resolve(root, entry)],
   outfile,
   bundle: true,
@@ -42,7 +37,41 @@ await build({
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
-  plugins: [externalValidators],
-});
+  metafile: true,
+};
+const sha = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+// This script (options, plugin) and esbuild's version decide the output as much as the inputs.
+const key = JSON.stringify({ esbuild: require('esbuild/package.json').version, runner: sha(fileURLToPath(import.meta.url)) });
+
+function upToDate() {
+  try {
+    const recorded = JSON.parse(fs.readFileSync(inputsFile, 'utf-8'));
+    if (recorded.key !== key || !fs.existsSync(outfile)) return false;
+    return Object.entries(recorded.inputs).every(([file, hash]) => fs.existsSync(file) && sha(file) === hash);
+  } catch {
+    return false;
+  }
+}
+
+if (!upToDate()) {
+  const { build } = await import('esbuild');
+  // The schema validators compiled by `npm run import` (imports/validators/*.cjs, ~5 MB) stay
+  // out of the bundle: bundling them would triple the build and load time, while node loads
+  // each module from the repo only when the synth meets one of its kinds.
+  const validatorsDir = path.join(root, 'imports', 'validators') + path.sep;
+  const externalValidators = {
+    name: 'external-validators',
+    setup(b) {
+      b.onResolve({ filter: /\.cjs$/ }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path);
+        if (!file.startsWith(validatorsDir)) return undefined;
+        return { path: path.relative(path.dirname(outfile), file).split(path.sep).join('/'), external: true };
+      });
+    },
+  };
+  const result = await build({ ...options, plugins: [externalValidators] });
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).sort().map((f) => [f, sha(f)]));
+  fs.writeFileSync(inputsFile, JSON.stringify({ key, inputs }, null, 1));
+}
 process.argv.splice(1, 2, outfile);
-createRequire(import.meta.url)(outfile);
+require(outfile);

@@ -19,6 +19,24 @@ export function filesOf(stacks: readonly RenderedStack[]): Map<string, string> {
 }
 
 /**
+ * Puts `content` at `target`: a hard link to `previous` when that file already holds exactly
+ * these bytes, else a new file. Most of a synth's files are unchanged, and linking one is
+ * an order of magnitude cheaper than writing it (the old tree is about to be dropped, so
+ * the link is the only name left).
+ */
+function placeFile(previous: string, target: string, content: string): void {
+  try {
+    if (fs.readFileSync(previous, 'utf-8') === content) {
+      fs.linkSync(previous, target);
+      return;
+    }
+  } catch {
+    // No previous file, or links unsupported here: write it.
+  }
+  fs.writeFileSync(target, content);
+}
+
+/**
  * Writes `files` as the whole content of `outdir`, atomically: everything goes to a
  * sibling temp directory first, which then replaces `outdir` in two renames. A failure
  * before the swap leaves `outdir` byte-for-byte as it was.
@@ -32,7 +50,7 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>): v
     const dirs = new Set<string>();
     for (const rel of files.keys()) dirs.add(path.dirname(rel));
     for (const d of [...dirs].sort()) fs.mkdirSync(path.join(tmp, d), { recursive: true });
-    for (const [rel, content] of files) fs.writeFileSync(path.join(tmp, rel), content);
+    for (const [rel, content] of files) placeFile(path.join(outdir, rel), path.join(tmp, rel), content);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;

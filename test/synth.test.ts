@@ -151,6 +151,25 @@ describe('synth pipeline', () => {
     expect(listTree(out)).toEqual(before);
   });
 
+  test('a re-synth relinks unchanged files and rewrites changed ones', () => {
+    const out = path.join(tmpdir(), 'dist');
+    const greeting = { text: 'hello' };
+    const stack: StackDefinition = {
+      id: 'hello',
+      build: (chart) => { new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'hello' }, data: { GREETING: greeting.text } }); },
+    };
+    const build = () => buildUnits(ENVIRONMENTS, [stack]);
+    synthesize(build, { outdir: out, ...quiet });
+    const inode = (rel: string) => fs.statSync(path.join(out, rel)).ino;
+    const before = { ns: inode('dev/hello/00-namespace-hello-dev.yaml'), cm: inode('dev/hello/02-configmap-hello.yaml') };
+    greeting.text = 'bonjour';
+    synthesize(build, { outdir: out, ...quiet });
+    expect(inode('dev/hello/00-namespace-hello-dev.yaml')).toBe(before.ns);
+    expect(inode('dev/hello/02-configmap-hello.yaml')).not.toBe(before.cm);
+    expect(fs.readFileSync(path.join(out, 'dev/hello/02-configmap-hello.yaml'), 'utf-8')).toContain('GREETING: bonjour');
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
   test('mirrors the tree into cdk8s-cli\'s output directory', () => {
     const root = tmpdir();
     synthesize(buildAll, { outdir: path.join(root, 'dist'), mirrorDir: path.join(root, 'cdk8s.out'), ...quiet });
