@@ -6,10 +6,11 @@ import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { MESH_JOB_POD_ANNOTATIONS, SIDECAR_QUIT_TOOLS, SidecarQuitTool, withSidecarQuit } from './core/mesh';
+import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
 import { isDns1123Label } from './core/names';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
-import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
+import { DEFAULT_UID, RunAs } from './core/security';
+import { jobPodTemplate } from './core/workload';
 import { syncWave, Wave } from './core/waves';
 
 export interface MigrationJobProps {
@@ -109,7 +110,6 @@ export class MigrationJob extends Construct {
     const labels = appLabels(this, { name, component: 'migration', version: imageVersion(props.image) });
     this.connections = new Connections(labels.selector, [] as ServicePort[]);
     for (const target of props.connectTo ?? []) this.connections.connectTo(target);
-    const tmp = writablePaths(['/tmp']);
 
     this.job = new k8s.KubeJob(this, 'job', {
       metadata: {
@@ -123,26 +123,20 @@ export class MigrationJob extends Construct {
       spec: {
         backoffLimit,
         ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels: labels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(runAs),
-            containers: [{
-              name: 'migrate',
-              image: formatImage(parseImage(props.image)),
-              command: meshSidecar ? withSidecarQuit(props.command, sidecarQuitTool) : [...props.command],
-              ...(Object.keys(env).length ? { env: renderEnv(env) } : {}),
-              ...(envFrom.length ? { envFrom: envFrom.map((e) => e.render()) } : {}),
-              resources: toK8sResources(resolveResources(resources)),
-              securityContext: restrictedContainerSecurityContext(runAs),
-              volumeMounts: tmp.mounts,
-            }],
-            volumes: tmp.volumes,
+        template: jobPodTemplate({
+          labels: labels.all,
+          runAs,
+          meshSidecar,
+          sidecarQuitTool,
+          container: {
+            name: 'migrate',
+            image: formatImage(parseImage(props.image)),
+            command: props.command,
+            env: renderEnv(env),
+            envFrom: envFrom.map((e) => e.render()),
+            resources: toK8sResources(resolveResources(resources)),
           },
-        },
+        }),
       },
     });
     syncWave(this.job, Wave.MIGRATIONS);

@@ -4,11 +4,10 @@ import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { MESH_JOB_POD_ANNOTATIONS, withSidecarQuit } from './core/mesh';
 import { isDns1123Label } from './core/names';
 import { IRoutable } from './core/routable';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePaths } from './core/security';
+import { jobPodTemplate } from './core/workload';
 import { syncWave, Wave } from './core/waves';
 
 /** One endpoint the smoke test calls. */
@@ -107,7 +106,6 @@ export class SmokeTest extends Construct {
       'done',
     ].join('\n');
     const runAs = { uid: CURL_UID, gid: CURL_UID };
-    const tmp = writablePaths(['/tmp']);
 
     this.job = new k8s.KubeJob(this, 'job', {
       metadata: {
@@ -122,23 +120,17 @@ export class SmokeTest extends Construct {
         backoffLimit: 0,
         activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
         ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels: labels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurityContext(runAs),
-            containers: [{
-              name: 'smoke',
-              image: formatImage(parseImage(image)),
-              command: meshSidecar ? withSidecarQuit(['/bin/sh', '-c', script], 'curl') : ['/bin/sh', '-c', script],
-              resources: toK8sResources(resolveResources(resources)),
-              securityContext: restrictedContainerSecurityContext(runAs),
-              volumeMounts: tmp.mounts,
-            }],
-            volumes: tmp.volumes,
+        template: jobPodTemplate({
+          labels: labels.all,
+          runAs,
+          meshSidecar,
+          container: {
+            name: 'smoke',
+            image: formatImage(parseImage(image)),
+            command: ['/bin/sh', '-c', script],
+            resources: toK8sResources(resolveResources(resources)),
           },
-        },
+        }),
       },
     });
     syncWave(this.job, Wave.TESTS);

@@ -2,7 +2,6 @@
 // through the real synth entry point (`synthesize`) with the real safety net. Every case
 // asserts the exact report and that a pre-populated dist/ is left byte for byte as it was.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import * as argo from '../imports/argoproj.io';
@@ -13,6 +12,7 @@ import * as k8s from '../imports/k8s';
 import { EnvironmentConfig, StackChart } from '../charts';
 import { dev, prod, staging } from '../charts/environments';
 import { externalRefsAnnotation } from '../constructs/core/external-refs';
+import { listTree, tmpdir } from './util';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
 import { AppSecret } from '../constructs/app-secret';
@@ -640,27 +640,11 @@ const constructCases: readonly Case[] = [
   },
 ];
 
-function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-corpus-'));
-}
-
-function listTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf-8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Runs a case through `synthesize` into a dist/ holding an earlier synth's files. */
 function run(c: Case): { exitCode: number; errors: string[]; before: Record<string, string>; after: Record<string, string> } {
   const env = c.env ?? dev;
-  const outdir = path.join(tmpdir(), 'dist');
+  const outdir = path.join(tmpdir('berth-corpus-'), 'dist');
   fs.mkdirSync(path.join(outdir, env.name, 'shop'), { recursive: true });
   fs.writeFileSync(path.join(outdir, env.name, 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
   fs.writeFileSync(path.join(outdir, env.name, 'shop', 'kustomization.yaml'), 'resources:\n  - 00-namespace-shop.yaml\n');
@@ -739,7 +723,7 @@ describe('what the safety net accepts', () => {
       });
       return [{ env: env.name, stack: 'argocd', chart }];
     };
-    const r = synthesize(build, { outdir: path.join(tmpdir(), 'dist'), validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
+    const r = synthesize(build, { outdir: path.join(tmpdir('berth-corpus-'), 'dist'), validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
     expect(errors).toEqual([]);
     expect(r.exitCode).toBe(0);
   });

@@ -6,25 +6,10 @@ import * as k8s from '../imports/k8s';
 import { ENVIRONMENTS, StackChart, StackDefinition, buildUnits } from '../charts';
 import { argocdUnit } from '../charts/argocd';
 import { Problems } from '../constructs/core/errors';
+import { listTree, tmpdir } from './util';
 import { synthesize, SynthUnit, Validator } from '../synth';
 import { fileNameOf } from '../synth/order';
 
-function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-synth-'));
-}
-
-function listTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf-8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const quiet = { log: () => undefined, error: () => undefined };
 
@@ -39,7 +24,7 @@ const buildAll = () => [...buildUnits(ENVIRONMENTS, [hello]), ...ENVIRONMENTS.ma
 
 describe('synth pipeline', () => {
   test('writes dist/<env>/<stack>/ with a kustomization', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
     const tree = listTree(out);
     const files = [
@@ -57,8 +42,8 @@ describe('synth pipeline', () => {
   });
 
   test('is deterministic across runs and working directories', () => {
-    const a = path.join(tmpdir(), 'dist');
-    const b = path.join(tmpdir(), 'dist');
+    const a = path.join(tmpdir('berth-synth-'), 'dist');
+    const b = path.join(tmpdir('berth-synth-'), 'dist');
     synthesize(buildAll, { outdir: a, ...quiet });
     const cwd = process.cwd();
     process.chdir(os.tmpdir());
@@ -71,7 +56,7 @@ describe('synth pipeline', () => {
   });
 
   test('a ValidationError from a construct leaves dist/ untouched and lists every problem', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     synthesize(buildAll, { outdir: out, ...quiet });
     const before = listTree(out);
     const errors: string[] = [];
@@ -92,7 +77,7 @@ describe('synth pipeline', () => {
   });
 
   test('validator findings refuse the synth with one line each', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     const errors: string[] = [];
     const v: Validator = (stacks) => stacks.flatMap((s) => s.objects
       .filter((o) => o.manifest.kind === 'ConfigMap')
@@ -106,7 +91,7 @@ describe('synth pipeline', () => {
   });
 
   test('each environment gets an Argo CD project and one Application per stack', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     synthesize(buildAll, { outdir: out, ...quiet });
     const tree = listTree(out);
     expect(Object.keys(tree).filter((f) => f.startsWith('staging/argocd/')).sort()).toEqual([
@@ -116,7 +101,7 @@ describe('synth pipeline', () => {
   });
 
   test('a crashing validator is reported with every other finding, and dist/ stays untouched', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     synthesize(buildAll, { outdir: out, ...quiet });
     const before = listTree(out);
     const errors: string[] = [];
@@ -137,7 +122,7 @@ describe('synth pipeline', () => {
   });
 
   test('an unexpected error while building is one line, and dist/ stays untouched', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     synthesize(buildAll, { outdir: out, ...quiet });
     const before = listTree(out);
     const errors: string[] = [];
@@ -152,7 +137,7 @@ describe('synth pipeline', () => {
   });
 
   test('a re-synth relinks unchanged files and rewrites changed ones', () => {
-    const out = path.join(tmpdir(), 'dist');
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
     const greeting = { text: 'hello' };
     const stack: StackDefinition = {
       id: 'hello',
@@ -171,7 +156,7 @@ describe('synth pipeline', () => {
   });
 
   test('mirrors the tree into cdk8s-cli\'s output directory', () => {
-    const root = tmpdir();
+    const root = tmpdir('berth-synth-');
     synthesize(buildAll, { outdir: path.join(root, 'dist'), mirrorDir: path.join(root, 'cdk8s.out'), ...quiet });
     expect(listTree(path.join(root, 'cdk8s.out'))).toEqual(listTree(path.join(root, 'dist')));
   });

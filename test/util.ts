@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { Manifest } from '../synth/render';
 
@@ -29,4 +32,23 @@ export function get(value: unknown, ...keys: (string | number)[]): any {
   let v: unknown = value;
   for (const k of keys) v = (v as Record<string | number, unknown> | undefined)?.[k];
   return v;
+}
+
+/** A fresh temporary directory. */
+export function tmpdir(prefix = 'berth-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Every file below `dir`, by relative path, with its content. */
+export function listTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf-8');
+    }
+  };
+  walk(dir);
+  return out;
 }

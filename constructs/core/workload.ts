@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { MESH_JOB_POD_ANNOTATIONS, SidecarQuitTool, withSidecarQuit } from './mesh';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './security';
 
 /**
  * A PodDisruptionBudget that can never block a node drain: `maxUnavailable: 1` always
@@ -48,3 +50,50 @@ export function serviceAccount(
 
 /** Annotation prefix on pod templates that carries config checksums. */
 export const CHECKSUM_ANNOTATION_PREFIX = 'checksum.berth.dev/';
+
+/** The one container of a run-to-completion pod (migrations, smoke tests). */
+export interface JobContainer {
+  readonly name: string;
+  /** The full image reference. */
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly env?: k8s.EnvVar[];
+  readonly envFrom?: k8s.EnvFromSource[];
+  readonly resources: k8s.ResourceRequirements;
+}
+
+/**
+ * A restricted pod that runs once: no API token, no service links, a read-only root with
+ * `/tmp` writable. In a mesh (`meshSidecar`) the command stops the sidecar when it ends and
+ * waits for the proxy to start, or the Job would never complete.
+ */
+export function jobPodTemplate(props: {
+  labels: Record<string, string>;
+  runAs: RunAs;
+  container: JobContainer;
+  meshSidecar: boolean;
+  sidecarQuitTool?: SidecarQuitTool;
+}): k8s.PodTemplateSpec {
+  const { container: c, meshSidecar } = props;
+  const tmp = writablePaths(['/tmp']);
+  return {
+    metadata: { labels: props.labels, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurityContext(props.runAs),
+      containers: [{
+        name: c.name,
+        image: c.image,
+        command: meshSidecar ? withSidecarQuit(c.command, props.sidecarQuitTool ?? 'curl') : [...c.command],
+        ...(c.env?.length ? { env: c.env } : {}),
+        ...(c.envFrom?.length ? { envFrom: c.envFrom } : {}),
+        resources: c.resources,
+        securityContext: restrictedContainerSecurityContext(props.runAs),
+        volumeMounts: tmp.mounts,
+      }],
+      volumes: tmp.volumes,
+    },
+  };
+}
