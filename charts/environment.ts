@@ -42,8 +42,15 @@ export interface EnvironmentConfig {
     /** Divides a stack's HPA maximum (dev/staging run smaller fleets). */
     readonly maxReplicasDivisor: number;
   };
-  /** TLS for routed hosts; `undefined` serves plain HTTP. */
-  readonly tls?: { readonly issuer: { readonly name: string; readonly kind: 'ClusterIssuer' | 'Issuer' } };
+  /**
+   * TLS for routed hosts; `undefined` serves plain HTTP. `meshIssuer` serves stacks behind
+   * Istio: its gateway redirects port 80 to HTTPS, so HTTP-01 can't be solved there and the
+   * issuer must use DNS-01.
+   */
+  readonly tls?: {
+    readonly issuer: { readonly name: string; readonly kind: 'ClusterIssuer' | 'Issuer' };
+    readonly meshIssuer: { readonly name: string; readonly kind: 'ClusterIssuer' | 'Issuer' };
+  };
   readonly storage: {
     /** @default - the cluster's default StorageClass */
     readonly storageClass?: string;

@@ -29,7 +29,10 @@ export const staging: EnvironmentConfig = {
   name: 'staging',
   domain: 'staging.berth.example.com',
   scaling: { replicas: 2, autoscaling: true, maxReplicasDivisor: 2 },
-  tls: { issuer: { name: 'letsencrypt-staging', kind: 'ClusterIssuer' } },
+  tls: {
+    issuer: { name: 'letsencrypt-staging', kind: 'ClusterIssuer' },
+    meshIssuer: { name: 'letsencrypt-staging-dns01', kind: 'ClusterIssuer' },
+  },
   storage: { storageClass: 'standard-rwo', sizes: { small: '2Gi', medium: '10Gi', large: '20Gi' } },
   secrets: { mode: 'external', clusterSecretStore: 'berth-staging' },
   apiServer: { cidr: '10.10.0.0/24', port: 443 },
@@ -46,7 +49,10 @@ export const prod: EnvironmentConfig = {
   name: 'prod',
   domain: 'berth.example.com',
   scaling: { replicas: 3, autoscaling: true, maxReplicasDivisor: 1 },
-  tls: { issuer: { name: 'letsencrypt-prod', kind: 'ClusterIssuer' } },
+  tls: {
+    issuer: { name: 'letsencrypt-prod', kind: 'ClusterIssuer' },
+    meshIssuer: { name: 'letsencrypt-prod-dns01', kind: 'ClusterIssuer' },
+  },
   storage: { storageClass: 'premium-rwo', sizes: { small: '5Gi', medium: '20Gi', large: '100Gi' } },
   secrets: { mode: 'external', clusterSecretStore: 'berth-prod' },
   apiServer: { cidr: '10.20.0.0/24', port: 443 },

@@ -80,9 +80,14 @@ export function gatewayProps(chart: StackChart): Pick<IngressGatewayProps, 'mode
   return {
     mode,
     capabilities,
-    ...(env.tls ? { tls: { issuer: env.tls.issuer } } : {}),
+    ...(env.tls ? { tls: { issuer: mode === 'istio' ? env.tls.meshIssuer : env.tls.issuer } } : {}),
     ...(mode === 'ingress' ? { ingressClassName: env.gateway.ingressClassName, controllerNamespace: env.gateway.controllerNamespace } : {}),
   };
+}
+
+/** Whether a stack's pods run Istio sidecars in this environment. */
+export function inMesh(chart: StackChart): boolean {
+  return gatewayModeFor(chart.stack, chart.env) === 'istio';
 }
 
 /** Metrics settings a service passes through: ServiceMonitors only where the operator runs. */

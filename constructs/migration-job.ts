@@ -49,6 +49,12 @@ export interface MigrationJobProps {
    */
   readonly backoffLimit?: number;
   /**
+   * The longest the Job may run, retries included, before it fails: a hung migration must
+   * fail the sync (Argo CD has no operation timeout of its own) rather than hold it forever.
+   * @default 1800
+   */
+  readonly activeDeadlineSeconds?: number;
+  /**
    * @default 'small'
    */
   readonly resources?: Resources;
@@ -90,6 +96,7 @@ export class MigrationJob extends Construct {
     const env = props.env ?? {};
     const envFrom = props.envFrom ?? [];
     const backoffLimit = props.backoffLimit ?? 6;
+    const activeDeadlineSeconds = props.activeDeadlineSeconds ?? 1800;
     const resources = props.resources ?? 'small';
     const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
     const meshSidecar = props.meshSidecar ?? false;
@@ -99,6 +106,7 @@ export class MigrationJob extends Construct {
     problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
     problems.check(props.command.length > 0, 'command', 'must not be empty', props.command);
     problems.check(Number.isInteger(backoffLimit) && backoffLimit >= 0, 'backoffLimit', 'must be an integer >= 0', backoffLimit);
+    problems.check(Number.isInteger(activeDeadlineSeconds) && activeDeadlineSeconds >= 1, 'activeDeadlineSeconds', 'must be an integer >= 1', activeDeadlineSeconds);
     problems.check(runAs.uid > 0, 'runAs.uid', 'must be non-zero (Pod Security restricted)', runAs.uid);
     problems.check(SIDECAR_QUIT_TOOLS.includes(sidecarQuitTool), 'sidecarQuitTool', `must be one of ${SIDECAR_QUIT_TOOLS.join(', ')}`, sidecarQuitTool);
     problems.check(meshSidecar || props.sidecarQuitTool === undefined, 'sidecarQuitTool', 'applies only with meshSidecar: true', props.sidecarQuitTool);
@@ -122,6 +130,7 @@ export class MigrationJob extends Construct {
       },
       spec: {
         backoffLimit,
+        activeDeadlineSeconds,
         ttlSecondsAfterFinished: 3600,
         template: jobPodTemplate({
           labels: labels.all,

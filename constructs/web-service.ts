@@ -10,7 +10,7 @@ import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue } from './core/names';
+import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
 import { isQuantity } from './core/quantity';
 import { checkResources, resolveResources, Resources, toK8sResources } from './core/resources';
@@ -233,6 +233,11 @@ export interface WebServiceProps {
   readonly metrics?: MetricsProps;
   /** The cluster's DNS domain, for `host` and `url`. @default 'cluster.local' */
   readonly clusterDomain?: string;
+  /**
+   * Annotations on the pod template, for agents that read them (a mesh's proxy settings).
+   * The `checksum.berth.dev/` prefix is berth's own. @default - none
+   */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
 }
 
 const MAX_PORT = 65535;
@@ -305,6 +310,7 @@ export class WebService extends Construct implements IRoutable {
     const sessionAffinity = props.sessionAffinity ?? 'None';
     const sessionAffinityTimeoutSeconds = props.sessionAffinityTimeoutSeconds ?? 10800;
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const podAnnotations = props.podAnnotations ?? {};
     const autoscaling = props.autoscaling;
     const cpuUtilization = autoscaling && (autoscaling.cpuUtilization ?? (autoscaling.memoryUtilization === undefined ? 80 : undefined));
     const metrics = props.metrics && {
@@ -317,6 +323,10 @@ export class WebService extends Construct implements IRoutable {
 
     const problems = new Problems(this);
     problems.check(isDns1035Label(name), 'name', "must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)", name);
+    for (const key of Object.keys(podAnnotations)) {
+      problems.check(isQualifiedName(key) && !key.startsWith(CHECKSUM_ANNOTATION_PREFIX), `podAnnotations`,
+        `must have keys of the form [prefix/]name (DNS subdomain prefix, name at most 63 characters), not under ${CHECKSUM_ANNOTATION_PREFIX}`, key);
+    }
     problems.check(isLabelValue(component), 'component', 'must be a label value (at most 63 characters, alphanumeric at both ends)', component);
     checkImage(problems, 'image', props.image, allowMutableImageTags);
     imagePullSecrets.forEach((s, i) => problems.check(isDns1123Subdomain(s), `imagePullSecrets[${i}]`, 'must be a Secret name (DNS-1123 subdomain)', s));
@@ -469,7 +479,10 @@ export class WebService extends Construct implements IRoutable {
         revisionHistoryLimit,
         progressDeadlineSeconds,
         template: {
-          metadata: { labels: { ...labels.all }, ...(Object.keys(checksums).length ? { annotations: checksums } : {}) },
+          metadata: {
+            labels: { ...labels.all },
+            ...(Object.keys(checksums).length + Object.keys(podAnnotations).length ? { annotations: { ...podAnnotations, ...checksums } } : {}),
+          },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: rbac,

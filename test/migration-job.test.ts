@@ -1,4 +1,5 @@
 import { MigrationJob, MigrationJobProps } from '../constructs/migration-job';
+import { Connections, workloadNetworkPolicy } from '../constructs/core/connections';
 import { get, namespacedChart, one, synth } from './util';
 
 const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' };
@@ -39,5 +40,63 @@ describe('MigrationJob in a mesh', () => {
       "[nexus-prod/a] 'sidecarQuitTool' applies only with meshSidecar: true, received \"wget\"");
     expect(() => new MigrationJob(chart, 'b', { ...props, meshSidecar: true, sidecarQuitTool: 'python' as 'curl' })).toThrow(
       "[nexus-prod/b] 'sidecarQuitTool' must be one of curl, wget, received \"python\"");
+  });
+});
+
+describe('MigrationJob', () => {
+  function job(props: Partial<MigrationJobProps> = {}) {
+    const chart = namespacedChart('nexus-prod');
+    new MigrationJob(chart, 'migrate', { image: 'nexus/api:1.0.0', command: ['nexus-api', 'migrate', 'up'], ...props });
+    return synth(chart);
+  }
+
+  test('an Argo CD Sync hook in the migrations wave, recreated on every sync', () => {
+    expect(one(job(), 'Job').metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'Sync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/sync-wave': '4',
+    });
+  });
+
+  test('defaults: name from the id, 6 retries, a 30-minute deadline, gone an hour after it finishes', () => {
+    const j = one(job(), 'Job', 'migrate');
+    expect(get(j, 'spec')).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 3600 });
+    expect(get(j, 'spec', 'template', 'spec', 'restartPolicy')).toBe('Never');
+  });
+
+  test("defaults: 'small' resources, UID/GID 10001, restricted, no API token", () => {
+    const pod = get(one(job(), 'Job'), 'spec', 'template', 'spec');
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  test('overrides, env, and a connection that opens both NetworkPolicies', () => {
+    const chart = namespacedChart('nexus-prod');
+    const db = new Connections({ app: 'db' }, [{ name: 'postgres', port: 5432, targetPort: 5432 }]);
+    workloadNetworkPolicy(chart, 'db', { name: 'db', labels: {}, connections: db });
+    new MigrationJob(chart, 'm', {
+      name: 'schema', image: 'nexus/api:1.0.0', command: ['migrate'], backoffLimit: 2, activeDeadlineSeconds: 600,
+      env: { DB_HOST: 'db' }, connectTo: [{ connections: db }],
+    });
+    const out = synth(chart);
+    const j = one(out, 'Job', 'schema');
+    expect(get(j, 'spec')).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 600 });
+    expect(get(j, 'spec', 'template', 'spec', 'containers', 0, 'env')).toEqual([{ name: 'DB_HOST', value: 'db' }]);
+    expect(get(one(out, 'NetworkPolicy', 'db'), 'spec', 'ingress')).toEqual([{
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'schema', 'app.kubernetes.io/instance': 'nexus-prod' } } }],
+      ports: [{ port: 5432, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('bad input', () => {
+    expect(() => job({ name: 'Migrate', command: [], backoffLimit: -1, activeDeadlineSeconds: 0, image: 'nexus/api:latest' })).toThrow([
+      "[nexus-prod/migrate] 'name' must be a DNS-1123 label (lowercase alphanumerics and -, at most 63), received \"Migrate\"",
+      "[nexus-prod/migrate] 'command' must not be empty, received []",
+      "[nexus-prod/migrate] 'backoffLimit' must be an integer >= 0, received -1",
+      "[nexus-prod/migrate] 'activeDeadlineSeconds' must be an integer >= 1, received 0",
+      "[nexus-prod/migrate] 'image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"nexus/api:latest\"",
+    ].join('\n'));
   });
 });

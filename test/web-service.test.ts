@@ -174,6 +174,17 @@ describe('WebService: defaults (one test each)', () => {
     expect(build({}, namespacedChart(), 'catalog').out.map((m) => m.metadata.name)).toEqual(['catalog', 'catalog', 'catalog', 'catalog', 'catalog']);
     expect(build({ name: 'auth-v2' }).out.map((m) => m.metadata.name)).toEqual(['auth-v2', 'auth-v2', 'auth-v2', 'auth-v2', 'auth-v2']);
   });
+  test('@default podAnnotations: none (the template carries only config checksums)', () => {
+    expect(get(one(build().out, 'Deployment'), 'spec', 'template', 'metadata', 'annotations')).toBeUndefined();
+    const { out } = build({ podAnnotations: { 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' }, config: { A: '1' } });
+    const annotations = get(one(out, 'Deployment'), 'spec', 'template', 'metadata', 'annotations');
+    expect(Object.keys(annotations).sort()).toEqual(['checksum.berth.dev/auth', 'proxy.istio.io/config']);
+    expect(annotations['proxy.istio.io/config']).toBe('{"terminationDrainDuration":"130s"}');
+    expect(problemsOf({ podAnnotations: { 'checksum.berth.dev/x': 'y', 'bad key!': 'z' } })).toEqual([
+      `${P} 'podAnnotations' must have keys of the form [prefix/]name (DNS subdomain prefix, name at most 63 characters), not under checksum.berth.dev/, received "checksum.berth.dev/x"`,
+      `${P} 'podAnnotations' must have keys of the form [prefix/]name (DNS subdomain prefix, name at most 63 characters), not under checksum.berth.dev/, received "bad key!"`,
+    ]);
+  });
   test("@default component: 'api'", () => {
     expect(build().deployment.metadata.labels?.['app.kubernetes.io/component']).toBe('api');
     expect(build({ component: 'frontend' }).deployment.metadata.labels?.['app.kubernetes.io/component']).toBe('frontend');

@@ -5,8 +5,7 @@ import { MigrationJob } from '../../constructs/migration-job';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../../constructs/web-service';
-import { gatewayModeFor } from '../environment';
-import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../platform';
+import { backup, gatewayProps, hostFor, inMesh, metrics, scaling, secretProps, storage } from '../platform';
 import { StackChart } from '../stack';
 import { StackDefinition } from '../stack';
 
@@ -31,14 +30,9 @@ function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra:
     resources: engine === 'neo4j' ? 'large' : 'medium',
     credentials: creds.source,
     allowGeneratedCredentials: creds.allowGenerated,
-    meshSidecar: meshSidecar(chart),
+    meshSidecar: inMesh(chart),
     ...extra,
   });
-}
-
-/** Istio injects a sidecar into every pod of the namespace: Jobs must stop theirs when done. */
-function meshSidecar(chart: StackChart): boolean {
-  return gatewayModeFor(chart.stack, chart.env) === 'istio';
 }
 
 export const nexus: StackDefinition = {
@@ -73,6 +67,9 @@ export const nexus: StackDefinition = {
       ports: [{ name: 'http', port: 8001 }],
       env: redis.connectionEnv({ prefix: 'SESSION_REDIS_' }),
       sessionAffinity: 'ClientIP',
+      // Without native sidecars (Kubernetes 1.28) Envoy gets SIGTERM with the app and stops
+      // after 5 s by default; keep it for the whole WebSocket drain.
+      ...(inMesh(chart) ? { podAnnotations: { 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' } } : {}),
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,
       terminationGracePeriodSeconds: 135,
@@ -120,7 +117,7 @@ export const nexus: StackDefinition = {
       command: ['nexus-api', 'migrate', 'up'],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
       connectTo: [postgres],
-      meshSidecar: meshSidecar(chart),
+      meshSidecar: inMesh(chart),
     });
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
@@ -135,7 +132,7 @@ export const nexus: StackDefinition = {
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,
-      meshSidecar: meshSidecar(chart),
+      meshSidecar: inMesh(chart),
       targets: [api, app, dataflow, mcp].map((service) => ({ service, port: 'http', path: '/healthz' })),
     });
   },

@@ -49,7 +49,8 @@ export const todoApp: StackDefinition = {
       image: 'todo-frontend:1.0.0',
       allowMutableImageTags,
       ports: [{ name: 'http', port: 3000 }],
-      env: { NEXT_PUBLIC_API_BASE_URL: `${backend.url}/api/v1` },
+      // Built into the browser bundle: the public host (the gateway routes /api/v1), never cluster DNS.
+      env: { NEXT_PUBLIC_API_BASE_URL: `${env.tls ? 'https' : 'http'}://${hostFor(env, 'todo-app')}/api/v1` },
       readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
       livenessProbe: Probe.http('/health', { initialDelaySeconds: 30, periodSeconds: 10 }),
       resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '128Mi', limit: '256Mi' } },

@@ -17,8 +17,8 @@ import { StackDefinition } from '../stack';
  * scale 2–5 at 70 % CPU / 80 % memory, up within 30 s and down over 300 s.
  *
  * Chosen where the plan is silent or contradicts itself: the images `todo-chatbot-*:1.0.0`;
- * one Secret `backend-secrets` for the four credentials; Redis gets a password like every
- * berth store (the plan ran it without auth); the smoke test checks backend `/health` and
+ * `backend-secrets` for three credentials and `gemini-api-key` for the optional one; Redis
+ * gets a password like every berth store (the plan ran it without auth); the smoke test checks backend `/health` and
  * frontend `/` (the MCP endpoint answers only MCP requests, so its TCP probe covers it).
  */
 const NEON = [{ name: 'postgres', port: 5432, targetPort: 5432 }];
@@ -46,8 +46,11 @@ export const todoChatbot: StackDefinition = {
     });
     const secrets = new AppSecret(chart, 'backend-secrets', {
       ...secretProps(chart, 'backend-secrets'),
-      keys: ['DATABASE_URL', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'BETTER_AUTH_SECRET'],
+      keys: ['DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_SECRET'],
     });
+    // The plan marks Gemini optional: its own Secret, read as optional, so a missing remote
+    // key fails only this ExternalSecret, never the backend's start.
+    const gemini = new AppSecret(chart, 'gemini-api-key', { ...secretProps(chart, 'gemini-api-key'), keys: ['GEMINI_API_KEY'] });
 
     const mcp = new WebService(chart, 'mcp-server', {
       image: 'todo-chatbot-mcp:1.0.0',
@@ -73,7 +76,7 @@ export const todoChatbot: StackDefinition = {
         CORS_ORIGINS: publicUrl,
         MCP_SERVER_URL: `${mcp.url}/mcp`,
       },
-      env: redis.connectionEnv(),
+      env: { ...redis.connectionEnv(), GEMINI_API_KEY: EnvValue.fromSecret(gemini.secretName, 'GEMINI_API_KEY', { optional: true }) },
       envFrom: [EnvFrom.secret(secrets.secretName)],
       healthPath: '/health',
       resources: big,
@@ -88,8 +91,9 @@ export const todoChatbot: StackDefinition = {
       image: 'todo-chatbot-frontend:1.0.0',
       allowMutableImageTags,
       ports: [{ name: 'http', port: 3000 }],
+      // NEXT_PUBLIC_* values end up in the browser bundle: the public host, never cluster DNS.
       config: {
-        NEXT_PUBLIC_API_URL: backend.url,
+        NEXT_PUBLIC_API_URL: publicUrl,
         NEXT_PUBLIC_BETTER_AUTH_URL: publicUrl,
       },
       env: { BETTER_AUTH_SECRET: EnvValue.fromSecret(secrets.secretName, 'BETTER_AUTH_SECRET') },

@@ -41,3 +41,11 @@ export function isHostname(value: string): boolean {
 export function isDns1035Label(value: string): boolean {
   return value.length <= 63 && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value);
 }
+
+/** A label or annotation key: an optional DNS-subdomain prefix and `/`, then a name of at most 63. */
+export function isQualifiedName(value: string): boolean {
+  const slash = value.lastIndexOf('/');
+  const prefix = slash >= 0 ? value.slice(0, slash) : undefined;
+  const name = value.slice(slash + 1);
+  return (prefix === undefined || isDns1123Subdomain(prefix)) && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
