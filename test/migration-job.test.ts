@@ -2,7 +2,7 @@ import { MigrationJob, MigrationJobProps } from '../constructs/migration-job';
 import { Connections, workloadNetworkPolicy } from '../constructs/core/connections';
 import { get, namespacedChart, one, synth } from './util';
 
-const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' };
+const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' };
 
 function template(props: Partial<MigrationJobProps> = {}) {
   const chart = namespacedChart('nexus-prod');

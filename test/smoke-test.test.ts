@@ -64,7 +64,7 @@ describe('SmokeTest', () => {
     const out = synth(chart);
     const script = get(one(out, 'Job', 'plain'), 'spec', 'template', 'spec', 'containers', 0, 'command', 2);
     const template = get(one(out, 'Job', 'smoke-test'), 'spec', 'template');
-    expect(template.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' });
+    expect(template.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' });
     const command = template.spec.containers[0].command;
     expect(command).toEqual(withSidecarQuit(['/bin/sh', '-c', script], 'curl'));
     expect([command[0], command[1], command[3], ...command.slice(4)]).toEqual(['/bin/sh', '-c', 'sh', '/bin/sh', '-c', script]);

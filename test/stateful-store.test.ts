@@ -721,7 +721,7 @@ describe('backups', () => {
 });
 
 describe('backups in a mesh', () => {
-  const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' };
+  const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' };
   const WGET_QUIT = "wget -q -O /dev/null -T 5 --post-data '' http://127.0.0.1:15020/quitquitquit";
   const template = (out: Manifest[], cronJob: string) => get(one(out, 'CronJob', cronJob), 'spec', 'jobTemplate', 'spec', 'template');
 

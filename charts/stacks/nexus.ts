@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Peer } from '../../constructs/core/connections';
+import { MESH_PROXY_RESOURCES } from '../../constructs/core/mesh';
 import { IngressGateway } from '../../constructs/ingress-gateway';
 import { MigrationJob } from '../../constructs/migration-job';
 import { SmokeTest } from '../../constructs/smoke-test';
@@ -40,7 +41,12 @@ export const nexus: StackDefinition = {
   build: (chart, env) => {
     const allowMutableImageTags = env.allowMutableImageTags;
     const vpa = env.capabilities.vpa && env.scaling.autoscaling ? { verticalAutoscaling: { updateMode: 'Off' as const } } : {};
-    const common: Partial<WebServiceProps> = { allowMutableImageTags, metrics: metrics(env, 'http'), ...vpa };
+    const common: Partial<WebServiceProps> = {
+      allowMutableImageTags,
+      metrics: metrics(env, 'http'),
+      ...(inMesh(chart) ? { podAnnotations: MESH_PROXY_RESOURCES } : {}),
+      ...vpa,
+    };
     const apiServer = [{ name: 'https', port: env.apiServer.port, targetPort: env.apiServer.port }];
 
     const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus' }, backup: backup(env) });
@@ -69,7 +75,7 @@ export const nexus: StackDefinition = {
       sessionAffinity: 'ClientIP',
       // Without native sidecars (Kubernetes 1.28) Envoy gets SIGTERM with the app and stops
       // after 5 s by default; keep it for the whole WebSocket drain.
-      ...(inMesh(chart) ? { podAnnotations: { 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' } } : {}),
+      ...(inMesh(chart) ? { podAnnotations: { ...MESH_PROXY_RESOURCES, 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' } } : {}),
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,
       terminationGracePeriodSeconds: 135,

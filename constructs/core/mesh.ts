@@ -11,11 +11,25 @@ export const SIDECAR_QUIT_TOOLS: readonly SidecarQuitTool[] = ['curl', 'wget'];
 export const SIDECAR_QUIT_URL = 'http://127.0.0.1:15020/quitquitquit';
 
 /**
+ * Requests and limits of the injected istio-proxy. Istio's default limit is 2 CPU per
+ * sidecar, and it counts against the namespace ResourceQuota: at the HPAs' maxima the
+ * sidecars alone would exceed it. These fit a proxy carrying one service's traffic.
+ */
+export const MESH_PROXY_RESOURCES: Readonly<Record<string, string>> = {
+  'sidecar.istio.io/proxyCPU': '50m',
+  'sidecar.istio.io/proxyCPULimit': '500m',
+  'sidecar.istio.io/proxyMemory': '64Mi',
+  'sidecar.istio.io/proxyMemoryLimit': '256Mi',
+};
+
+/**
  * Pod annotations of a meshed job: the app container starts only once its proxy is ready,
- * so its first connections don't fail (and exhaust retries) before Envoy has config.
+ * so its first connections don't fail (and exhaust retries) before Envoy has config; and
+ * the proxy is sized like every other berth sidecar.
  */
 export const MESH_JOB_POD_ANNOTATIONS: Readonly<Record<string, string>> = {
   'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}',
+  ...MESH_PROXY_RESOURCES,
 };
 
 // Both time out after 5 s; `--post-data ''` makes busybox and GNU wget send a POST.
