@@ -292,8 +292,8 @@ export interface StatefulStoreProps {
    */
   readonly metrics?: StoreMetricsProps;
   /**
-   * The backup, restore and backup-volume bind Job pods get an Istio sidecar (the namespace is in the mesh):
-   * they wait for the proxy to start and, success or failure, tell it to exit with `wget`
+   * The backup, restore and backup-volume bind Job pods get an Istio sidecar (the namespace
+   * is in the mesh): they wait for the proxy to start and, success or failure, tell it to exit with `wget`
    * (in both official images; a custom `image` must have it too), or the Jobs never complete.
    * The StatefulSet's own pods need nothing.
    * @default false
@@ -354,9 +354,10 @@ const NAMES = new WeakMap<Chart, Map<string, string>>();
  * never prunes it) and keeps the newest `retain`. The Job `<name>-backups-bind`, an Argo CD
  * `Sync` hook in the stores' wave, mounts the PVC once so that it binds during the sync
  * on a `WaitForFirstConsumer` StorageClass: Argo CD waits for the PVC to be Bound before
- * the next wave, and only the backup would mount it otherwise, up to a day later. A suspended CronJob `<name>-restore`
- * with the same volume, credentials and network access is the ready restore job; it never
- * runs on its own. To restore (stop the store's clients first):
+ * the next wave, and only the backup would mount it otherwise, up to a day later. A
+ * suspended CronJob `<name>-restore` with the same volume, credentials and network access
+ * is the ready restore job; it never runs on its own. To restore (stop the store's clients
+ * first):
  *
  * ```sh
  * scripts/restore-store.sh <namespace> <store> [<backup>|latest]
@@ -588,7 +589,7 @@ export class StatefulStore extends Construct implements IConnectable {
       this.adminSecretName = this.adminCredentials.secretName;
     }
     // Every pod of the store and its backups reads all of its Secrets.
-    const existingSecrets = [this.credentials, this.adminCredentials].filter((c) => c?.mode === 'existing').map((c) => c!.secretName);
+    const existingSecrets = [this.credentials, this.adminCredentials].flatMap((c) => (c?.mode === 'existing' ? [c.secretName] : []));
     const workloadMeta = {
       labels: labels.all,
       ...(existingSecrets.length > 0 ? { annotations: externalRefsAnnotation({ secrets: existingSecrets }) } : {}),
@@ -843,12 +844,13 @@ export class StatefulStore extends Construct implements IConnectable {
 
   /**
    * The env a client needs, in one call: `<PREFIX>HOST`, `PORT`, `USER` and `PASSWORD`
-   * (from the Secret), `DATABASE` (postgres) and a `URL`/`URI` whose password is expanded
-   * by the kubelet from `PASSWORD` (never written in the manifest). Pass it as a
-   * WebService's `env`, and call `web.connectTo(store)` to open the network path.
+   * (from `<name>-credentials`: for postgres the application role, never the superuser),
+   * `DATABASE` (postgres) and a `URL`/`URI` whose password is expanded by the kubelet from
+   * `PASSWORD` (never written in the manifest). Pass it as a WebService's `env`, and call
+   * `web.connectTo(store)` to open the network path.
    *
-   * The URL embeds the password as-is: fine for generated values (hex); with external or
-   * sealed passwords, use characters that need no URL encoding.
+   * The URL embeds the password as-is: fine for generated values (letters and digits); with
+   * external or sealed passwords, use characters that need no URL encoding.
    */
   public connectionEnv(options: ConnectionEnvOptions = {}): EnvMap {
     const prefix = options.prefix ?? `${this.engine.toUpperCase()}_`;
