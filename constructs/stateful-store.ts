@@ -684,7 +684,7 @@ export class StatefulStore extends Construct implements IConnectable {
             terminationGracePeriodSeconds,
             ...(replicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
             ...(plan.initContainers ? {
-              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(SEED_RESOURCES) }),
+              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
             } : {}),
             containers,
             volumes: [
@@ -778,7 +778,7 @@ export class StatefulStore extends Construct implements IConnectable {
             runAs,
             meshSidecar,
             sidecarQuitTool: backupPlan.sidecarQuitTool,
-            container: { name: 'bind', image: imageText, command: ['true'], resources: toK8sResources(SEED_RESOURCES) },
+            container: { name: 'bind', image: imageText, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
             volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
           }),
         },
@@ -904,7 +904,8 @@ export class StatefulStore extends Construct implements IConnectable {
   }
 }
 
-const SEED_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
+/** Short-lived helper containers: the neo4j conf seed, the backup volume bind. */
+const HELPER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
 const EXPORTER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
 
 function checkSize(problems: Problems, prop: string, size: string): void {

@@ -664,6 +664,13 @@ describe('credentials per environment', () => {
     expect(one(out, 'Job', 'postgres-backups-bind').metadata.annotations?.['berth.dev/external-refs']).toBeUndefined();
   });
 
+  test('existing nats: the Secret must also hold auth.conf, which the pods mount', () => {
+    const { out } = build({ engine: 'nats', credentials: { mode: 'existing', secretName: 'platform-nats' } });
+    const sts = one(out, 'StatefulSet');
+    expect(sts.metadata.annotations?.['berth.dev/external-refs']).toBe('secret/platform-nats');
+    expect(get(podSpec(sts).volumes[0], 'projected', 'sources', 1)).toEqual({ secret: { name: 'platform-nats', items: [{ key: 'auth.conf', path: 'auth.conf' }] } });
+  });
+
   test('existing application role with an external superuser: only the existing one is declared external', () => {
     const { out } = build({ engine: 'postgres', credentials: { mode: 'existing', secretName: 'platform-pg' }, postgres: { adminCredentials: EXTERNAL } });
     expect(one(out, 'ExternalSecret').metadata.name).toBe('postgres-admin-credentials');

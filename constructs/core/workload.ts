@@ -51,7 +51,7 @@ export function serviceAccount(
 /** Annotation prefix on pod templates that carries config checksums. */
 export const CHECKSUM_ANNOTATION_PREFIX = 'checksum.berth.dev/';
 
-/** The one container of a run-to-completion pod (migrations, smoke tests). */
+/** The one container of a run-to-completion pod (migrations, smoke tests, a volume bind). */
 export interface JobContainer {
   readonly name: string;
   /** The full image reference. */
