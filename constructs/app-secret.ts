@@ -12,8 +12,8 @@ import { protectFromPrune } from './core/prune';
 import { syncWave, Wave } from './core/waves';
 
 /**
- * Deterministic plaintext values, for dev only: each value is an HMAC-SHA256 of the
- * construct path and the key, so every synth writes the same bytes (no churn in `dist/`
+ * Deterministic plaintext values, for dev only: each value is derived from an HMAC-SHA256
+ * of the construct path and the key, so every synth writes the same bytes (no churn in `dist/`
  * or in GitOps diffs). Anyone with the repository can recompute them, which is the point
  * of a dev credential and why this mode is refused unless `allowGenerated` is set.
  */
@@ -64,6 +64,23 @@ export interface ExistingSecretSource {
 /** Where a Secret's values come from. Only `generated` puts plaintext in git. */
 export type SecretSource = GeneratedSecretSource | ExternalSecretSource | SealedSecretSource | ExistingSecretSource;
 
+/** Where a template inserts the value of one of the Secret's `keys`. */
+export interface SecretTemplateRef {
+  /** The key whose value goes here. */
+  readonly key: string;
+  /**
+   * `'none'` inserts the value as it is; `'backslash'` puts a `\` before every `\` and `"`,
+   * for the inside of a double-quoted string (NATS configuration).
+   */
+  readonly escape: 'none' | 'backslash';
+}
+
+/**
+ * A value made of literal text and other keys' values, concatenated: a config file that
+ * holds a password.
+ */
+export type SecretTemplate = readonly (string | SecretTemplateRef)[];
+
 export interface AppSecretProps {
   /**
    * The Secret's name. Ignored in `existing` mode, where the Secret keeps its own name.
@@ -81,6 +98,14 @@ export interface AppSecretProps {
    */
   readonly values?: Readonly<Record<string, string>>;
   /**
+   * More keys, each rendered from `keys` where the Secret is made: by berth in `generated`
+   * mode, otherwise by External Secrets or the Sealed Secrets controller (a Go template in
+   * the ExternalSecret's or SealedSecret's template), so no value reaches git outside dev.
+   * An `existing` Secret must already hold them.
+   * @default - none
+   */
+  readonly templates?: Readonly<Record<string, SecretTemplate>>;
+  /**
    * Accept the `generated` (plaintext in git) mode. Only dev environments set it.
    * @default false
    */
@@ -88,6 +113,8 @@ export interface AppSecretProps {
 }
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+/** `escapeValue(…, 'backslash')` as a Go template pipeline (sprig's `replace`, in External Secrets and Sealed Secrets). */
+const GO_BACKSLASH_ESCAPE = String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`;
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /**
@@ -119,6 +146,10 @@ export function checkSecretSource(
       }
       return;
     case 'sealed': {
+      for (const [key, value] of Object.entries(fixed)) {
+        // Fixed values go into the SealedSecret template, which the controller renders as a Go template.
+        problems.check(!value.includes('{{'), `values.${key}`, "must not contain '{{' (the Sealed Secrets controller would read it as a template)", value);
+      }
       const needed = options.keys.filter((k) => !(k in fixed));
       for (const key of needed) {
         problems.check(typeof source.encryptedData[key] === 'string' && source.encryptedData[key].length > 0,
@@ -164,6 +195,7 @@ export class AppSecret extends Construct {
     const source = props.source;
     const name = source.mode === 'existing' ? source.secretName : props.name ?? id;
     const values = props.values ?? {};
+    const templates = props.templates ?? {};
     const allowGenerated = props.allowGenerated ?? false;
 
     const problems = new Problems(this);
@@ -179,6 +211,18 @@ export class AppSecret extends Construct {
     for (const key of Object.keys(values)) {
       problems.check(props.keys.includes(key), `values.${key}`, `must be one of keys (${props.keys.join(', ')})`, key);
     }
+    for (const [key, parts] of Object.entries(templates)) {
+      problems.check(SECRET_KEY.test(key) && key.length <= 253 && !props.keys.includes(key), `templates.${key}`,
+        'must be named by a Secret key (alphanumerics, -, _ and .) that is not one of keys', key);
+      parts.forEach((part, i) => {
+        if (typeof part === 'string') {
+          // Outside dev the template is a Go template, where '{{' starts an action.
+          problems.check(!part.includes('{{'), `templates.${key}[${i}]`, "must not contain '{{' (it is rendered as a Go template)", part);
+        } else {
+          problems.check(props.keys.includes(part.key), `templates.${key}[${i}].key`, `must be one of keys (${props.keys.join(', ')})`, part.key);
+        }
+      });
+    }
     if (source.mode === 'existing' && Object.keys(values).length > 0) {
       problems.add('values', 'cannot be written into an existing Secret berth does not manage; put them in that Secret', Object.keys(values));
     }
@@ -186,15 +230,21 @@ export class AppSecret extends Construct {
     problems.throwIfAny();
 
     this.secretName = name;
-    this.keys = [...props.keys];
+    this.keys = [...props.keys, ...Object.keys(templates)];
     this.mode = source.mode;
     const labels = appLabels(this, { name, component: 'credentials' }).all;
     const metadata = { name, labels };
+    // Outside dev, the controller that makes the Secret renders the templates as Go templates
+    // over the values it fetched or decrypted; fixed values are not among those, so inline them.
+    const goTemplates = () => renderTemplates(templates, (ref) => (ref.key in values
+      ? escapeValue(values[ref.key], ref.escape)
+      : `{{ index . ${JSON.stringify(ref.key)}${ref.escape === 'backslash' ? GO_BACKSLASH_ESCAPE : ''} }}`));
 
     switch (source.mode) {
       case 'generated': {
         const seed = source.seed ?? 'berth';
-        const data = Object.fromEntries(props.keys.map((key) => [key, values[key] ?? generatedValue(seed, this.node.path, key)]));
+        const plain = Object.fromEntries(props.keys.map((key) => [key, values[key] ?? generatedValue(seed, this.node.path, key)]));
+        const data = { ...plain, ...renderTemplates(templates, (ref) => escapeValue(plain[ref.key], ref.escape)) };
         this.secret = new k8s.KubeSecret(this, 'secret', {
           metadata,
           type: 'Opaque',
@@ -218,10 +268,10 @@ export class AppSecret extends Construct {
               creationPolicy: eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
               // Keep the Secret when the remote value disappears, rather than break the store.
               deletionPolicy: eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-              ...(Object.keys(values).length > 0 ? {
+              ...(Object.keys(values).length + Object.keys(templates).length > 0 ? {
                 template: {
                   mergePolicy: eso.ExternalSecretSpecTargetTemplateMergePolicy.MERGE,
-                  data: { ...values },
+                  data: { ...values, ...goTemplates() },
                 },
               } : {}),
             },
@@ -239,7 +289,7 @@ export class AppSecret extends Construct {
             template: {
               metadata: { name, labels },
               type: 'Opaque',
-              ...(Object.keys(values).length > 0 ? { data: { ...values } } : {}),
+              ...(Object.keys(values).length + Object.keys(templates).length > 0 ? { data: { ...values, ...goTemplates() } } : {}),
             },
           },
         });
@@ -267,7 +317,24 @@ export class AppSecret extends Construct {
   }
 }
 
-/** 32 hex characters (128 bits): safe unquoted in URLs, shells and config files. */
+/**
+ * 32 lowercase characters (128 bits): hex digits, but the first shifted from 0-f to g-v.
+ * Safe unquoted in URLs, shells and config files, and, starting with a letter, never read
+ * as a number, a size such as `1e5` or `10k`, or a date by a config parser.
+ */
 function generatedValue(seed: string, path: string, key: string): string {
-  return createHmac('sha256', seed).update(`${path}\u0000${key}`).digest('hex').slice(0, 32);
+  const hex = createHmac('sha256', seed).update(`${path}\u0000${key}`).digest('hex').slice(0, 32);
+  return String.fromCharCode('g'.charCodeAt(0) + parseInt(hex[0], 16)) + hex.slice(1);
+}
+
+function renderTemplates(
+  templates: Readonly<Record<string, SecretTemplate>>,
+  valueOf: (ref: SecretTemplateRef) => string,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(templates).map(([key, parts]) =>
+    [key, parts.map((part) => (typeof part === 'string' ? part : valueOf(part))).join('')]));
+}
+
+function escapeValue(value: string, escape: SecretTemplateRef['escape']): string {
+  return escape === 'backslash' ? value.replace(/[\\"]/g, '\\$&') : value;
 }

@@ -2,7 +2,7 @@
 // Each preset follows what its official image expects, with a read-only root filesystem.
 
 import * as k8s from '../imports/k8s';
-import { AppSecret } from './app-secret';
+import { AppSecret, SecretTemplate } from './app-secret';
 import { ServicePort } from './core/connections';
 import { EnvMap, EnvValue } from './core/env';
 import { parseImage } from './core/image';
@@ -25,7 +25,10 @@ export interface EngineContext {
   readonly resources: ResourceSpec;
   /** The data volume's size in bytes. */
   readonly storageBytes: number;
+  /** What clients get: postgres' application role, the one user of the other engines. */
   readonly credentials: AppSecret;
+  /** What the store's own processes (init, exporter, backups) use: postgres' superuser, else `credentials`. */
+  readonly adminCredentials: AppSecret;
   readonly postgres: ResolvedPostgres;
   readonly redis: ResolvedRedis;
   readonly nats: ResolvedNats;
@@ -35,6 +38,7 @@ export interface EngineContext {
 export interface ResolvedPostgres {
   readonly database: string;
   readonly username: string;
+  readonly adminUsername: string;
   readonly schemas: readonly string[];
   readonly databases: readonly string[];
   readonly initScripts: Readonly<Record<string, string>>;
@@ -68,8 +72,13 @@ export interface EnginePlan {
   readonly writablePaths: readonly string[];
   /** Writable paths that need more room than the 256Mi default (logs). */
   readonly largeWritablePaths?: readonly string[];
-  /** Mounts of the store ConfigMap: volume name, mount path, keys. */
-  readonly configMounts: readonly { readonly volume: string; readonly mountPath: string; readonly keys: readonly string[] }[];
+  /**
+   * Mounts of the store ConfigMap: volume name, mount path, keys, and keys of the
+   * credentials Secret projected into the same directory (files that hold a password).
+   */
+  readonly configMounts: readonly {
+    readonly volume: string; readonly mountPath: string; readonly keys: readonly string[]; readonly secretKeys?: readonly string[];
+  }[];
   readonly extraVolumes: readonly k8s.Volume[];
   readonly extraMounts: readonly k8s.VolumeMount[];
   readonly readiness: Probe;
@@ -116,6 +125,8 @@ export interface EnginePreset {
   readonly resources: ResourceSpec;
   /** The fixed user name written into the credentials Secret. */
   readonly username: (ctx: Pick<EngineContext, 'postgres'>) => string;
+  /** Keys of the credentials Secret rendered from `username` and `password` (see `AppSecret` templates). */
+  readonly credentialTemplates?: Readonly<Record<string, SecretTemplate>>;
   /** Ports clients reach on the client Service (the first is `port`). */
   readonly clientPorts: readonly ServicePort[];
   /** Extra ports on the headless Service (peers, monitoring). */
@@ -187,6 +198,33 @@ export function defaultInitdbArgs(image: string): string {
 
 const quoteIdent = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
+/**
+ * The initdb script that creates the application role: not a superuser, and the owner of
+ * the store's databases and schemas, so clients and their migrations never need the
+ * superuser. psql reads the role's name and password from the environment (the credentials
+ * Secret) and quotes them itself: neither is in the ConfigMap or on a command line.
+ */
+function appRoleScript(pg: ResolvedPostgres): string {
+  const db = quoteIdent(pg.database);
+  return [
+    '# Managed by berth: the application role and what it owns. Runs once, at init.',
+    "docker_process_sql --dbname postgres <<'EOSQL'",
+    '-- A failing statement is logged with its text: keep the password out of the log.',
+    'SET log_min_error_statement = panic;',
+    '\\set app_user `printenv BERTH_APP_USER`',
+    '\\set app_password `printenv BERTH_APP_PASSWORD`',
+    'CREATE ROLE :"app_user" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :\'app_password\';',
+    `ALTER DATABASE ${db} OWNER TO :"app_user";`,
+    ...pg.databases.map((d) => `CREATE DATABASE ${quoteIdent(d)} OWNER :"app_user";`),
+    ...(pg.schemas.length > 0 ? [
+      `\\connect ${db}`,
+      ...pg.schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION :"app_user";`),
+    ] : []),
+    'EOSQL',
+    '',
+  ].join('\n');
+}
+
 const postgres: EnginePreset = {
   engine: 'postgres',
   // The current major's latest patch; Alpine (uid 70) for a small base, pinned to alpine3.24.
@@ -231,26 +269,20 @@ const postgres: EnginePreset = {
       ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`),
       '',
     ].join('\n');
-    const init: Record<string, string> = {};
-    if (pg.databases.length > 0) {
-      init['00-berth-databases.sql'] = ['-- Managed by berth: one database per service.',
-        ...pg.databases.map((d) => `CREATE DATABASE ${quoteIdent(d)};`), ''].join('\n');
-    }
-    if (pg.schemas.length > 0) {
-      init['00-berth-schemas.sql'] = [`-- Managed by berth: one schema per service in ${pg.database}.`,
-        ...pg.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)};`), ''].join('\n');
-    }
-    Object.assign(init, pg.initScripts);
+    const init: Record<string, string> = { '00-berth-app-role.sh': appRoleScript(pg), ...pg.initScripts };
     const isReady = ['/bin/sh', '-c', 'exec pg_isready -q -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'];
     return {
       config: { 'postgresql.conf': conf, ...init },
       runtimeConfigKeys: ['postgresql.conf'],
       env: {
-        POSTGRES_USER: ctx.credentials.envValue('username'),
-        POSTGRES_PASSWORD: ctx.credentials.envValue('password'),
+        POSTGRES_USER: ctx.adminCredentials.envValue('username'),
+        POSTGRES_PASSWORD: ctx.adminCredentials.envValue('password'),
         POSTGRES_DB: pg.database,
         POSTGRES_INITDB_ARGS: pg.initdbArgs,
         ...(pgdata ? { PGDATA: pgdata } : {}),
+        // Read by 00-berth-app-role.sh at init.
+        BERTH_APP_USER: ctx.credentials.envValue('username'),
+        BERTH_APP_PASSWORD: ctx.credentials.envValue('password'),
       },
       envFromConfig: false,
       args: ['postgres', '-c', 'config_file=/etc/postgresql/postgresql.conf'],
@@ -258,7 +290,7 @@ const postgres: EnginePreset = {
       writablePaths: ['/var/run/postgresql', '/tmp'],
       configMounts: [
         { volume: 'config', mountPath: '/etc/postgresql', keys: ['postgresql.conf'] },
-        ...(Object.keys(init).length > 0 ? [{ volume: 'initdb', mountPath: '/docker-entrypoint-initdb.d', keys: Object.keys(init).sort() }] : []),
+        { volume: 'initdb', mountPath: '/docker-entrypoint-initdb.d', keys: Object.keys(init).sort() },
       ],
       // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64Mi.
       extraVolumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${Math.max(64, mib(memory, 0.25))}Mi`) } }],
@@ -275,8 +307,9 @@ const postgres: EnginePreset = {
     uid: 65534,
     env: {
       DATA_SOURCE_URI: `127.0.0.1:5432/${ctx.postgres.database}?sslmode=disable`,
-      DATA_SOURCE_USER: ctx.credentials.envValue('username'),
-      DATA_SOURCE_PASS: ctx.credentials.envValue('password'),
+      // The superuser sees every statistic; the exporter runs in the store's own pod, on localhost.
+      DATA_SOURCE_USER: ctx.adminCredentials.envValue('username'),
+      DATA_SOURCE_PASS: ctx.adminCredentials.envValue('password'),
     },
   }),
   backup: (ctx) => ({
@@ -286,9 +319,12 @@ const postgres: EnginePreset = {
     env: {
       PGHOST: ctx.name,
       PGPORT: '5432',
-      PGUSER: ctx.credentials.envValue('username'),
-      PGPASSWORD: ctx.credentials.envValue('password'),
+      // The superuser: pg_dumpall reads every role, and restore recreates objects owned by any role.
+      PGUSER: ctx.adminCredentials.envValue('username'),
+      PGPASSWORD: ctx.adminCredentials.envValue('password'),
       PGDATABASE: ctx.postgres.database,
+      // A database missing at restore is created for the application role.
+      BERTH_APP_USER: ctx.credentials.envValue('username'),
     },
     writablePaths: ['/tmp'],
     defaultResources: { cpu: { request: '100m', limit: '1' }, memory: { request: '256Mi', limit: '256Mi' } },
@@ -311,17 +347,17 @@ ${RETENTION}
 `,
     restoreScript: `# berth: restore every database of one backup (RESTORE_FROM, default latest).
 # Each database is restored in one transaction: it ends up fully restored or unchanged.
-# Roles are not replayed (the superuser comes from the credentials Secret); apply
-# <backup>/globals.sql by hand if you created other roles.
+# Objects keep their owners (the application role, created at init). Roles are not
+# replayed; apply <backup>/globals.sql by hand if you created other roles.
 set -eu
 cd /backups
 ${PICK_BACKUP}
 for f in "$id"/*.dump; do
   [ -e "$f" ] || { echo "backup $id holds no database dumps" >&2; exit 1; }
   db="$(basename "$f" .dump)"
-  if [ -z "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then createdb "$db"; fi
+  if [ -z "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then createdb --owner="$BERTH_APP_USER" "$db"; fi
   echo "restoring $db"
-  pg_restore --clean --if-exists --no-owner --single-transaction --dbname="$db" "$f"
+  pg_restore --clean --if-exists --single-transaction --dbname="$db" "$f"
 done
 echo "restore of $id complete"
 `,
@@ -424,6 +460,18 @@ const nats: EnginePreset = {
   storageSize: '1Gi',
   resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '512Mi', limit: '512Mi' } },
   username: () => 'nats',
+  // NATS re-parses a `$VAR` value as config, so a password such as `1e5`, `10k` or one with
+  // `}` or a space would break it: the credentials go into a quoted string in a file of the
+  // Secret instead, rendered where the Secret is made.
+  credentialTemplates: {
+    'auth.conf': [
+      '# Managed by berth: the credentials from the Secret, included by nats.conf.\nauthorization {\n  user: "',
+      { key: 'username', escape: 'backslash' },
+      '"\n  password: "',
+      { key: 'password', escape: 'backslash' },
+      '"\n}\n',
+    ],
+  },
   clientPorts: [{ name: 'nats', port: 4222, targetPort: 4222 }],
   peerPorts: (clustered) => [
     ...(clustered ? [{ name: 'cluster', port: 6222, targetPort: 6222 }] : []),
@@ -435,17 +483,15 @@ const nats: EnginePreset = {
     const routes = Array.from({ length: ctx.replicas }, (_, i) =>
       `    nats://${ctx.name}-${i}.${ctx.headlessServiceName}.${ctx.namespace}.svc.${ctx.clusterDomain}:6222`);
     const conf = [
-      '# Managed by berth; a change rolls the pods. $VARS come from the environment.',
+      '# Managed by berth; a change rolls the pods. $SERVER_NAME comes from the environment.',
       'server_name: $SERVER_NAME',
       'listen: 0.0.0.0:4222',
       'http_port: 8222',
       'pid_file: "/var/run/nats/nats.pid"',
       'lame_duck_duration: "30s"',
       'lame_duck_grace_period: "10s"',
-      'authorization {',
-      '  user: $NATS_USER',
-      '  password: $NATS_PASSWORD',
-      '}',
+      // Next to this file: the Secret's auth.conf (an `authorization` block).
+      'include "auth.conf"',
       'jetstream {',
       '  store_dir: "/data/jetstream"',
       // Headroom for compaction: JetStream never fills the volume.
@@ -469,8 +515,6 @@ const nats: EnginePreset = {
       runtimeConfigKeys: ['nats.conf'],
       env: {
         SERVER_NAME: EnvValue.fromField('metadata.name'),
-        NATS_USER: ctx.credentials.envValue('username'),
-        NATS_PASSWORD: ctx.credentials.envValue('password'),
         // The Go runtime sees the node's memory, not the limit.
         GOMEMLIMIT: `${mib(memory, 0.9)}MiB`,
       },
@@ -478,7 +522,7 @@ const nats: EnginePreset = {
       args: ['nats-server', '--config', '/etc/nats/nats.conf'],
       dataMountPath: '/data',
       writablePaths: ['/var/run/nats'],
-      configMounts: [{ volume: 'config', mountPath: '/etc/nats', keys: ['nats.conf'] }],
+      configMounts: [{ volume: 'config', mountPath: '/etc/nats', keys: ['nats.conf'], secretKeys: ['auth.conf'] }],
       extraVolumes: [],
       extraMounts: [],
       readiness: Probe.http('/healthz?js-server-only=true', { port: 'monitor' }),

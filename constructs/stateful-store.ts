@@ -6,6 +6,7 @@ import { AppSecret, checkSecretSource, SecretSource } from './app-secret';
 import { checksum } from './core/checksum';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { checkCronSchedule, checkTimeZone } from './core/cron';
+import { externalRefsAnnotation } from './core/external-refs';
 import { EnvMap, renderEnv } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
@@ -17,7 +18,7 @@ import { isQuantity, parseQuantity } from './core/quantity';
 import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
 import { syncWave, Wave } from './core/waves';
-import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
+import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, jobPodTemplate, serviceAccount, spreadConstraints } from './core/workload';
 import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
@@ -47,23 +48,39 @@ export interface PostgresOptions {
    */
   readonly database?: string;
   /**
-   * The superuser's name, written into the credentials Secret.
-   * @default 'postgres'
+   * The application role's name, written into `<name>-credentials`: what `connectionEnv()`
+   * and so every client and migration use. It is no superuser and owns the store's
+   * databases and schemas, created at init. Must differ from `adminUsername`.
+   * @default 'app'
    */
   readonly username?: string;
   /**
-   * Schemas created in `database` at init: one per service (`giia`).
+   * The superuser's name (`POSTGRES_USER`), written into `<name>-admin-credentials`. Only
+   * the server's init, the metrics exporter and the backup and restore jobs use it.
+   * @default 'postgres'
+   */
+  readonly adminUsername?: string;
+  /**
+   * Where the superuser's Secret `<name>-admin-credentials` (keys `username` and
+   * `password`) comes from, like `credentials`.
+   * @default - the `credentials` source, when it is `generated` or `external` (the remote key
+   *   then ends in `<name>-admin-credentials`); required when it is `sealed` or `existing`
+   */
+  readonly adminCredentials?: SecretSource;
+  /**
+   * Schemas created in `database` at init, owned by the application role: one per service (`giia`).
    * @default - none
    */
   readonly schemas?: readonly string[];
   /**
-   * More databases created at init: one per service (`shop`).
+   * More databases created at init, owned by the application role: one per service.
    * @default - none
    */
   readonly databases?: readonly string[];
   /**
    * SQL (`.sql`) or shell (`.sh`) files run once, when the data directory is first
-   * initialized, in name order after berth's own `00-berth-*` scripts.
+   * initialized, in name order after berth's own `00-berth-*` scripts. They run as the
+   * superuser: grant what they create to the application role, or `SET ROLE` to it first.
    * @default - none
    */
   readonly initScripts?: Readonly<Record<string, string>>;
@@ -227,9 +244,13 @@ export interface StatefulStoreProps {
   readonly resources?: Resources;
   /**
    * Where the credentials Secret (`<name>-credentials`, keys `username` and `password`)
-   * comes from. The environment decides: `generated` in dev, `external` or `sealed`
-   * elsewhere; `existing` names a Secret that must hold both keys. postgres and neo4j take
-   * the password at first init only: rotating it means changing it in the database too.
+   * comes from: what clients get from `connectionEnv()`. For postgres that is the
+   * application role (the superuser has a Secret of its own, see `postgres.adminCredentials`);
+   * for the other engines, their one user. The environment decides: `generated` in dev,
+   * `external` or `sealed` elsewhere; `existing` names a Secret that must hold both keys,
+   * and for nats also `auth.conf` (the `authorization` block that nats.conf includes, with
+   * both values as double-quoted strings). postgres and neo4j take the password at first
+   * init only: rotating it means changing it in the database too.
    */
   readonly credentials: SecretSource;
   /**
@@ -271,8 +292,8 @@ export interface StatefulStoreProps {
    */
   readonly metrics?: StoreMetricsProps;
   /**
-   * The backup and restore Job pods get an Istio sidecar (the namespace is in the mesh):
-   * they wait for the proxy to start and, success or failure, tell it to exit with `wget`
+   * The backup, restore and backup-volume bind Job pods get an Istio sidecar (the namespace
+   * is in the mesh): they wait for the proxy to start and, success or failure, tell it to exit with `wget`
    * (in both official images; a custom `image` must have it too), or the Jobs never complete.
    * The StatefulSet's own pods need nothing.
    * @default false
@@ -299,12 +320,6 @@ export interface ConnectionEnvOptions {
   readonly database?: string;
 }
 
-/**
- * Declares a Secret the stack does not define (an `existing` one) to the synth's reference
- * check; the same annotation as the safety net's `berth.dev/external-refs`, on the workload.
- */
-const EXTERNAL_REFS = 'berth.dev/external-refs';
-
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_SETTING = /^[a-z_][a-z0-9_.]*$/;
@@ -328,11 +343,21 @@ const NAMES = new WeakMap<Chart, Map<string, string>>();
  * (`web.connectTo(store)`), a PodDisruptionBudget when replicas ≥ 2, and optionally an
  * exporter sidecar with ServiceMonitor and a backup CronJob.
  *
+ * **postgres roles.** Clients never get the superuser. `<name>-credentials` holds an
+ * application role, created at init without superuser rights as the owner of the store's
+ * databases and schemas, so migrations run as it and the tables they create are its own;
+ * `<name>-admin-credentials` holds the superuser, used only by the server's init, the
+ * exporter and the backup and restore jobs.
+ *
  * **Backups and restore.** With `backup`, a CronJob `<name>-backup` writes one directory
  * per run, named by UTC time (`20261122T030000Z`), to the PVC `<name>-backups` (Argo CD
- * never prunes it) and keeps the newest `retain`. A suspended CronJob `<name>-restore`
- * with the same volume, credentials and network access is the ready restore job; it never
- * runs on its own. To restore (stop the store's clients first):
+ * never prunes it) and keeps the newest `retain`. The Job `<name>-backups-bind`, an Argo CD
+ * `Sync` hook in the stores' wave, mounts the PVC once so that it binds during the sync
+ * on a `WaitForFirstConsumer` StorageClass: Argo CD waits for the PVC to be Bound before
+ * the next wave, and only the backup would mount it otherwise, up to a day later. A
+ * suspended CronJob `<name>-restore` with the same volume, credentials and network access
+ * is the ready restore job; it never runs on its own. To restore (stop the store's clients
+ * first):
  *
  * ```sh
  * scripts/restore-store.sh <namespace> <store> [<backup>|latest]
@@ -359,13 +384,17 @@ export class StatefulStore extends Construct implements IConnectable {
   public readonly host: string;
   /** The engine's client port (postgres 5432, redis 6379, nats 4222, neo4j bolt 7687). */
   public readonly port: number;
-  /** The credentials Secret's name. */
+  /** The credentials Secret's name: what clients read (postgres: the application role). */
   public readonly secretName: string;
+  /** The superuser's Secret's name (postgres). */
+  public readonly adminSecretName?: string;
   /** The database clients get by default (postgres). */
   public readonly database?: string;
   /** Who may connect: `web.connectTo(store)` admits a WebService. */
   public readonly connections: Connections;
   public readonly credentials: AppSecret;
+  /** The superuser's credentials (postgres). */
+  public readonly adminCredentials?: AppSecret;
   public readonly statefulSet: k8s.KubeStatefulSet;
   public readonly service: k8s.KubeService;
   public readonly headlessService: k8s.KubeService;
@@ -376,6 +405,8 @@ export class StatefulStore extends Construct implements IConnectable {
   public readonly backupCronJob?: k8s.KubeCronJob;
   public readonly restoreCronJob?: k8s.KubeCronJob;
   public readonly backupPvc?: k8s.KubePersistentVolumeClaim;
+  /** Binds `backupPvc` during the sync: an Argo CD `Sync` hook that mounts it and exits. */
+  public readonly backupBindJob?: k8s.KubeJob;
   public readonly backupNetworkPolicy?: k8s.KubeNetworkPolicy;
   public readonly serviceMonitor?: monitoring.ServiceMonitor;
 
@@ -405,7 +436,8 @@ export class StatefulStore extends Construct implements IConnectable {
     const imageText = typeof image === 'string' ? image : formatImage(image);
     const pgOptions = {
       database: props.postgres?.database ?? name.replace(/-/g, '_'),
-      username: props.postgres?.username ?? 'postgres',
+      username: props.postgres?.username ?? 'app',
+      adminUsername: props.postgres?.adminUsername ?? 'postgres',
       schemas: props.postgres?.schemas ?? [],
       databases: props.postgres?.databases ?? [],
       initScripts: props.postgres?.initScripts ?? {},
@@ -431,6 +463,11 @@ export class StatefulStore extends Construct implements IConnectable {
       serviceMonitorLabels: props.metrics.serviceMonitorLabels ?? {},
       interval: props.metrics.interval,
     };
+    // postgres' superuser Secret: by default from where the application role's comes, when
+    // that source can make a second Secret (a sealed one is encrypted for one name only).
+    const derivableAdmin = props.credentials.mode === 'generated' || props.credentials.mode === 'external';
+    const adminSource = preset.engine !== 'postgres' ? undefined
+      : props.postgres?.adminCredentials ?? (derivableAdmin ? props.credentials : undefined);
     const chart = Chart.of(this);
     const namespace = chart.namespace ?? 'default';
 
@@ -467,7 +504,18 @@ export class StatefulStore extends Construct implements IConnectable {
         problems.add(engine, `applies only to engine '${engine}', not '${preset.engine}'`, props[engine]);
       }
     }
-    if (preset.engine === 'postgres') this.checkPostgres(problems, pgOptions);
+    if (preset.engine === 'postgres') {
+      this.checkPostgres(problems, pgOptions);
+      if (props.postgres?.adminCredentials !== undefined) {
+        checkSecretSource(problems, 'postgres.adminCredentials', props.postgres.adminCredentials, {
+          keys: ['username', 'password'],
+          values: props.postgres.adminCredentials.mode === 'existing' ? {} : { username: pgOptions.adminUsername },
+          allowGenerated: allowGeneratedCredentials,
+        });
+      } else if (!derivableAdmin) {
+        problems.add('postgres.adminCredentials', `is required when credentials.mode is '${props.credentials.mode}' (the superuser has a Secret of its own)`, undefined);
+      }
+    }
     problems.check(Number.isInteger(terminationGracePeriodSeconds) && terminationGracePeriodSeconds >= 0,
       'terminationGracePeriodSeconds', 'must be an integer >= 0', terminationGracePeriodSeconds);
     problems.check(Number.isInteger(runAs.uid) && runAs.uid > 0, 'runAs.uid', 'must be a non-zero UID (restricted pods never run as root)', runAs.uid);
@@ -526,18 +574,32 @@ export class StatefulStore extends Construct implements IConnectable {
       source: props.credentials,
       keys: ['username', 'password'],
       ...(props.credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
+      ...(preset.credentialTemplates ? { templates: preset.credentialTemplates } : {}),
       allowGenerated: allowGeneratedCredentials,
     });
     this.secretName = this.credentials.secretName;
+    if (adminSource) {
+      this.adminCredentials = new AppSecret(this, 'admin-credentials', {
+        name: `${name}-admin-credentials`,
+        source: adminSource,
+        keys: ['username', 'password'],
+        ...(adminSource.mode === 'existing' ? {} : { values: { username: pgOptions.adminUsername } }),
+        allowGenerated: allowGeneratedCredentials,
+      });
+      this.adminSecretName = this.adminCredentials.secretName;
+    }
+    // Every pod of the store and its backups reads all of its Secrets.
+    const existingSecrets = [this.credentials, this.adminCredentials].flatMap((c) => (c?.mode === 'existing' ? [c.secretName] : []));
     const workloadMeta = {
       labels: labels.all,
-      ...(props.credentials.mode === 'existing' ? { annotations: { [EXTERNAL_REFS]: `secret/${this.secretName}` } } : {}),
+      ...(existingSecrets.length > 0 ? { annotations: externalRefsAnnotation({ secrets: existingSecrets }) } : {}),
     };
 
     const resourceSpec = resolveResources(resources);
     const ctx: EngineContext = {
       name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, image: imageText, replicas,
-      resources: resourceSpec, storageBytes: parseQuantity(storageSize)!, credentials: this.credentials,
+      resources: resourceSpec, storageBytes: parseQuantity(storageSize)!,
+      credentials: this.credentials, adminCredentials: this.adminCredentials ?? this.credentials,
       postgres: pgOptions, redis: redisOptions, nats: natsOptions, neo4j: neo4jOptions,
     };
     const plan = preset.plan(ctx);
@@ -622,14 +684,17 @@ export class StatefulStore extends Construct implements IConnectable {
             terminationGracePeriodSeconds,
             ...(replicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
             ...(plan.initContainers ? {
-              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(SEED_RESOURCES) }),
+              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
             } : {}),
             containers,
             volumes: [
-              ...plan.configMounts.map((m) => ({
-                name: m.volume,
-                configMap: { name: configName, items: m.keys.map((key) => ({ key, path: key })) },
-              })),
+              ...plan.configMounts.map((m): k8s.Volume => {
+                const configMap = { name: configName, items: m.keys.map((key) => ({ key, path: key })) };
+                if (!m.secretKeys) return { name: m.volume, configMap };
+                // One directory for the config and the files of the Secret it includes.
+                const secret = { name: this.secretName, items: m.secretKeys.map((key) => ({ key, path: key })) };
+                return { name: m.volume, projected: { sources: [{ configMap }, { secret }] } };
+              }),
               ...small.volumes,
               ...large.volumes,
               ...plan.extraVolumes,
@@ -692,6 +757,33 @@ export class StatefulStore extends Construct implements IConnectable {
       });
       syncWave(this.backupPvc, Wave.STORES);
       protectFromPrune(this.backupPvc);
+      // On a WaitForFirstConsumer StorageClass the PVC binds only once a pod mounts it, and
+      // Argo CD holds the next waves until it is Bound (argo-cd#12840): this hook mounts it
+      // during the sync. It needs no network and no Secret; the namespace's default-deny applies.
+      const bindName = `${name}-backups-bind`;
+      const bindLabels = appLabels(this, { name: bindName, component: 'backup', version });
+      this.backupBindJob = new k8s.KubeJob(this, 'backup-bind', {
+        metadata: {
+          name: bindName,
+          labels: bindLabels.all,
+          annotations: { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        },
+        spec: {
+          backoffLimit: 2,
+          // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
+          activeDeadlineSeconds: 900,
+          ttlSecondsAfterFinished: 3600,
+          template: jobPodTemplate({
+            labels: bindLabels.all,
+            runAs,
+            meshSidecar,
+            sidecarQuitTool: backupPlan.sidecarQuitTool,
+            container: { name: 'bind', image: imageText, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
+            volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
+          }),
+        },
+      });
+      syncWave(this.backupBindJob, Wave.STORES);
       const scripts = new k8s.KubeConfigMap(this, 'backup-scripts', {
         metadata: { name: `${name}-backup`, labels: backupLabels.all },
         data: { 'backup.sh': backupPlan.backupScript, 'restore.sh': backupPlan.restoreScript },
@@ -752,12 +844,13 @@ export class StatefulStore extends Construct implements IConnectable {
 
   /**
    * The env a client needs, in one call: `<PREFIX>HOST`, `PORT`, `USER` and `PASSWORD`
-   * (from the Secret), `DATABASE` (postgres) and a `URL`/`URI` whose password is expanded
-   * by the kubelet from `PASSWORD` (never written in the manifest). Pass it as a
-   * WebService's `env`, and call `web.connectTo(store)` to open the network path.
+   * (from `<name>-credentials`: for postgres the application role, never the superuser),
+   * `DATABASE` (postgres) and a `URL`/`URI` whose password is expanded by the kubelet from
+   * `PASSWORD` (never written in the manifest). Pass it as a WebService's `env`, and call
+   * `web.connectTo(store)` to open the network path.
    *
-   * The URL embeds the password as-is: fine for generated values (hex); with external or
-   * sealed passwords, use characters that need no URL encoding.
+   * The URL embeds the password as-is: fine for generated values (letters and digits); with
+   * external or sealed passwords, use characters that need no URL encoding.
    */
   public connectionEnv(options: ConnectionEnvOptions = {}): EnvMap {
     const prefix = options.prefix ?? `${this.engine.toUpperCase()}_`;
@@ -782,12 +875,15 @@ export class StatefulStore extends Construct implements IConnectable {
   }
 
   private checkPostgres(problems: Problems, pg: {
-    database: string; username: string; schemas: readonly string[]; databases: readonly string[];
+    database: string; username: string; adminUsername: string; schemas: readonly string[]; databases: readonly string[];
     initScripts: Readonly<Record<string, string>>; settings: Readonly<Record<string, string>>;
   }): void {
     const ident = 'must be a lowercase SQL identifier (a-z, 0-9, _; at most 63, not starting with a digit)';
     problems.check(PG_IDENT.test(pg.database), 'postgres.database', ident, pg.database);
     problems.check(PG_IDENT.test(pg.username), 'postgres.username', ident, pg.username);
+    problems.check(PG_IDENT.test(pg.adminUsername), 'postgres.adminUsername', ident, pg.adminUsername);
+    problems.check(pg.username !== pg.adminUsername, 'postgres.username',
+      `must differ from postgres.adminUsername (${JSON.stringify(pg.adminUsername)}): clients never connect as the superuser`, pg.username);
     pg.schemas.forEach((s, i) => {
       problems.check(PG_IDENT.test(s), `postgres.schemas[${i}]`, ident, s);
       problems.check(pg.schemas.indexOf(s) === i, `postgres.schemas[${i}]`, 'must not repeat a schema', s);
@@ -808,7 +904,8 @@ export class StatefulStore extends Construct implements IConnectable {
   }
 }
 
-const SEED_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
+/** Short-lived helper containers: the neo4j conf seed, the backup volume bind. */
+const HELPER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
 const EXPORTER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
 
 function checkSize(problems: Problems, prop: string, size: string): void {

@@ -3,7 +3,7 @@ import { AppSecret, AppSecretProps } from '../constructs/app-secret';
 import { EnvValue } from '../constructs/core/env';
 import { ValidationError } from '../constructs/core/errors';
 import { schemaErrors } from './schema-check';
-import { namespacedChart, ofKind, one, synth } from './util';
+import { get, namespacedChart, ofKind, one, synth } from './util';
 
 /** Neither Argo CD nor Flux prunes or deletes it. */
 const KEEP = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
@@ -24,8 +24,11 @@ function errorsOf(fn: () => unknown): readonly string[] {
   throw new Error('expected a ValidationError');
 }
 
-const hmac = (seed: string, path: string, key: string) =>
-  createHmac('sha256', seed).update(`${path}\u0000${key}`).digest('hex').slice(0, 32);
+/** The HMAC's first 32 hex digits, the first shifted from 0-f to g-v. */
+const hmac = (seed: string, path: string, key: string) => {
+  const hex = createHmac('sha256', seed).update(`${path}\u0000${key}`).digest('hex').slice(0, 32);
+  return 'ghijklmnopqrstuv'[parseInt(hex[0], 16)] + hex.slice(1);
+};
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('AppSecret generated mode', () => {
@@ -70,6 +73,15 @@ describe('AppSecret generated mode', () => {
     expect(errorsOf(() => secretIn('giia-prod', { ...props, allowGenerated: undefined }))).toEqual([
       "[giia-prod/db] 'source.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
     ]);
+  });
+
+  test('values are 32 characters starting with a letter, so no config parser reads them as a number', () => {
+    const values = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => {
+      const data = one(secretIn('giia-dev', { source: { mode: 'generated' }, keys: ['password'], allowGenerated: true }, id).out, 'Secret').data as Record<string, string>;
+      return Buffer.from(data.password, 'base64').toString();
+    });
+    for (const v of values) expect(v).toMatch(/^[g-v][0-9a-f]{31}$/);
+    expect(values[0]).toBe(hmac('berth', 'giia-dev/a', 'password'));
   });
 
   test('name defaults to the construct id; values default to none (every key generated)', () => {
@@ -148,6 +160,82 @@ describe('AppSecret sealed and existing modes', () => {
   });
 });
 
+describe('AppSecret templates', () => {
+  const conf: AppSecretProps['templates'] = {
+    'auth.conf': ['user: "', { key: 'username', escape: 'backslash' }, '"\npassword: "', { key: 'password', escape: 'backslash' }, '"\nraw: ', { key: 'password', escape: 'none' }, '\n'],
+  };
+
+  test('generated: rendered by berth from the values, backslash-escaped where asked', () => {
+    const { out, secret } = secretIn('giia-dev', {
+      name: 'nats', source: { mode: 'generated' }, keys: ['username', 'password'], values: { username: 'a "quoted" \\ user' }, templates: conf, allowGenerated: true,
+    });
+    const data = one(out, 'Secret', 'nats').data as Record<string, string>;
+    const password = hmac('berth', 'giia-dev/db', 'password');
+    expect(Buffer.from(data['auth.conf'], 'base64').toString()).toBe(`user: "a \\"quoted\\" \\\\ user"\npassword: "${password}"\nraw: ${password}\n`);
+    expect(Object.keys(data).sort()).toEqual(['auth.conf', 'password', 'username']);
+    expect(secret.keys).toEqual(['username', 'password', 'auth.conf']);
+    expect(secret.envValue('auth.conf')).toEqual(EnvValue.fromSecret('nats', 'auth.conf'));
+  });
+
+  test('external: a Go template for External Secrets, fixed values inlined and escaped, fetched ones piped through replace', () => {
+    const { out } = secretIn('giia-prod', {
+      name: 'nats', source: { mode: 'external', clusterSecretStore: 'berth-prod' }, keys: ['username', 'password'], values: { username: 'na"ts' }, templates: conf,
+    });
+    expect(one(out, 'ExternalSecret').spec).toEqual({
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'berth-prod' },
+      target: {
+        name: 'nats', creationPolicy: 'Owner', deletionPolicy: 'Retain',
+        template: {
+          mergePolicy: 'Merge',
+          data: {
+            'username': 'na"ts',
+            'auth.conf': String.raw`user: "na\"ts"
+password: "{{ index . "password" | replace "\\" "\\\\" | replace "\"" "\\\"" }}"
+raw: {{ index . "password" }}
+`,
+          },
+        },
+      },
+      data: [{ secretKey: 'password', remoteRef: { key: 'giia-prod/nats', property: 'password' } }],
+    });
+  });
+
+  test('sealed: the same Go template in the SealedSecret template, rendered by the controller', () => {
+    const { out } = secretIn('giia-prod', {
+      name: 'nats', source: { mode: 'sealed', encryptedData: { password: 'AgB' } }, keys: ['username', 'password'], values: { username: 'nats' },
+      templates: { 'auth.conf': ['password: "', { key: 'password', escape: 'backslash' }, '"'] },
+    });
+    expect(get(one(out, 'SealedSecret'), 'spec', 'template', 'data')).toEqual({
+      'username': 'nats',
+      'auth.conf': String.raw`password: "{{ index . "password" | replace "\\" "\\\\" | replace "\"" "\\\"" }}"`,
+    });
+  });
+
+  test('existing: nothing rendered, but the Secret is expected to hold the key', () => {
+    const { out, secret } = secretIn('giia-prod', { source: { mode: 'existing', secretName: 'platform-nats' }, keys: ['username', 'password'], templates: conf });
+    expect(out).toEqual([]);
+    expect(secret.envValue('auth.conf')).toEqual(EnvValue.fromSecret('platform-nats', 'auth.conf'));
+  });
+
+  test('templates: none by default, so the Secret holds exactly its keys', () => {
+    const { out, secret } = secretIn('giia-prod', { name: 'nats', source: { mode: 'external', clusterSecretStore: 'berth-prod' }, keys: ['password'] });
+    expect(secret.keys).toEqual(['password']);
+    expect(get(one(out, 'ExternalSecret'), 'spec', 'target', 'template')).toBeUndefined();
+  });
+
+  test('bad templates: a name taken by keys, an unknown key, a literal Go action', () => {
+    expect(errorsOf(() => secretIn('giia-prod', {
+      source: { mode: 'external', clusterSecretStore: 'berth-prod' }, keys: ['username', 'password'],
+      templates: { 'password': ['x'], 'auth.conf': ['{{ .x }}', { key: 'pasword', escape: 'none' }] },
+    }))).toEqual([
+      "[giia-prod/db] 'templates.password' must be named by a Secret key (alphanumerics, -, _ and .) that is not one of keys, received \"password\"",
+      "[giia-prod/db] 'templates.auth.conf[0]' must not contain '{{' (it is rendered as a Go template), received \"{{ .x }}\"",
+      "[giia-prod/db] 'templates.auth.conf[1].key' must be one of keys (username, password), received \"pasword\"",
+    ]);
+  });
+});
+
 describe('AppSecret bad input', () => {
   test('every problem is reported at once, with the construct path', () => {
     expect(errorsOf(() => secretIn('giia-prod', {
@@ -172,6 +260,14 @@ describe('AppSecret bad input', () => {
     }))).toEqual([
       "[shop-prod/db] 'source.encryptedData.password' must hold the kubeseal output for this key, received undefined",
       "[shop-prod/db] 'source.encryptedData' must only hold keys without a fixed value (password), received \"username\"",
+    ]);
+  });
+
+  test('sealed fixed values must not contain a Go template action', () => {
+    expect(errorsOf(() => secretIn('shop-prod', {
+      source: { mode: 'sealed', encryptedData: { password: 'AgA=' } }, keys: ['username', 'password'], values: { username: '{{ .password }}' },
+    }))).toEqual([
+      "[shop-prod/db] 'values.username' must not contain '{{' (the Sealed Secrets controller would read it as a template), received \"{{ .password }}\"",
     ]);
   });
 

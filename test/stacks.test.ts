@@ -113,7 +113,8 @@ describe('reference stacks', () => {
       && pod.spec.containers.every((c) => c.command?.[2]?.includes('http://127.0.0.1:15020/quitquitquit'));
     const meshedJobs = meshed.flatMap(jobPods);
     expect(meshedJobs.map(([id]) => id).sort()).toEqual(['staging', 'prod'].flatMap((env) => [
-      'CronJob/neo4j-backup', 'CronJob/neo4j-restore', 'CronJob/postgres-backup', 'CronJob/postgres-restore', 'Job/migrate', 'Job/smoke-test',
+      'CronJob/neo4j-backup', 'CronJob/neo4j-restore', 'CronJob/postgres-backup', 'CronJob/postgres-restore',
+      'Job/migrate', 'Job/neo4j-backups-bind', 'Job/postgres-backups-bind', 'Job/smoke-test',
     ].map((job) => `${env}/nexus ${job}`)).sort());
     expect(meshedJobs.filter(([, pod]) => !stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
     expect(appStacks.filter((s) => !meshed.includes(s)).flatMap(jobPods).filter(([, pod]) => stopsSidecar(pod)).map(([id]) => id)).toEqual([]);

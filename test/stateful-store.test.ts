@@ -83,14 +83,14 @@ describe('postgres preset', () => {
     expect(containers).toHaveLength(1);
     expect(volumes).toEqual([
       { name: 'config', configMap: { name: 'postgres-config', items: [{ key: 'postgresql.conf', path: 'postgresql.conf' }] } },
-      { name: 'initdb', configMap: { name: 'postgres-config', items: [{ key: '00-berth-schemas.sql', path: '00-berth-schemas.sql' }] } },
+      { name: 'initdb', configMap: { name: 'postgres-config', items: [{ key: '00-berth-app-role.sh', path: '00-berth-app-role.sh' }] } },
       tmpDir('var-run-postgresql'),
       tmpDir('tmp'),
       { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } },
     ]);
   });
 
-  test('container: password from the Secret, PGDATA under the mount, pg_isready probes, writable dirs only where needed', () => {
+  test('container: superuser and application role from their Secrets, PGDATA under the mount, pg_isready probes, writable dirs only where needed', () => {
     const isReady = { exec: { command: ['/bin/sh', '-c', 'exec pg_isready -q -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'] } };
     expect(container(sts)).toEqual({
       name: 'postgres',
@@ -99,11 +99,13 @@ describe('postgres preset', () => {
       args: ['postgres', '-c', 'config_file=/etc/postgresql/postgresql.conf'],
       ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
       env: [
-        { name: 'POSTGRES_USER', ...secretRef('postgres-credentials', 'username') },
-        { name: 'POSTGRES_PASSWORD', ...secretRef('postgres-credentials', 'password') },
+        { name: 'POSTGRES_USER', ...secretRef('postgres-admin-credentials', 'username') },
+        { name: 'POSTGRES_PASSWORD', ...secretRef('postgres-admin-credentials', 'password') },
         { name: 'POSTGRES_DB', value: 'giia' },
         { name: 'POSTGRES_INITDB_ARGS', value: '--auth-host=scram-sha-256 --encoding=UTF8 --locale-provider=builtin --builtin-locale=C.UTF-8' },
         { name: 'PGDATA', value: '/var/lib/postgresql/18/docker' },
+        { name: 'BERTH_APP_USER', ...secretRef('postgres-credentials', 'username') },
+        { name: 'BERTH_APP_PASSWORD', ...secretRef('postgres-credentials', 'password') },
       ],
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
       securityContext: restricted(70, 70),
@@ -121,7 +123,7 @@ describe('postgres preset', () => {
     });
   });
 
-  test('config: postgresql.conf sized from the memory limit; initdb creates one schema per service; only runtime config rolls pods', () => {
+  test('config: postgresql.conf sized from the memory limit; initdb creates the application role owning the database and one schema per service; only runtime config rolls pods', () => {
     const cm = one(out, 'ConfigMap', 'postgres-config');
     const data = cm.data as Record<string, string>;
     expect(data['postgresql.conf']).toBe([
@@ -142,7 +144,21 @@ describe('postgres preset', () => {
       "timezone = 'UTC'",
       '',
     ].join('\n'));
-    expect(data['00-berth-schemas.sql']).toBe('-- Managed by berth: one schema per service in giia.\nCREATE SCHEMA IF NOT EXISTS "auth";\nCREATE SCHEMA IF NOT EXISTS "ai_agent";\n');
+    expect(data['00-berth-app-role.sh']).toBe([
+      '# Managed by berth: the application role and what it owns. Runs once, at init.',
+      "docker_process_sql --dbname postgres <<'EOSQL'",
+      '-- A failing statement is logged with its text: keep the password out of the log.',
+      'SET log_min_error_statement = panic;',
+      '\\set app_user `printenv BERTH_APP_USER`',
+      '\\set app_password `printenv BERTH_APP_PASSWORD`',
+      'CREATE ROLE :"app_user" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :\'app_password\';',
+      'ALTER DATABASE "giia" OWNER TO :"app_user";',
+      '\\connect "giia"',
+      'CREATE SCHEMA IF NOT EXISTS "auth" AUTHORIZATION :"app_user";',
+      'CREATE SCHEMA IF NOT EXISTS "ai_agent" AUTHORIZATION :"app_user";',
+      'EOSQL',
+      '',
+    ].join('\n'));
     expect(get(sts, 'spec', 'template', 'metadata', 'annotations')).toEqual({
       'checksum.berth.dev/config': checksum({ 'postgresql.conf': data['postgresql.conf'] }),
     });
@@ -155,18 +171,23 @@ describe('postgres preset', () => {
       postgres: { databases: ['users', 'orders'], settings: { max_connections: '300', work_mem: "'16MB'" }, initScripts: { '10-seed.sql': 'INSERT INTO t VALUES (1);' } },
     }, 'shop-prod');
     const data = one(o, 'ConfigMap').data as Record<string, string>;
-    expect(data['00-berth-databases.sql']).toBe('-- Managed by berth: one database per service.\nCREATE DATABASE "users";\nCREATE DATABASE "orders";\n');
+    expect(data['00-berth-app-role.sh'].split('\n').slice(7, 11)).toEqual([
+      'ALTER DATABASE "postgres" OWNER TO :"app_user";',
+      'CREATE DATABASE "users" OWNER :"app_user";',
+      'CREATE DATABASE "orders" OWNER :"app_user";',
+      'EOSQL',
+    ]);
     expect(data['10-seed.sql']).toBe('INSERT INTO t VALUES (1);');
     expect(data['postgresql.conf']).toContain('max_connections = 300\n');
     expect(data['postgresql.conf']).toContain("work_mem = '16MB'\n");
-    expect(podSpec(one(o, 'StatefulSet')).volumes[1].configMap.items.map((i: { key: string }) => i.key)).toEqual(['00-berth-databases.sql', '10-seed.sql']);
+    expect(podSpec(one(o, 'StatefulSet')).volumes[1].configMap.items.map((i: { key: string }) => i.key)).toEqual(['00-berth-app-role.sh', '10-seed.sql']);
   });
 
   test('a pre-18 image keeps its VOLUME layout and libc locale', () => {
     const { out: o } = build({ engine: 'postgres', credentials: EXTERNAL, image: 'postgres:16.10-alpine' });
     const c = container(one(o, 'StatefulSet'));
     expect(c.volumeMounts[0]).toEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
-    expect(c.env.slice(3)).toEqual([
+    expect(c.env.slice(3, 5)).toEqual([
       { name: 'POSTGRES_INITDB_ARGS', value: '--auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8' },
       { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
     ]);
@@ -194,6 +215,7 @@ describe('postgres preset', () => {
     const waves = Object.fromEntries(out.map((m) => [`${m.kind}/${m.metadata.name}`, m.metadata.annotations?.['argocd.argoproj.io/sync-wave']]));
     expect(waves).toEqual({
       'ExternalSecret/postgres-credentials': '2',
+      'ExternalSecret/postgres-admin-credentials': '2',
       'ConfigMap/postgres-config': '2',
       'ServiceAccount/postgres': undefined,
       'Service/postgres-headless': '3',
@@ -259,21 +281,18 @@ describe('redis preset', () => {
 });
 
 describe('nats preset', () => {
-  test('JetStream on the volume, auth from the Secret, monitoring-endpoint probes, lame duck on stop', () => {
+  test('JetStream on the volume, auth included from the Secret, monitoring-endpoint probes, lame duck on stop', () => {
     const { out } = build({ engine: 'nats', credentials: EXTERNAL });
     const sts = one(out, 'StatefulSet', 'nats');
     expect((one(out, 'ConfigMap', 'nats-config').data as Record<string, string>)['nats.conf']).toBe([
-      '# Managed by berth; a change rolls the pods. $VARS come from the environment.',
+      '# Managed by berth; a change rolls the pods. $SERVER_NAME comes from the environment.',
       'server_name: $SERVER_NAME',
       'listen: 0.0.0.0:4222',
       'http_port: 8222',
       'pid_file: "/var/run/nats/nats.pid"',
       'lame_duck_duration: "30s"',
       'lame_duck_grace_period: "10s"',
-      'authorization {',
-      '  user: $NATS_USER',
-      '  password: $NATS_PASSWORD',
-      '}',
+      'include "auth.conf"',
       'jetstream {',
       '  store_dir: "/data/jetstream"',
       '  max_file_store: 966367641',
@@ -293,8 +312,6 @@ describe('nats preset', () => {
       ],
       env: [
         { name: 'SERVER_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'NATS_USER', ...secretRef('nats-credentials', 'username') },
-        { name: 'NATS_PASSWORD', ...secretRef('nats-credentials', 'password') },
         { name: 'GOMEMLIMIT', value: '460MiB' },
       ],
       resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
@@ -309,11 +326,44 @@ describe('nats preset', () => {
         { name: 'var-run-nats', mountPath: '/var/run/nats' },
       ],
     });
+    expect(podSpec(sts).volumes).toEqual([
+      {
+        name: 'config',
+        projected: {
+          sources: [
+            { configMap: { name: 'nats-config', items: [{ key: 'nats.conf', path: 'nats.conf' }] } },
+            { secret: { name: 'nats-credentials', items: [{ key: 'auth.conf', path: 'auth.conf' }] } },
+          ],
+        },
+      },
+      tmpDir('var-run-nats'),
+    ]);
     expect(one(out, 'Service', 'nats').spec).toEqual(expect.objectContaining({ ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }] }));
     expect(one(out, 'Service', 'nats-headless').spec).toEqual(expect.objectContaining({
       ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }, { name: 'monitor', port: 8222, targetPort: 8222, protocol: 'TCP' }],
     }));
     expect(ofKind(out, 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test('auth.conf: the credentials as quoted strings, never re-read as numbers or variables; rendered by External Secrets outside dev', () => {
+    const es = one(build({ engine: 'nats', credentials: EXTERNAL }).out, 'ExternalSecret', 'nats-credentials');
+    expect(get(es, 'spec', 'target', 'template')).toEqual({
+      mergePolicy: 'Merge',
+      data: {
+        'username': 'nats',
+        'auth.conf': [
+          '# Managed by berth: the credentials from the Secret, included by nats.conf.',
+          'authorization {',
+          '  user: "nats"',
+          String.raw`  password: "{{ index . "password" | replace "\\" "\\\\" | replace "\"" "\\\"" }}"`,
+          '}',
+          '',
+        ].join('\n'),
+      },
+    });
+    const data = one(build({ engine: 'nats', ...DEV }, 'giia-dev').out, 'Secret', 'nats-credentials').data as Record<string, string>;
+    const decoded = (key: string) => Buffer.from(data[key], 'base64').toString();
+    expect(decoded('auth.conf')).toBe(`# Managed by berth: the credentials from the Secret, included by nats.conf.\nauthorization {\n  user: "nats"\n  password: "${decoded('password')}"\n}\n`);
   });
 
   test('a cluster: routes to every peer, parallel start, spread, a drain-safe PDB and peer traffic on 6222', () => {
@@ -452,25 +502,57 @@ describe('defaults (one per @default)', () => {
     expect(store.database).toBe('orders_db');
     expect(container(one(out, 'StatefulSet')).env[2]).toEqual({ name: 'POSTGRES_DB', value: 'orders_db' });
   });
-  test('postgres.username: postgres, written into the Secret as a fixed value', () => {
+  test('postgres.username: app, the application role, written into <name>-credentials as a fixed value', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
-    expect(get(one(out, 'ExternalSecret'), 'spec', 'target', 'template', 'data')).toEqual({ username: 'postgres' });
+    expect(get(one(out, 'ExternalSecret', 'postgres-credentials'), 'spec', 'target', 'template', 'data')).toEqual({ username: 'app' });
   });
-  test('postgres.schemas: none', () => {
+  test('postgres.adminUsername: postgres, the superuser, written into <name>-admin-credentials as a fixed value', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
-    expect(Object.keys(one(out, 'ConfigMap').data as object)).not.toContain('00-berth-schemas.sql');
+    expect(get(one(out, 'ExternalSecret', 'postgres-admin-credentials'), 'spec', 'target', 'template', 'data')).toEqual({ username: 'postgres' });
   });
-  test('postgres.databases: none', () => {
-    const { out, store } = build({ engine: 'postgres', credentials: EXTERNAL });
-    expect(Object.keys(one(out, 'ConfigMap').data as object)).not.toContain('00-berth-databases.sql');
+  test('postgres.adminCredentials: the credentials source when generated or external, under its own name; required when sealed or existing', () => {
+    const es = one(build({ engine: 'postgres', credentials: { ...EXTERNAL, remotePrefix: 'apps/', refreshInterval: '15m' } }).out, 'ExternalSecret', 'postgres-admin-credentials');
+    expect(es.spec).toEqual({
+      refreshInterval: '15m',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'berth-prod' },
+      target: { name: 'postgres-admin-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { mergePolicy: 'Merge', data: { username: 'postgres' } } },
+      data: [{ secretKey: 'password', remoteRef: { key: 'apps/postgres-admin-credentials', property: 'password' } }],
+    });
+    const dev = build({ engine: 'postgres', ...DEV }, 'giia-dev').out;
+    const password = (secret: string) => (one(dev, 'Secret', secret).data as Record<string, string>).password;
+    expect(password('postgres-admin-credentials')).not.toBe(password('postgres-credentials'));
+    expect(errorsOf(() => build({ engine: 'postgres', credentials: { mode: 'sealed', encryptedData: { password: 'AgB' } } }))).toEqual([
+      "[giia-prod/postgres] 'postgres.adminCredentials' is required when credentials.mode is 'sealed' (the superuser has a Secret of its own), received undefined",
+    ]);
+    expect(errorsOf(() => build({ engine: 'postgres', credentials: { mode: 'existing', secretName: 'pg-app' } }))).toEqual([
+      "[giia-prod/postgres] 'postgres.adminCredentials' is required when credentials.mode is 'existing' (the superuser has a Secret of its own), received undefined",
+    ]);
+  });
+  test('postgres.schemas: none, so the init script creates none', () => {
+    const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
+    expect((one(out, 'ConfigMap').data as Record<string, string>)['00-berth-app-role.sh'].split('\n').slice(6)).toEqual([
+      'CREATE ROLE :"app_user" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :\'app_password\';',
+      'ALTER DATABASE "postgres" OWNER TO :"app_user";',
+      'EOSQL',
+      '',
+    ]);
+  });
+  test('postgres.databases: none beyond postgres.database', () => {
+    const { out, store } = build({ engine: 'postgres', credentials: EXTERNAL, postgres: { schemas: ['auth'] } });
+    expect((one(out, 'ConfigMap').data as Record<string, string>)['00-berth-app-role.sh'].split('\n').slice(7, 10)).toEqual([
+      'ALTER DATABASE "postgres" OWNER TO :"app_user";',
+      '\\connect "postgres"',
+      'CREATE SCHEMA IF NOT EXISTS "auth" AUTHORIZATION :"app_user";',
+    ]);
     expect(errorsOf(() => store.connectionEnv({ database: 'other' }))).toEqual([
       "[giia-prod/postgres] 'database' must be one of this store's databases (postgres), received \"other\"",
     ]);
   });
-  test('postgres.initScripts: none, so no initdb volume at all', () => {
+  test('postgres.initScripts: none, so initdb runs berth\'s script only', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
-    expect(Object.keys(one(out, 'ConfigMap').data as object)).toEqual(['postgresql.conf']);
-    expect(podSpec(one(out, 'StatefulSet')).volumes.map((v: { name: string }) => v.name)).toEqual(['config', 'var-run-postgresql', 'tmp', 'dshm']);
+    expect(Object.keys(one(out, 'ConfigMap').data as object).sort()).toEqual(['00-berth-app-role.sh', 'postgresql.conf']);
+    expect(podSpec(one(out, 'StatefulSet')).volumes[1]).toEqual(
+      { name: 'initdb', configMap: { name: 'postgres-config', items: [{ key: '00-berth-app-role.sh', path: '00-berth-app-role.sh' }] } });
   });
   test('postgres.settings: none beyond berth\'s', () => {
     const conf = (one(build({ engine: 'postgres', credentials: EXTERNAL }).out, 'ConfigMap').data as Record<string, string>)['postgresql.conf'];
@@ -522,8 +604,8 @@ describe('defaults (one per @default)', () => {
   });
   test('backup: none', () => {
     const { out, store } = build({ engine: 'postgres', credentials: EXTERNAL });
-    expect([ofKind(out, 'CronJob'), ofKind(out, 'PersistentVolumeClaim')]).toEqual([[], []]);
-    expect(store.backupCronJob).toBeUndefined();
+    expect([ofKind(out, 'CronJob'), ofKind(out, 'PersistentVolumeClaim'), ofKind(out, 'Job')]).toEqual([[], [], []]);
+    expect([store.backupCronJob, store.backupBindJob]).toEqual([undefined, undefined]);
   });
   test('metrics: none (one container, no metrics port, no ServiceMonitor)', () => {
     const { out } = build({ engine: 'redis', credentials: EXTERNAL });
@@ -531,10 +613,12 @@ describe('defaults (one per @default)', () => {
     expect(get(one(out, 'Service', 'redis'), 'spec', 'ports')).toHaveLength(1);
     expect(ofKind(out, 'ServiceMonitor')).toEqual([]);
   });
-  test('meshSidecar: false, so backup pods run their script directly, without proxy annotations', () => {
+  test('meshSidecar: false, so backup and bind pods run their command directly, without proxy annotations', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL, backup: {} });
     const template = get(one(out, 'CronJob', 'postgres-backup'), 'spec', 'jobTemplate', 'spec', 'template');
     expect([template.metadata.annotations, template.spec.containers[0].command]).toEqual([undefined, ['/bin/sh', '/scripts/backup.sh']]);
+    const bind = get(one(out, 'Job', 'postgres-backups-bind'), 'spec', 'template');
+    expect([bind.metadata.annotations, bind.spec.containers[0].command]).toEqual([undefined, ['true']]);
   });
   test('clusterDomain: cluster.local', () => {
     expect(build({ engine: 'redis', credentials: EXTERNAL }).store.host).toBe('redis.giia-prod.svc.cluster.local');
@@ -547,7 +631,7 @@ describe('credentials per environment', () => {
     const a = build({ engine: 'postgres', ...DEV }, 'giia-dev').out;
     const secret = one(a, 'Secret', 'postgres-credentials');
     expect(secret.metadata.annotations).toEqual({ ...KEEP, 'argocd.argoproj.io/sync-wave': '2' });
-    expect(Buffer.from((secret.data as Record<string, string>).username, 'base64').toString()).toBe('postgres');
+    expect(Buffer.from((secret.data as Record<string, string>).username, 'base64').toString()).toBe('app');
     expect((secret.data as Record<string, string>).password).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(build({ engine: 'postgres', ...DEV }, 'giia-dev').out).toEqual(a);
   });
@@ -565,14 +649,32 @@ describe('credentials per environment', () => {
     expect(get(s, 'spec', 'encryptedData')).toEqual({ password: 'AgCx' });
     expect(get(s, 'spec', 'template', 'data')).toEqual({ username: 'neo4j' });
   });
-  test('existing: nothing emitted, the Secret is declared external on the workloads', () => {
-    const { out, store } = build({ engine: 'postgres', credentials: { mode: 'existing', secretName: 'platform-pg' }, backup: {} });
+  test('existing: nothing emitted, the Secrets are declared external on the workloads that read them', () => {
+    const { out, store } = build({
+      engine: 'postgres', credentials: { mode: 'existing', secretName: 'platform-pg' },
+      postgres: { adminCredentials: { mode: 'existing', secretName: 'platform-pg-admin' } }, backup: {},
+    });
     expect([ofKind(out, 'Secret'), ofKind(out, 'ExternalSecret'), ofKind(out, 'SealedSecret')]).toEqual([[], [], []]);
-    expect(store.secretName).toBe('platform-pg');
-    expect(container(one(out, 'StatefulSet')).env[1]).toEqual({ name: 'POSTGRES_PASSWORD', ...secretRef('platform-pg', 'password') });
+    expect([store.secretName, store.adminSecretName]).toEqual(['platform-pg', 'platform-pg-admin']);
+    expect(container(one(out, 'StatefulSet')).env[1]).toEqual({ name: 'POSTGRES_PASSWORD', ...secretRef('platform-pg-admin', 'password') });
+    expect(container(one(out, 'StatefulSet')).env[6]).toEqual({ name: 'BERTH_APP_PASSWORD', ...secretRef('platform-pg', 'password') });
     for (const m of [one(out, 'StatefulSet'), one(out, 'CronJob', 'postgres-backup'), one(out, 'CronJob', 'postgres-restore')]) {
-      expect(m.metadata.annotations?.['berth.dev/external-refs']).toBe('secret/platform-pg');
+      expect(m.metadata.annotations?.['berth.dev/external-refs']).toBe('secret/platform-pg,secret/platform-pg-admin');
     }
+    expect(one(out, 'Job', 'postgres-backups-bind').metadata.annotations?.['berth.dev/external-refs']).toBeUndefined();
+  });
+
+  test('existing nats: the Secret must also hold auth.conf, which the pods mount', () => {
+    const { out } = build({ engine: 'nats', credentials: { mode: 'existing', secretName: 'platform-nats' } });
+    const sts = one(out, 'StatefulSet');
+    expect(sts.metadata.annotations?.['berth.dev/external-refs']).toBe('secret/platform-nats');
+    expect(get(podSpec(sts).volumes[0], 'projected', 'sources', 1)).toEqual({ secret: { name: 'platform-nats', items: [{ key: 'auth.conf', path: 'auth.conf' }] } });
+  });
+
+  test('existing application role with an external superuser: only the existing one is declared external', () => {
+    const { out } = build({ engine: 'postgres', credentials: { mode: 'existing', secretName: 'platform-pg' }, postgres: { adminCredentials: EXTERNAL } });
+    expect(one(out, 'ExternalSecret').metadata.name).toBe('postgres-admin-credentials');
+    expect(one(out, 'StatefulSet').metadata.annotations?.['berth.dev/external-refs']).toBe('secret/platform-pg');
   });
 });
 
@@ -594,9 +696,10 @@ describe('backups', () => {
       env: [
         { name: 'PGHOST', value: 'postgres' },
         { name: 'PGPORT', value: '5432' },
-        { name: 'PGUSER', ...secretRef('postgres-credentials', 'username') },
-        { name: 'PGPASSWORD', ...secretRef('postgres-credentials', 'password') },
+        { name: 'PGUSER', ...secretRef('postgres-admin-credentials', 'username') },
+        { name: 'PGPASSWORD', ...secretRef('postgres-admin-credentials', 'password') },
         { name: 'PGDATABASE', value: 'giia' },
+        { name: 'BERTH_APP_USER', ...secretRef('postgres-credentials', 'username') },
         { name: 'BACKUP_RETAIN', value: '14' },
         ...env,
       ],
@@ -641,12 +744,13 @@ describe('backups', () => {
     });
   });
 
-  test('scripts: every database plus roles, one directory per run, newest N kept; restore per database in one transaction', () => {
+  test('scripts: every database plus roles, one directory per run, newest N kept; restore per database in one transaction, owners kept', () => {
     const data = one(out, 'ConfigMap', 'postgres-backup').data as Record<string, string>;
     expect(data['backup.sh']).toContain('pg_dumpall --globals-only --file="$work/globals.sql"');
     expect(data['backup.sh']).toContain('pg_dump --format=custom --dbname="$db" --file="$work/$db.dump"');
     expect(data['backup.sh']).toContain('tail -n +"$((BACKUP_RETAIN + 1))"');
-    expect(data['restore.sh']).toContain('pg_restore --clean --if-exists --no-owner --single-transaction --dbname="$db" "$f"');
+    expect(data['restore.sh']).toContain('createdb --owner="$BERTH_APP_USER" "$db"');
+    expect(data['restore.sh']).toContain('pg_restore --clean --if-exists --single-transaction --dbname="$db" "$f"');
   });
 
   test('a suspended restore CronJob is the ready restore job (never scheduled, no retries)', () => {
@@ -666,6 +770,45 @@ describe('backups', () => {
         },
       },
     });
+  });
+
+  test('a Sync-hook Job mounts the backup PVC once, so it binds during the sync on a WaitForFirstConsumer StorageClass', () => {
+    expect(one(out, 'Job', 'postgres-backups-bind')).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'postgres-backups-bind', namespace: 'giia-prod', labels: labels('postgres-backups-bind', 'backup', '18.6-alpine3.24'),
+        annotations: {
+          'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '3',
+        },
+      },
+      spec: {
+        backoffLimit: 2,
+        activeDeadlineSeconds: 900,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: labels('postgres-backups-bind', 'backup', '18.6-alpine3.24') },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, fsGroup: 70, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'bind',
+              image: 'postgres:18.6-alpine3.24',
+              command: ['true'],
+              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+              securityContext: restricted(70, 70),
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'backups', mountPath: '/backups', readOnly: true }],
+            }],
+            volumes: [tmpDir('tmp'), { name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backups' } }],
+          },
+        },
+      },
+    });
+    expect(store.backupBindJob).toBeDefined();
+    // No NetworkPolicy of its own: the namespace's default-deny is all it needs.
+    expect(ofKind(out, 'NetworkPolicy').map((np) => get(np, 'spec', 'podSelector', 'matchLabels', 'app.kubernetes.io/name'))).toEqual(['postgres', 'postgres-backup']);
   });
 
   test('backup pods reach the store and nothing else', () => {
@@ -688,7 +831,7 @@ describe('backups', () => {
     test('startingDeadlineSeconds: 3600', () => expect(get(cron, 'spec', 'startingDeadlineSeconds')).toBe(3600));
     test('activeDeadlineSeconds: 3600', () => expect(get(cron, 'spec', 'jobTemplate', 'spec', 'activeDeadlineSeconds')).toBe(3600));
     test('retain: 7', () => {
-      expect(get(cron, 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'env', 5)).toEqual({ name: 'BACKUP_RETAIN', value: '7' });
+      expect(get(cron, 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'env', 6)).toEqual({ name: 'BACKUP_RETAIN', value: '7' });
     });
     test('size: the data volume\'s', () => expect(get(one(o, 'PersistentVolumeClaim'), 'spec', 'resources')).toEqual({ requests: { storage: '20Gi' } }));
     test('storageClass: the data volume\'s', () => expect(get(one(o, 'PersistentVolumeClaim'), 'spec', 'storageClassName')).toBe('premium-rwo'));
@@ -735,6 +878,15 @@ describe('backups in a mesh', () => {
       expect(command[2]).toContain(WGET_QUIT);
       expect(command[2]).toContain('exit "$rc"');
     }
+  });
+
+  test('the backup volume bind Job too, with the image\'s wget (neo4j)', () => {
+    const { out } = build({ engine: 'neo4j', credentials: EXTERNAL, backup: {}, meshSidecar: true }, 'nexus-prod');
+    const t = get(one(out, 'Job', 'neo4j-backups-bind'), 'spec', 'template');
+    expect(t.metadata.annotations).toEqual(HOLD);
+    const command = t.spec.containers[0].command;
+    expect([command[0], command[1], ...command.slice(3)]).toEqual(['/bin/sh', '-c', 'sh', 'true']);
+    expect(command[2]).toContain(WGET_QUIT);
   });
 
   test('neo4j: the bash script, then the image\'s wget', () => {
@@ -862,8 +1014,8 @@ describe('metrics', () => {
       ports: [{ name: 'metrics', containerPort: 9187, protocol: 'TCP' }],
       env: [
         { name: 'DATA_SOURCE_URI', value: '127.0.0.1:5432/postgres?sslmode=disable' },
-        { name: 'DATA_SOURCE_USER', ...secretRef('postgres-credentials', 'username') },
-        { name: 'DATA_SOURCE_PASS', ...secretRef('postgres-credentials', 'password') },
+        { name: 'DATA_SOURCE_USER', ...secretRef('postgres-admin-credentials', 'username') },
+        { name: 'DATA_SOURCE_PASS', ...secretRef('postgres-admin-credentials', 'password') },
       ],
       resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
       securityContext: restricted(65534, 65534),
@@ -1010,6 +1162,16 @@ describe('bad input', () => {
     ]);
   });
 
+  test('the application role is never the superuser; the superuser\'s name and Secret are checked like the others', () => {
+    expect(errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, postgres: { username: 'postgres' } }))).toEqual([
+      "[giia-prod/postgres] 'postgres.username' must differ from postgres.adminUsername (\"postgres\"): clients never connect as the superuser, received \"postgres\"",
+    ]);
+    expect(errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, postgres: { adminUsername: 'Admin', adminCredentials: { mode: 'generated' } } }))).toEqual([
+      "[giia-prod/postgres] 'postgres.adminUsername' must be a lowercase SQL identifier (a-z, 0-9, _; at most 63, not starting with a digit), received \"Admin\"",
+      "[giia-prod/postgres] 'postgres.adminCredentials.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
+    ]);
+  });
+
   test('a name too long for the restore CronJob', () => {
     const name = `a${'b'.repeat(44)}`;
     expect(errorsOf(() => build({ name, engine: 'redis', credentials: EXTERNAL }))).toEqual([
@@ -1028,10 +1190,15 @@ describe('schemas', () => {
     new StatefulStore(chart, 'redis', { engine: 'redis', ...DEV, metrics: { serviceMonitor: true } });
     new StatefulStore(chart, 'nats', { engine: 'nats', credentials: { mode: 'sealed', encryptedData: { password: 'AgB' } }, replicas: 3, nats: { cluster: true }, metrics: {} });
     new StatefulStore(chart, 'neo4j', { engine: 'neo4j', credentials: { mode: 'existing', secretName: 'neo4j-auth' }, backup: {} });
+    new StatefulStore(chart, 'sealed-pg', {
+      name: 'sealed-pg',
+      engine: 'postgres', credentials: { mode: 'sealed', encryptedData: { password: 'AgB' } },
+      postgres: { adminCredentials: { mode: 'sealed', encryptedData: { password: 'AgC' } } },
+    });
     const out = synth(chart);
     expect(new Set(out.map((m) => m.kind))).toEqual(new Set([
       'ExternalSecret', 'Secret', 'SealedSecret', 'ConfigMap', 'ServiceAccount', 'Service', 'StatefulSet', 'NetworkPolicy',
-      'PodDisruptionBudget', 'ServiceMonitor', 'PersistentVolumeClaim', 'CronJob',
+      'PodDisruptionBudget', 'ServiceMonitor', 'PersistentVolumeClaim', 'CronJob', 'Job',
     ]));
     expect(schemaErrors(out)).toEqual([]);
   });

@@ -51,7 +51,7 @@ export function serviceAccount(
 /** Annotation prefix on pod templates that carries config checksums. */
 export const CHECKSUM_ANNOTATION_PREFIX = 'checksum.berth.dev/';
 
-/** The one container of a run-to-completion pod (migrations, smoke tests). */
+/** The one container of a run-to-completion pod (migrations, smoke tests, a volume bind). */
 export interface JobContainer {
   readonly name: string;
   /** The full image reference. */
@@ -73,9 +73,12 @@ export function jobPodTemplate(props: {
   container: JobContainer;
   meshSidecar: boolean;
   sidecarQuitTool?: SidecarQuitTool;
+  /** More volumes, each mounted into the container (after `/tmp`). */
+  volumes?: readonly { readonly volume: k8s.Volume; readonly mountPath: string; readonly readOnly?: boolean }[];
 }): k8s.PodTemplateSpec {
   const { container: c, meshSidecar } = props;
   const tmp = writablePaths(['/tmp']);
+  const more = props.volumes ?? [];
   return {
     metadata: { labels: props.labels, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
     spec: {
@@ -91,9 +94,12 @@ export function jobPodTemplate(props: {
         ...(c.envFrom?.length ? { envFrom: c.envFrom } : {}),
         resources: c.resources,
         securityContext: restrictedContainerSecurityContext(props.runAs),
-        volumeMounts: tmp.mounts,
+        volumeMounts: [
+          ...tmp.mounts,
+          ...more.map((v) => ({ name: v.volume.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) })),
+        ],
       }],
-      volumes: tmp.volumes,
+      volumes: [...tmp.volumes, ...more.map((v) => v.volume)],
     },
   };
 }
