@@ -1,9 +1,8 @@
 import { createHmac } from 'crypto';
 import { AppSecret, AppSecretProps } from '../constructs/app-secret';
 import { EnvValue } from '../constructs/core/env';
-import { ValidationError } from '../constructs/core/errors';
 import { schemaErrors } from './schema-check';
-import { get, namespacedChart, ofKind, one, synth } from './util';
+import { get, namespacedChart, ofKind, one, synth, problemsOf } from './util';
 
 /** Neither Argo CD nor Flux prunes or deletes it. */
 const KEEP = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
@@ -14,15 +13,6 @@ function secretIn(namespace: string, props: AppSecretProps, id = 'db') {
   return { chart, secret, out: synth(chart) };
 }
 
-function errorsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 /** The HMAC's first 32 hex digits, the first shifted from 0-f to g-v. */
 const hmac = (seed: string, path: string, key: string) => {
@@ -70,7 +60,7 @@ describe('AppSecret generated mode', () => {
   });
 
   test('is refused unless allowGenerated is set (default false)', () => {
-    expect(errorsOf(() => secretIn('giia-prod', { ...props, allowGenerated: undefined }))).toEqual([
+    expect(problemsOf(() => secretIn('giia-prod', { ...props, allowGenerated: undefined }))).toEqual([
       "[giia-prod/db] 'source.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
     ]);
   });
@@ -225,7 +215,7 @@ raw: {{ index . "password" }}
   });
 
   test('bad templates: a name taken by keys, an unknown key, a literal Go action', () => {
-    expect(errorsOf(() => secretIn('giia-prod', {
+    expect(problemsOf(() => secretIn('giia-prod', {
       source: { mode: 'external', clusterSecretStore: 'berth-prod' }, keys: ['username', 'password'],
       templates: { 'password': ['x'], 'auth.conf': ['{{ .x }}', { key: 'pasword', escape: 'none' }] },
     }))).toEqual([
@@ -238,7 +228,7 @@ raw: {{ index . "password" }}
 
 describe('AppSecret bad input', () => {
   test('every problem is reported at once, with the construct path', () => {
-    expect(errorsOf(() => secretIn('giia-prod', {
+    expect(problemsOf(() => secretIn('giia-prod', {
       name: 'Bad_Name',
       source: { mode: 'external', clusterSecretStore: 'Vault!', refreshInterval: 'hourly' },
       keys: ['password', 'password', 'has space'],
@@ -255,7 +245,7 @@ describe('AppSecret bad input', () => {
   });
 
   test('sealed data must cover exactly the keys without a fixed value', () => {
-    expect(errorsOf(() => secretIn('shop-prod', {
+    expect(problemsOf(() => secretIn('shop-prod', {
       source: { mode: 'sealed', encryptedData: { username: 'AgA=' } }, keys: ['username', 'password'], values: { username: 'orders' },
     }))).toEqual([
       "[shop-prod/db] 'source.encryptedData.password' must hold the kubeseal output for this key, received undefined",
@@ -264,7 +254,7 @@ describe('AppSecret bad input', () => {
   });
 
   test('sealed fixed values must not contain a Go template action', () => {
-    expect(errorsOf(() => secretIn('shop-prod', {
+    expect(problemsOf(() => secretIn('shop-prod', {
       source: { mode: 'sealed', encryptedData: { password: 'AgA=' } }, keys: ['username', 'password'], values: { username: '{{ .password }}' },
     }))).toEqual([
       "[shop-prod/db] 'values.username' must not contain '{{' (the Sealed Secrets controller would read it as a template), received \"{{ .password }}\"",
@@ -272,7 +262,7 @@ describe('AppSecret bad input', () => {
   });
 
   test('an existing Secret cannot be given values, and needs a valid name', () => {
-    expect(errorsOf(() => secretIn('shop-prod', {
+    expect(problemsOf(() => secretIn('shop-prod', {
       source: { mode: 'existing', secretName: 'Platform DB' }, keys: ['username', 'password'], values: { username: 'orders' },
     }))).toEqual([
       "[shop-prod/db] 'values' cannot be written into an existing Secret berth does not manage; put them in that Secret, received [\"username\"]",
@@ -281,7 +271,7 @@ describe('AppSecret bad input', () => {
   });
 
   test('at least one key', () => {
-    expect(errorsOf(() => secretIn('shop-prod', { source: { mode: 'existing', secretName: 'x' }, keys: [] }))).toEqual([
+    expect(problemsOf(() => secretIn('shop-prod', { source: { mode: 'existing', secretName: 'x' }, keys: [] }))).toEqual([
       "[shop-prod/db] 'keys' must name at least one key, received []",
     ]);
   });

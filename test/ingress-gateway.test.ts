@@ -4,7 +4,7 @@ import { GatewayCapabilities, GatewayMode, IngressGateway, IngressGatewayProps }
 import { ServicePortSpec, WebService } from '../constructs/web-service';
 import { Manifest } from '../synth/render';
 import { schemaErrors } from './schema-check';
-import { get, namespacedChart, ofKind, one, synth } from './util';
+import { get, namespacedChart, ofKind, one, synth, problemsOf } from './util';
 
 const ALL: GatewayCapabilities = { ingressNginx: true, gatewayApi: true, istio: true, certManager: true };
 const NONE: GatewayCapabilities = { ingressNginx: false, gatewayApi: false, istio: false, certManager: false };
@@ -41,15 +41,6 @@ function gateway(chart: Chart, props: Partial<IngressGatewayProps> = {}): Ingres
   return new IngressGateway(chart, 'web', { capabilities: ALL, ...props });
 }
 
-function problemsOf(fn: () => void): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 function ingressBackend(service: string, port: number) {
   return { service: { name: service, port: { number: port } } };

@@ -2,12 +2,12 @@ import { Chart } from 'cdk8s';
 import { checksum } from '../constructs/core/checksum';
 import { Connections, workloadNetworkPolicy } from '../constructs/core/connections';
 import { checkEnv, EnvValue, renderEnv } from '../constructs/core/env';
-import { Problems, ValidationError } from '../constructs/core/errors';
+import { Problems } from '../constructs/core/errors';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
 import { WebService } from '../constructs/web-service';
 import { Manifest } from '../synth/render';
 import { schemaErrors } from './schema-check';
-import { get, namespacedChart, ofKind, one, synth } from './util';
+import { get, namespacedChart, ofKind, one, synth, problemsOf } from './util';
 
 const EXTERNAL = { mode: 'external', clusterSecretStore: 'berth-prod' } as const;
 const DEV = { credentials: { mode: 'generated' }, allowGeneratedCredentials: true } as const;
@@ -19,15 +19,6 @@ function build(props: StatefulStoreProps, namespace = 'giia-prod', chart: Chart 
   return { chart, store, out: synth(chart) };
 }
 
-function errorsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 const secretRef = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
 const podSpec = (sts: Manifest) => get(sts, 'spec', 'template', 'spec');
@@ -459,7 +450,7 @@ describe('defaults (one per @default)', () => {
     expect(images).toEqual(['postgres:18.6-alpine3.24', 'redis:8.8.3-alpine', 'nats:2.14.5-alpine', 'neo4j:5.26.31-community']);
   });
   test('allowMutableImageTags: false', () => {
-    expect(errorsOf(() => build({ engine: 'redis', credentials: EXTERNAL, image: 'redis:latest' }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'redis', credentials: EXTERNAL, image: 'redis:latest' }))).toEqual([
       "[giia-prod/redis] 'image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"redis:latest\"",
     ]);
     expect(container(one(build({ engine: 'redis', credentials: EXTERNAL, image: 'redis:latest', allowMutableImageTags: true }).out, 'StatefulSet')).image).toBe('redis:latest');
@@ -493,7 +484,7 @@ describe('defaults (one per @default)', () => {
     ]);
   });
   test('allowGeneratedCredentials: false', () => {
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: { mode: 'generated' } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: { mode: 'generated' } }))).toEqual([
       "[giia-prod/postgres] 'credentials.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
     ]);
   });
@@ -521,10 +512,10 @@ describe('defaults (one per @default)', () => {
     const dev = build({ engine: 'postgres', ...DEV }, 'giia-dev').out;
     const password = (secret: string) => (one(dev, 'Secret', secret).data as Record<string, string>).password;
     expect(password('postgres-admin-credentials')).not.toBe(password('postgres-credentials'));
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: { mode: 'sealed', encryptedData: { password: 'AgB' } } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: { mode: 'sealed', encryptedData: { password: 'AgB' } } }))).toEqual([
       "[giia-prod/postgres] 'postgres.adminCredentials' is required when credentials.mode is 'sealed' (the superuser has a Secret of its own), received undefined",
     ]);
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: { mode: 'existing', secretName: 'pg-app' } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: { mode: 'existing', secretName: 'pg-app' } }))).toEqual([
       "[giia-prod/postgres] 'postgres.adminCredentials' is required when credentials.mode is 'existing' (the superuser has a Secret of its own), received undefined",
     ]);
   });
@@ -544,7 +535,7 @@ describe('defaults (one per @default)', () => {
       '\\connect "postgres"',
       'CREATE SCHEMA IF NOT EXISTS "auth" AUTHORIZATION :"app_user";',
     ]);
-    expect(errorsOf(() => store.connectionEnv({ database: 'other' }))).toEqual([
+    expect(problemsOf(() => store.connectionEnv({ database: 'other' }))).toEqual([
       "[giia-prod/postgres] 'database' must be one of this store's databases (postgres), received \"other\"",
     ]);
   });
@@ -996,7 +987,7 @@ describe('network wiring with a WebService', () => {
 
   test('connectionEnv refuses an unknown database or a bad prefix', () => {
     const { store } = build({ engine: 'postgres', credentials: EXTERNAL, postgres: { database: 'giia' } });
-    expect(errorsOf(() => store.connectionEnv({ prefix: '1X', database: 'nope' }))).toEqual([
+    expect(problemsOf(() => store.connectionEnv({ prefix: '1X', database: 'nope' }))).toEqual([
       "[giia-prod/postgres] 'prefix' must start an env var name (letters, digits and _), received \"1X\"",
       "[giia-prod/postgres] 'database' must be one of this store's databases (giia), received \"nope\"",
     ]);
@@ -1056,32 +1047,32 @@ describe('metrics', () => {
 
 describe('bad input', () => {
   test('a malformed storage size', () => {
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, storage: { size: '10GB' } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, storage: { size: '10GB' } }))).toEqual([
       "[giia-prod/postgres] 'storage.size' must be a Kubernetes quantity of at least 1Mi such as '10Gi', received \"10GB\"",
     ]);
   });
 
   test('replicas > 1 on an engine without replication', () => {
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, replicas: 3 }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, replicas: 3 }))).toEqual([
       "[giia-prod/postgres] 'replicas' must be 1: postgres runs a single primary without replication here (use an operator such as CloudNativePG for HA), received 3",
     ]);
-    expect(errorsOf(() => build({ engine: 'redis', credentials: EXTERNAL, replicas: 2 }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'redis', credentials: EXTERNAL, replicas: 2 }))).toEqual([
       "[giia-prod/redis] 'replicas' must be 1: redis runs a single node without replication here, received 2",
     ]);
-    expect(errorsOf(() => build({ engine: 'nats', credentials: EXTERNAL, replicas: 3 }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'nats', credentials: EXTERNAL, replicas: 3 }))).toEqual([
       "[giia-prod/nats] 'replicas' must be 1: nats runs a single server unless nats.cluster is true, received 3",
     ]);
-    expect(errorsOf(() => build({ engine: 'neo4j', credentials: EXTERNAL, replicas: 2 }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'neo4j', credentials: EXTERNAL, replicas: 2 }))).toEqual([
       "[giia-prod/neo4j] 'replicas' must be 1: neo4j Community Edition has no clustering, received 2",
     ]);
-    expect(errorsOf(() => build({ engine: 'nats', credentials: EXTERNAL, replicas: 2, nats: { cluster: true } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'nats', credentials: EXTERNAL, replicas: 2, nats: { cluster: true } }))).toEqual([
       "[giia-prod/nats] 'replicas' must be an odd number >= 3 for a NATS JetStream cluster (RAFT quorum), received 2",
     ]);
   });
 
   test('an invalid cron schedule', () => {
     const msg = 'must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or a descriptor such as @daily';
-    const errors = (schedule: string) => errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, backup: { schedule } }));
+    const errors = (schedule: string) => problemsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, backup: { schedule } }));
     expect(errors('0 25 * * *')).toEqual([
       `[giia-prod/postgres] 'backup.schedule' ${msg} (Constraint error, got value 25 expected range 0-23), received "0 25 * * *"`,
     ]);
@@ -1096,16 +1087,16 @@ describe('bad input', () => {
   });
 
   test('backups requested for an engine that has none', () => {
-    expect(errorsOf(() => build({ engine: 'redis', credentials: EXTERNAL, backup: { schedule: '0 2 * * *' } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'redis', credentials: EXTERNAL, backup: { schedule: '0 2 * * *' } }))).toEqual([
       "[giia-prod/redis] 'backup' is not available for engine redis: redis keeps its data durable with AOF on its volume; berth backs up postgres and neo4j only, received {\"schedule\":\"0 2 * * *\"}",
     ]);
-    expect(errorsOf(() => build({ engine: 'nats', credentials: EXTERNAL, backup: {} }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'nats', credentials: EXTERNAL, backup: {} }))).toEqual([
       "[giia-prod/nats] 'backup' is not available for engine nats: nats keeps JetStream on its volume (replicate streams with nats.cluster); berth backs up postgres and neo4j only, received {}",
     ]);
   });
 
   test('a plaintext credential mode outside dev', () => {
-    expect(errorsOf(() => build({ engine: 'redis', credentials: { mode: 'generated' }, allowGeneratedCredentials: false }, 'todo-chatbot-prod'))).toEqual([
+    expect(problemsOf(() => build({ engine: 'redis', credentials: { mode: 'generated' }, allowGeneratedCredentials: false }, 'todo-chatbot-prod'))).toEqual([
       "[todo-chatbot-prod/redis] 'credentials.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
     ]);
   });
@@ -1113,7 +1104,7 @@ describe('bad input', () => {
   test('duplicate store names in a namespace', () => {
     const chart = namespacedChart('shop-prod');
     new StatefulStore(chart, 'users-db', { name: 'postgres', engine: 'postgres', credentials: EXTERNAL });
-    expect(errorsOf(() => new StatefulStore(chart, 'orders-db', { name: 'postgres', engine: 'postgres', credentials: EXTERNAL }))).toEqual([
+    expect(problemsOf(() => new StatefulStore(chart, 'orders-db', { name: 'postgres', engine: 'postgres', credentials: EXTERNAL }))).toEqual([
       "[shop-prod/orders-db] 'name' must be unique among the StatefulStores of namespace \"shop-prod\" (shop-prod/users-db already uses it), received \"postgres\"",
     ]);
     // Same name in another chart (namespace) is fine.
@@ -1121,7 +1112,7 @@ describe('bad input', () => {
   });
 
   test('metrics for an engine without an exporter, options for another engine, bad names: all at once', () => {
-    expect(errorsOf(() => build({
+    expect(problemsOf(() => build({
       name: '9-graph', engine: 'neo4j', credentials: { mode: 'sealed', encryptedData: {} }, metrics: {}, postgres: { database: 'x' },
       storage: { size: '0', storageClass: 'Fast SSD' }, resources: { cpu: { request: '2', limit: '1' }, memory: { request: '1Gi', limit: '1Gi' } },
       runAs: { uid: 0, gid: 0 }, terminationGracePeriodSeconds: -1, clusterDomain: 'bad domain',
@@ -1147,7 +1138,7 @@ describe('bad input', () => {
   });
 
   test('postgres identifiers, init script names and settings', () => {
-    expect(errorsOf(() => build({
+    expect(problemsOf(() => build({
       engine: 'postgres', credentials: EXTERNAL,
       postgres: { database: 'Giia', username: 'x-y', schemas: ['auth', 'auth'], databases: ['postgres', 'drop table'], initScripts: { 'seed.txt': '', '00-berth-x.sql': '' }, settings: { 'Work Mem': '1' } },
     }))).toEqual([
@@ -1163,10 +1154,10 @@ describe('bad input', () => {
   });
 
   test('the application role is never the superuser; the superuser\'s name and Secret are checked like the others', () => {
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, postgres: { username: 'postgres' } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, postgres: { username: 'postgres' } }))).toEqual([
       "[giia-prod/postgres] 'postgres.username' must differ from postgres.adminUsername (\"postgres\"): clients never connect as the superuser, received \"postgres\"",
     ]);
-    expect(errorsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, postgres: { adminUsername: 'Admin', adminCredentials: { mode: 'generated' } } }))).toEqual([
+    expect(problemsOf(() => build({ engine: 'postgres', credentials: EXTERNAL, postgres: { adminUsername: 'Admin', adminCredentials: { mode: 'generated' } } }))).toEqual([
       "[giia-prod/postgres] 'postgres.adminUsername' must be a lowercase SQL identifier (a-z, 0-9, _; at most 63, not starting with a digit), received \"Admin\"",
       "[giia-prod/postgres] 'postgres.adminCredentials.mode' is a plaintext credential mode, allowed only where allowGenerated is true (dev); use 'external', 'sealed' or 'existing' outside dev, received \"generated\"",
     ]);
@@ -1174,7 +1165,7 @@ describe('bad input', () => {
 
   test('a name too long for the restore CronJob', () => {
     const name = `a${'b'.repeat(44)}`;
-    expect(errorsOf(() => build({ name, engine: 'redis', credentials: EXTERNAL }))).toEqual([
+    expect(problemsOf(() => build({ name, engine: 'redis', credentials: EXTERNAL }))).toEqual([
       `[giia-prod/${name}] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 44 characters, received "${name}"`,
     ]);
   });

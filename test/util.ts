@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { Manifest } from '../synth/render';
+import { ValidationError } from '../constructs/core/errors';
 
 /** The chart's manifests. */
 export function synth(chart: Chart): Manifest[] {
@@ -51,4 +52,15 @@ export function listTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** The problems of the ValidationError `fn` throws; fails when it throws none. */
+export function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ValidationError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
 }

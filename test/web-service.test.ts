@@ -4,7 +4,7 @@ import {
 } from '../constructs';
 import { checksum } from '../constructs/core/checksum';
 import { Manifest } from '../synth/render';
-import { get, namespacedChart, ofKind, one, synth } from './util';
+import { get, namespacedChart, ofKind, one, synth, problemsOf as validationProblems } from './util';
 
 const IMAGE = 'ghcr.io/acme/auth:1.2.3';
 const BASE: WebServiceProps = { image: IMAGE, ports: [{ name: 'http', port: 8080 }] };
@@ -53,13 +53,7 @@ function build(props: Partial<WebServiceProps> = {}, chart: Chart = namespacedCh
 
 /** The problems a bad WebService reports. */
 function problemsOf(props: Partial<WebServiceProps>): readonly string[] {
-  try {
-    new WebService(namespacedChart(), 'auth', { ...BASE, ...props });
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationProblems(() => new WebService(namespacedChart(), 'auth', { ...BASE, ...props }));
 }
 
 describe('WebService: what it emits', () => {
