@@ -117,7 +117,8 @@ function run(build: () => readonly SynthUnit[], options: SynthOptions, progress:
     writeTree(options.outdir, files);
     written = true;
     if (options.mirrorDir && path.resolve(options.mirrorDir) !== path.resolve(options.outdir)) {
-      writeTree(options.mirrorDir, files);
+      // cdk8s-cli empties its directory first: link the files just written to dist/.
+      writeTree(options.mirrorDir, files, options.outdir);
     }
     progress.done();
     log(formatSummary({

@@ -39,9 +39,10 @@ function placeFile(previous: string, target: string, content: string): void {
 /**
  * Writes `files` as the whole content of `outdir`, atomically: everything goes to a
  * sibling temp directory first, which then replaces `outdir` in two renames. A failure
- * before the swap leaves `outdir` byte-for-byte as it was.
+ * before the swap leaves `outdir` byte-for-byte as it was. Files whose bytes equal those at
+ * the same path under `linkFrom` (by default the previous `outdir`) are hard-linked.
  */
-export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>, linkFrom: string = outdir): void {
   const parent = path.dirname(path.resolve(outdir));
   const base = path.basename(outdir);
   fs.mkdirSync(parent, { recursive: true });
@@ -50,7 +51,7 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>): v
     const dirs = new Set<string>();
     for (const rel of files.keys()) dirs.add(path.dirname(rel));
     for (const d of [...dirs].sort()) fs.mkdirSync(path.join(tmp, d), { recursive: true });
-    for (const [rel, content] of files) placeFile(path.join(outdir, rel), path.join(tmp, rel), content);
+    for (const [rel, content] of files) placeFile(path.join(linkFrom, rel), path.join(tmp, rel), content);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;

@@ -159,6 +159,9 @@ describe('synth pipeline', () => {
     const root = tmpdir('berth-synth-');
     synthesize(buildAll, { outdir: path.join(root, 'dist'), mirrorDir: path.join(root, 'cdk8s.out'), ...quiet });
     expect(listTree(path.join(root, 'cdk8s.out'))).toEqual(listTree(path.join(root, 'dist')));
+    // The mirror's files are the same inodes as dist/'s: linked, not written twice.
+    const rel = 'dev/hello/02-configmap-hello.yaml';
+    expect(fs.statSync(path.join(root, 'cdk8s.out', rel)).ino).toBe(fs.statSync(path.join(root, 'dist', rel)).ino);
   });
 
   test('file names sort in phase order and honour an explicit sync wave', () => {
