@@ -11,7 +11,7 @@ import { EnvMap, renderEnv } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { MESH_JOB_POD_ANNOTATIONS, withSidecarQuit } from './core/mesh';
+import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, withSidecarQuit } from './core/mesh';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
 import { protectFromPrune } from './core/prune';
 import { isQuantity, parseQuantity } from './core/quantity';
@@ -295,7 +295,8 @@ export interface StatefulStoreProps {
    * The backup, restore and backup-volume bind Job pods get an Istio sidecar (the namespace
    * is in the mesh): they wait for the proxy to start and, success or failure, tell it to exit with `wget`
    * (in both official images; a custom `image` must have it too), or the Jobs never complete.
-   * The StatefulSet's own pods need nothing.
+   * The StatefulSet's own pods get their proxy sized like every berth sidecar
+   * (MESH_PROXY_RESOURCES), not Istio's 2-CPU default limit, which counts against the quota.
    * @default false
    */
   readonly meshSidecar?: boolean;
@@ -674,7 +675,10 @@ export class StatefulStore extends Construct implements IConnectable {
         revisionHistoryLimit: 5,
         selector: { matchLabels: labels.selector },
         template: {
-          metadata: { labels: labels.all, annotations: { [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) } },
+          metadata: {
+            labels: labels.all,
+            annotations: { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) },
+          },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: false,

@@ -888,10 +888,16 @@ describe('backups in a mesh', () => {
     expect(t.spec.containers[0].command[2]).toContain(WGET_QUIT);
   });
 
-  test('the StatefulSet\'s long-running pods are unchanged', () => {
-    const plain = build({ engine: 'postgres', credentials: EXTERNAL, backup: {} }).out;
-    const meshed = build({ engine: 'postgres', credentials: EXTERNAL, backup: {}, meshSidecar: true }).out;
-    expect(one(meshed, 'StatefulSet')).toEqual(one(plain, 'StatefulSet'));
+  test('the StatefulSet\'s long-running pods only get their proxy sized like every berth sidecar', () => {
+    const plain = one(build({ engine: 'postgres', credentials: EXTERNAL, backup: {} }).out, 'StatefulSet');
+    const meshed = one(build({ engine: 'postgres', credentials: EXTERNAL, backup: {}, meshSidecar: true }).out, 'StatefulSet');
+    const annotations = get(meshed, 'spec', 'template', 'metadata', 'annotations');
+    expect(annotations).toEqual({
+      ...get(plain, 'spec', 'template', 'metadata', 'annotations'),
+      'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi',
+    });
+    const strip = (m: Manifest) => ({ ...m, spec: { ...(m.spec as object), template: { ...get(m, 'spec', 'template'), metadata: { labels: get(m, 'spec', 'template', 'metadata', 'labels') } } } });
+    expect(strip(meshed)).toEqual(strip(plain));
   });
 });
 
