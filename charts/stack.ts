@@ -31,8 +31,9 @@ export class StackChart extends Chart {
 }
 
 /**
- * One cdk8s App per chart: cdk8s validates the whole app on every chart's toJson(),
- * so separate apps keep synth linear in the number of stacks.
+ * Every (environment, stack) chart, each with its namespace baseline. One cdk8s App per
+ * chart keeps app-wide work in cdk8s (validation, App lookups during resolution) scoped
+ * to one chart, so synth stays linear in the number of stacks.
  */
 export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): SynthUnit[] {
   const units: SynthUnit[] = [];
