@@ -1003,3 +1003,20 @@ describe('IngressGateway: bad input', () => {
     ]);
   });
 });
+
+describe('IngressGateway: what a 1.28 API server accepts', () => {
+  test.each(['ingress', 'gateway-api', 'istio', 'nodeport'] as const)('%s mode with TLS and a canary passes the schema and the API-server rules', (mode) => {
+    const { chart, frontend, backend, canary } = stack();
+    gateway(chart, {
+      mode,
+      ...(mode === 'nodeport' ? {} : { tls: { issuer: { name: 'letsencrypt', kind: 'ClusterIssuer' } } }),
+      routes: mode === 'nodeport'
+        ? [{ host: 'shop.example.com', backend: { service: frontend }, nodePort: 30080 }]
+        : [
+          { host: 'shop.example.com', backend: { service: frontend } },
+          { host: 'shop.example.com', path: '/api', backends: [{ service: backend, weight: 90 }, { service: canary, weight: 10 }] },
+        ],
+    });
+    expect(chart).toBeValidKubernetes();
+  });
+});

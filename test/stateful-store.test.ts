@@ -1200,3 +1200,15 @@ describe('schemas', () => {
     expect(schemaErrors(out)).toEqual([]);
   });
 });
+
+describe('StatefulStore: what a 1.28 API server accepts', () => {
+  test.each(['postgres', 'redis', 'nats', 'neo4j'] as const)('%s with backups where it has them and metrics: schema, API-server rules, restricted', (engine) => {
+    const { chart } = build({
+      engine, credentials: EXTERNAL,
+      ...(engine === 'postgres' || engine === 'neo4j' ? { backup: {} } : {}),
+      ...(engine !== 'neo4j' ? { metrics: { serviceMonitor: true } } : {}),
+    });
+    expect(chart).toBeValidKubernetes();
+    expect(chart).toPassRestricted();
+  });
+});

@@ -861,3 +861,26 @@ describe('WebService: bad input (exact errors)', () => {
     expect(synth(chart)).toEqual([]);
   });
 });
+
+describe('WebService: what a 1.28 API server accepts', () => {
+  test('with every feature on, the output passes the schema, the API-server rules and Pod Security restricted', () => {
+    const chart = namespacedChart();
+    new WebService(chart, 'auth', {
+      ...BASE,
+      ports: [{ name: 'http', port: 8080 }, { name: 'grpc', port: 9090 }, { name: 'metrics', port: 9100 }],
+      config: { LOG_LEVEL: 'info' },
+      env: { DB_PASSWORD: EnvValue.fromSecret('db', 'password') },
+      initContainers: [{ name: 'migrate', command: ['/app/migrate'] }],
+      startupProbe: Probe.http('/healthz', { failureThreshold: 30 }),
+      autoscaling: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70, memoryUtilization: 80, behavior: { scaleUp: { stabilizationWindowSeconds: 30 } } },
+      verticalAutoscaling: {},
+      sessionAffinity: 'ClientIP',
+      rbac: [{ resources: ['configmaps'], verbs: ['get'] }],
+      metrics: { port: 'metrics', serviceMonitor: true },
+      podAnnotations: { 'example.com/owner': 'team-a' },
+      writablePaths: ['/var/cache/app'],
+    });
+    expect(chart).toBeValidKubernetes();
+    expect(chart).toPassRestricted();
+  });
+});
