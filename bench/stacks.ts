@@ -1,12 +1,12 @@
 // Synthetic stacks built with berth's own constructs, for `npm run bench`: N WebServices
 // with realistic props, one Postgres StatefulStore per 10 services, and one IngressGateway
 // routing a host to every service, in every environment (plus each stack's baseline).
-import { buildUnits, ENVIRONMENTS, StackDefinition } from '../charts';
+import { ENVIRONMENTS, planUnits, StackDefinition } from '../charts';
 import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../charts/platform';
 import { IngressGateway } from '../constructs/ingress-gateway';
 import { StatefulStore } from '../constructs/stateful-store';
 import { WebService } from '../constructs/web-service';
-import { SynthUnit } from '../synth/render';
+import type { PlannedUnit } from '../synth';
 
 export function benchStack(services: number): StackDefinition {
   return {
@@ -45,6 +45,6 @@ export function benchStack(services: number): StackDefinition {
 }
 
 /** The bench stack in all three environments. */
-export function benchUnits(services: number): SynthUnit[] {
-  return buildUnits(ENVIRONMENTS, [benchStack(services)]);
+export function benchUnits(services: number): PlannedUnit[] {
+  return planUnits(ENVIRONMENTS, [benchStack(services)]);
 }

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { PART_OF_LABEL } from '../constructs/core/labels';
+import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
@@ -31,14 +32,16 @@ export class StackChart extends Chart {
 }
 
 /**
- * Every (environment, stack) chart, each with its namespace baseline. One cdk8s App per
- * chart keeps app-wide work in cdk8s (validation, App lookups during resolution) scoped
- * to one chart, so synth stays linear in the number of stacks.
+ * Every (environment, stack) chart, each with its namespace baseline, built when the synth
+ * reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
+ * lookups during resolution) scoped to one chart, so synth stays linear in the number of
+ * stacks, and lets each chart be built on any thread.
  */
-export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): SynthUnit[] {
-  const units: SynthUnit[] = [];
-  for (const env of envs) {
-    for (const def of stacks) {
+export function planUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): PlannedUnit[] {
+  return envs.flatMap((env) => stacks.map((def) => ({
+    env: env.name,
+    stack: def.id,
+    build: () => {
       const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env);
       new NamespaceBaseline(chart, 'baseline', {
         quota: env.quota,
@@ -46,8 +49,12 @@ export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly 
         mesh: gatewayModeFor(def.id, env) === 'istio' ? {} : undefined,
       });
       def.build(chart, env);
-      units.push({ env: env.name, stack: def.id, chart });
-    }
-  }
-  return units;
+      return chart;
+    },
+  })));
+}
+
+/** The charts of `planUnits`, built now. */
+export function buildUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): SynthUnit[] {
+  return planUnits(envs, stacks).map((u) => ({ env: u.env, stack: u.stack, chart: u.build() }));
 }

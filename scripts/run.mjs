@@ -6,6 +6,9 @@
 // sha256 of every file esbuild read, with esbuild's version and options. Content hashes,
 // not timestamps, so a stale bundle can't be reused; loading esbuild and starting its
 // service costs more than the whole synth of the reference stacks.
+//
+// The bundle and the schema validators it loads run with V8's code cache: see
+// scripts/code-cache.cjs.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { createRequire } from 'module';
@@ -30,7 +33,6 @@ const options = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  packages: 'external',
   // A linked map without sources: an inline one (with the generated imports/ inside) made
   // the bundle 27× larger, and parsing it cost more than the rest of the synth.
   // `node --enable-source-maps` still maps stack traces to the TypeScript.
@@ -73,5 +75,7 @@ if (!upToDate()) {
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).sort().map((f) => [f, sha(f)]));
   fs.writeFileSync(inputsFile, JSON.stringify({ key, inputs }, null, 1));
 }
+
+require('./code-cache.cjs');
 process.argv.splice(1, 2, outfile);
 require(outfile);

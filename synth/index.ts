@@ -1,8 +1,9 @@
 import * as path from 'path';
+import { Chart } from 'cdk8s';
 import { ValidationError } from '../constructs/core/errors';
 import { RenderedStack, renderUnit, SynthUnit } from './render';
-import { formatSummary, Progress, statsOf, terminalProgress } from './summary';
-import { filesOf, writeTree } from './write';
+import { formatSummary, Progress, StackStats, statsOf, terminalProgress } from './summary';
+import { commitTree, discardTree, linkFiles, linkTree, listFiles, stackFiles, stageTree, unchangedOrWrite } from './write';
 
 export { RenderedObject, RenderedStack, SynthUnit, Manifest } from './render';
 
@@ -21,8 +22,24 @@ export interface Finding {
   readonly hint?: string;
 }
 
-/** Checks all synthesized stacks together, so it can look across objects. */
-export type Validator = (stacks: readonly RenderedStack[]) => Finding[];
+/**
+ * Checks one synthesized stack (`dist/<env>/<stack>/`), so it can look across its objects.
+ * The synth calls it once per stack, right after rendering it.
+ */
+export type Validator = (stack: RenderedStack) => Finding[];
+
+/**
+ * A stack to synthesize, built only when the synth reaches it, so that the construct tree
+ * of one stack at a time is in memory.
+ */
+export interface PlannedUnit {
+  readonly env: string;
+  readonly stack: string;
+  readonly build: () => Chart;
+}
+
+/** What `synthesize` takes: charts already built, or built on demand. */
+export type UnitSource = SynthUnit | PlannedUnit;
 
 export function formatFinding(f: Finding): string {
   return `${f.env}/${f.stack} ${f.kind}/${f.name} [${f.constructPath}] ${f.field}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}`;
@@ -33,7 +50,7 @@ export interface SynthOptions {
   readonly outdir: string;
   /** A second copy of the tree (cdk8s-cli's CDK8S_OUTDIR). @default - none */
   readonly mirrorDir?: string;
-  /** Checks run on the whole output before anything is written. @default - none */
+  /** Checks run on each stack before anything is written. @default - none */
   readonly validators?: readonly Validator[];
   /** @default console.log / console.error */
   readonly log?: (line: string) => void;
@@ -44,96 +61,208 @@ export interface SynthOptions {
 
 export interface SynthResult {
   readonly exitCode: number;
-  readonly stacks: readonly RenderedStack[];
+  /** Objects synthesized (written or not). */
+  readonly objects: number;
+}
+
+type Phases = { build: number; render: number; validate: number; write: number };
+
+/** What became of one unit. */
+interface UnitOutcome {
+  readonly index: number;
+  readonly stats?: StackStats;
+  /** Every file of the unit, relative to the output root. */
+  readonly files: readonly string[];
+  /** Those whose bytes differ from the current `outdir`'s: already written to the staged tree. */
+  readonly changed: readonly string[];
+  /** Problems in the stack definition (ValidationErrors), in construct order. */
+  readonly problems: readonly string[];
+  /** An unexpected error while building or rendering. */
+  readonly failure?: string;
+  readonly findings: readonly { readonly validator: number; readonly finding: Finding }[];
+  readonly crashes: readonly { readonly validator: number; readonly message: string }[];
+  readonly ms: Phases;
+}
+
+/** Shared by the units of one synth. */
+interface UnitContext {
+  readonly validators: readonly Validator[];
+  /** The staged tree that changed files go to. */
+  readonly staged: string;
+  /** The current `outdir`, which files are compared with. */
+  readonly outdir: string;
+  /** Set once any unit failed: later units are still checked, so every problem is reported, but not written. */
+  failed: boolean;
+  /** Validators that crashed once are not run again. */
+  readonly crashed: Set<number>;
+}
+
+const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;
+
+/** Builds, renders, validates and writes one unit into the staged tree. */
+function synthUnit(index: number, unit: UnitSource, ctx: UnitContext): UnitOutcome {
+  const ms: Phases = { build: 0, render: 0, validate: 0, write: 0 };
+  const base = { index, files: [] as string[], changed: [] as string[], problems: [] as string[], findings: [], crashes: [], ms };
+  let t = process.hrtime.bigint();
+  let stack: RenderedStack;
+  try {
+    const chart = 'chart' in unit ? unit.chart : unit.build();
+    ms.build = since(t);
+    t = process.hrtime.bigint();
+    stack = renderUnit({ env: unit.env, stack: unit.stack, chart });
+    ms.render = since(t);
+  } catch (e) {
+    ctx.failed = true;
+    if (e instanceof ValidationError) return { ...base, problems: e.problems };
+    return { ...base, failure: describeError(e) };
+  }
+  const stats = statsOf(stack, ms.render);
+  t = process.hrtime.bigint();
+  const findings: { validator: number; finding: Finding }[] = [];
+  const crashes: { validator: number; message: string }[] = [];
+  ctx.validators.forEach((v, i) => {
+    if (ctx.crashed.has(i)) return;
+    // A crashing check must not hide the others' findings, nor let anything be written.
+    try {
+      for (const finding of v(stack)) findings.push({ validator: i, finding });
+    } catch (e) {
+      ctx.crashed.add(i);
+      crashes.push({ validator: i, message: `validator ${v.name || '(anonymous)'} crashed on ${unit.env}/${unit.stack}: ${describeError(e)}` });
+    }
+  });
+  ms.validate = since(t);
+  if (findings.length > 0 || crashes.length > 0) {
+    ctx.failed = true;
+    return { ...base, stats, findings, crashes };
+  }
+  if (ctx.failed) return { ...base, stats };
+  t = process.hrtime.bigint();
+  const dir = `${unit.env}/${unit.stack}`;
+  const files: string[] = [];
+  const changed: string[] = [];
+  for (const [name, content] of stackFiles(stack)) {
+    const rel = `${dir}/${name}`;
+    files.push(rel);
+    if (!unchangedOrWrite(path.join(ctx.outdir, rel), path.join(ctx.staged, rel), content)) changed.push(rel);
+  }
+  ms.write = since(t);
+  return { ...base, stats, files, changed };
 }
 
 /**
- * Builds, renders, validates and writes. Returns a non-zero exit code after printing
- * every problem, one per line, and then leaves `outdir` untouched.
+ * Builds, renders, validates and writes every unit, one at a time. Returns
+ * a non-zero exit code after printing every problem, one per line, and then leaves
+ * `outdir` untouched.
  */
-export function synthesize(build: () => readonly SynthUnit[], options: SynthOptions): SynthResult {
+export function synthesize(units: () => readonly UnitSource[], options: SynthOptions): SynthResult {
   const progress = options.progress ?? terminalProgress();
   try {
-    return run(build, options, progress);
+    return run(units, options, progress);
   } finally {
     progress.done();
   }
 }
 
-function run(build: () => readonly SynthUnit[], options: SynthOptions, progress: Progress): SynthResult {
-  const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;
-  const log = options.log ?? ((l: string) => console.log(l));
-  const error = options.error ?? ((l: string) => console.error(l));
+function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progress: Progress): SynthResult {
   const started = process.hrtime.bigint();
-  let stacks: RenderedStack[];
-  const renderMs: number[] = [];
-  let built = started;
+  let units: readonly UnitSource[];
   try {
-    progress.update('building charts');
-    const units = build();
-    built = process.hrtime.bigint();
-    stacks = units.map((u, i) => {
-      progress.update(`rendering ${u.env}/${u.stack}`, i, units.length);
-      const t = process.hrtime.bigint();
-      const rendered = renderUnit(u);
-      renderMs.push(since(t));
-      return rendered;
+    progress.update('planning');
+    units = unitsOf();
+  } catch (e) {
+    return finish(started, [failedPlan(e)], undefined, options, progress);
+  }
+  const staged = stageTree(options.outdir);
+  const ctx: UnitContext = { validators: options.validators ?? [], staged, outdir: options.outdir, failed: false, crashed: new Set() };
+  let outcomes: UnitOutcome[];
+  try {
+    outcomes = units.map((u, i) => {
+      progress.update(`synthesizing ${u.env}/${u.stack}`, i, units.length);
+      return synthUnit(i, u, ctx);
     });
   } catch (e) {
-    progress.done();
-    if (e instanceof ValidationError) {
-      error(`berth: synth refused: ${e.problems.length} problem(s) in the stack definitions; dist/ was not changed`);
-      for (const p of e.problems) error(`  ${p}`);
-    } else {
-      error('berth: synth failed while building the stacks; dist/ was not changed');
-      error(`  ${describeError(e)}`);
-    }
-    return { exitCode: 1, stacks: [] };
+    discardTree(staged);
+    return finish(started, [failedWrite(e)], undefined, options, progress);
   }
-  const rendered = process.hrtime.bigint();
-  progress.update('validating');
-  const findings: Finding[] = [];
-  const crashes: string[] = [];
-  for (const v of options.validators ?? []) {
-    // A crashing check must not hide the others' findings, nor let anything be written.
-    try {
-      findings.push(...v(stacks));
-    } catch (e) {
-      crashes.push(`validator ${v.name || '(anonymous)'} crashed: ${describeError(e)}`);
-    }
-  }
-  const validated = process.hrtime.bigint();
+  return finish(started, outcomes, staged, options, progress);
+}
+
+/** An outcome for a plan that could not even list its units. */
+function failedPlan(e: unknown): UnitOutcome {
+  const ms = { build: 0, render: 0, validate: 0, write: 0 };
+  const base = { index: -1, files: [], changed: [], findings: [], crashes: [], ms };
+  if (e instanceof ValidationError) return { ...base, problems: e.problems };
+  return { ...base, problems: [], failure: describeError(e) };
+}
+
+function failedWrite(e: unknown): UnitOutcome {
+  return { ...failedPlan(e), failure: `writing: ${describeError(e)}` };
+}
+
+/**
+ * Reports the outcomes of every unit: on any problem, prints them all and discards the
+ * staged tree; otherwise swaps it in as `outdir`, mirrors it, and prints the summary.
+ */
+function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: string | undefined, options: SynthOptions, progress: Progress): SynthResult {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const error = options.error ?? ((l: string) => console.error(l));
   progress.done();
-  if (findings.length > 0 || crashes.length > 0) {
-    error(`berth: synth refused: ${findings.length + crashes.length} problem(s) in the synthesized output; dist/ was not changed`);
-    for (const f of findings) error(`  ${formatFinding(f)}`);
-    for (const c of crashes) error(`  ${c}`);
-    return { exitCode: 1, stacks };
+  const ordered = [...outcomes].sort((a, b) => a.index - b.index);
+  const objects = ordered.reduce((n, o) => n + (o.stats ? [...o.stats.kinds.values()].reduce((a, b) => a + b, 0) : 0), 0);
+  const unchanged = `${path.basename(options.outdir)}/ was not changed`;
+  const refuse = (header: string, lines: readonly string[]): SynthResult => {
+    if (staged !== undefined) discardTree(staged);
+    error(header);
+    for (const l of lines) error(`  ${l}`);
+    return { exitCode: 1, objects };
+  };
+  const failures = ordered.flatMap((o) => (o.failure !== undefined ? [o.failure] : []));
+  if (failures.length > 0) return refuse(`berth: synth failed while building the stacks; ${unchanged}`, failures);
+  const problems = ordered.flatMap((o) => o.problems);
+  if (problems.length > 0) {
+    return refuse(`berth: synth refused: ${problems.length} problem(s) in the stack definitions; ${unchanged}`, problems);
   }
+  // Validator by validator, then stack by stack.
+  const findings = ordered.flatMap((o) => o.findings).sort((a, b) => a.validator - b.validator).map((f) => formatFinding(f.finding));
+  const crashes = ordered.flatMap((o) => o.crashes).sort((a, b) => a.validator - b.validator).map((c) => c.message);
+  if (findings.length + crashes.length > 0) {
+    return refuse(`berth: synth refused: ${findings.length + crashes.length} problem(s) in the synthesized output; ${unchanged}`,
+      [...findings, ...crashes]);
+  }
+  if (staged === undefined) return { exitCode: 0, objects };
+  const files = ordered.flatMap((o) => o.files);
+  const t = process.hrtime.bigint();
   let written = false;
   try {
-    const files = filesOf(stacks);
-    progress.update(`writing ${files.size} files`);
-    writeTree(options.outdir, files);
+    const changed = new Set(ordered.flatMap((o) => o.changed));
+    const current = listFiles(options.outdir);
+    if (changed.size === 0 && current.length === files.length && [...files].sort().every((f, i) => f === current[i])) {
+      // Nothing to change: dist/ stays as it is, inodes and timestamps included.
+      discardTree(staged);
+    } else {
+      // The staged tree holds the changed files; the others are linked from the current tree.
+      linkFiles(files.filter((f) => !changed.has(f)), options.outdir, staged);
+      commitTree(staged, options.outdir);
+    }
     written = true;
     if (options.mirrorDir && path.resolve(options.mirrorDir) !== path.resolve(options.outdir)) {
       // cdk8s-cli empties its directory first: link the files just written to dist/.
-      writeTree(options.mirrorDir, files, options.outdir);
+      linkTree(options.mirrorDir, files, options.outdir);
     }
-    progress.done();
-    log(formatSummary({
-      outdir: options.outdir,
-      stacks: stacks.map((s, i) => statsOf(s, renderMs[i])),
-      phases: { build: Number(built - started) / 1e6, render: Number(rendered - built) / 1e6, validate: Number(validated - rendered) / 1e6, write: since(validated) },
-      totalMs: since(started),
-    }));
   } catch (e) {
-    progress.done();
+    if (!written) discardTree(staged);
     error(`berth: synth failed while writing; ${written ? `${options.outdir}/ was written, the mirror was not` : `${options.outdir}/ was not changed`}`);
     error(`  ${describeError(e)}`);
-    return { exitCode: 1, stacks };
+    return { exitCode: 1, objects };
   }
-  return { exitCode: 0, stacks };
+  const sum = (k: keyof Phases): number => ordered.reduce((n, o) => n + o.ms[k], 0);
+  log(formatSummary({
+    outdir: options.outdir,
+    stacks: ordered.flatMap((o) => (o.stats ? [o.stats] : [])),
+    phases: { build: sum('build'), render: sum('render'), validate: sum('validate'), write: sum('write') + since(t) },
+    totalMs: since(started),
+  }));
+  return { exitCode: 0, objects };
 }
 
 /** One line for an unexpected error: its message and where it was thrown. */

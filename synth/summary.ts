@@ -27,7 +27,7 @@ export interface StackStats {
 export interface SynthStats {
   readonly outdir: string;
   readonly stacks: readonly StackStats[];
-  /** Wall time of each phase: building the charts, rendering, validating, writing. */
+  /** Time in each phase: building the charts, rendering, validating, writing. */
   readonly phases: { readonly build: number; readonly render: number; readonly validate: number; readonly write: number };
   readonly totalMs: number;
 }

@@ -25,7 +25,7 @@ export interface SafetyNetMatcherOptions {
 /** The findings of `validators` on a chart, rendered exactly as the synth renders it. */
 export function findingsOf(chart: Chart, validators: readonly Validator[], env = 'test'): Finding[] {
   const stack = renderUnit({ env, stack: chart.node.id, chart });
-  return validators.flatMap((v) => v([stack]));
+  return validators.flatMap((v) => v(stack));
 }
 
 type Result = { pass: boolean; message: () => string };

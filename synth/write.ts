@@ -3,17 +3,22 @@ import * as path from 'path';
 import { RenderedStack } from './render';
 import { toYaml } from './yaml';
 
+/** The files of one stack directory, relative to it: each manifest, then the Kustomization. */
+export function stackFiles(s: RenderedStack): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const o of s.objects) {
+    if (files.has(o.file)) throw new Error(`two objects map to ${s.env}/${s.stack}/${o.file}`);
+    files.set(o.file, toYaml(o.manifest));
+  }
+  for (const [name, content] of s.files) files.set(name, content);
+  return files;
+}
+
 /** Every file of a synth, relative to the output root: `dev/giia/05-deployment-auth.yaml`. */
 export function filesOf(stacks: readonly RenderedStack[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const s of stacks) {
-    const dir = `${s.env}/${s.stack}`;
-    for (const o of s.objects) {
-      const rel = `${dir}/${o.file}`;
-      if (files.has(rel)) throw new Error(`two objects map to ${rel}`);
-      files.set(rel, toYaml(o.manifest));
-    }
-    for (const [name, content] of s.files) files.set(`${dir}/${name}`, content);
+    for (const [name, content] of stackFiles(s)) files.set(`${s.env}/${s.stack}/${name}`, content);
   }
   return files;
 }
@@ -24,7 +29,7 @@ export function filesOf(stacks: readonly RenderedStack[]): Map<string, string> {
  * an order of magnitude cheaper than writing it (the old tree is about to be dropped, so
  * the link is the only name left).
  */
-function placeFile(previous: string, target: string, content: string): void {
+export function placeFile(previous: string, target: string, content: string): void {
   try {
     if (fs.readFileSync(previous, 'utf-8') === content) {
       fs.linkSync(previous, target);
@@ -37,28 +42,109 @@ function placeFile(previous: string, target: string, content: string): void {
 }
 
 /**
- * Writes `files` as the whole content of `outdir`, atomically: everything goes to a
- * sibling temp directory first, which then replaces `outdir` in two renames. A failure
- * before the swap leaves `outdir` byte-for-byte as it was. Files whose bytes equal those at
- * the same path under `linkFrom` (by default the previous `outdir`) are hard-linked.
+ * True when `previous` already holds exactly `content`; otherwise writes `content` to
+ * `target` (creating its directory) and returns false. Reading a file costs a fraction of
+ * writing one, and most of a synth's files are unchanged.
+ */
+export function unchangedOrWrite(previous: string, target: string, content: string): boolean {
+  try {
+    if (fs.readFileSync(previous, 'utf-8') === content) return true;
+  } catch {
+    // No previous file: write it.
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, content);
+  return false;
+}
+
+/** Every file under `dir`, relative to it, sorted; empty when `dir` does not exist. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(child);
+      else out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** Hard-links (or, where links are not possible, copies) `rels` from `from` into `to`. */
+export function linkFiles(rels: readonly string[], from: string, to: string): void {
+  const dirs = new Set<string>();
+  for (const rel of rels) dirs.add(path.dirname(rel));
+  for (const d of [...dirs].sort()) fs.mkdirSync(path.join(to, d), { recursive: true });
+  for (const rel of rels) {
+    try {
+      fs.linkSync(path.join(from, rel), path.join(to, rel));
+    } catch {
+      fs.copyFileSync(path.join(from, rel), path.join(to, rel));
+    }
+  }
+}
+
+/**
+ * A new, empty directory beside `outdir` that will become its whole content: everything is
+ * written there first, then `commitTree` swaps it in, so a failure before the swap leaves
+ * `outdir` byte-for-byte as it was.
+ */
+export function stageTree(outdir: string): string {
+  const parent = path.dirname(path.resolve(outdir));
+  fs.mkdirSync(parent, { recursive: true });
+  return fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}-new-`));
+}
+
+/** Replaces `outdir` with the staged tree in two renames, then drops the old tree. */
+export function commitTree(staged: string, outdir: string): void {
+  const old = `${staged}-old`;
+  const hadOld = fs.existsSync(outdir);
+  if (hadOld) fs.renameSync(outdir, old);
+  fs.renameSync(staged, outdir);
+  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+}
+
+export function discardTree(staged: string): void {
+  fs.rmSync(staged, { recursive: true, force: true });
+}
+
+/**
+ * Writes `files` (relative path → content) as the whole content of `outdir`, atomically.
+ * Files whose bytes equal those at the same path under `linkFrom` (by default the previous
+ * `outdir`) are hard-linked.
  */
 export function writeTree(outdir: string, files: ReadonlyMap<string, string>, linkFrom: string = outdir): void {
-  const parent = path.dirname(path.resolve(outdir));
-  const base = path.basename(outdir);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${base}-new-`));
+  const staged = stageTree(outdir);
   try {
     const dirs = new Set<string>();
     for (const rel of files.keys()) dirs.add(path.dirname(rel));
-    for (const d of [...dirs].sort()) fs.mkdirSync(path.join(tmp, d), { recursive: true });
-    for (const [rel, content] of files) placeFile(path.join(linkFrom, rel), path.join(tmp, rel), content);
+    for (const d of [...dirs].sort()) fs.mkdirSync(path.join(staged, d), { recursive: true });
+    for (const [rel, content] of files) placeFile(path.join(linkFrom, rel), path.join(staged, rel), content);
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    discardTree(staged);
     throw e;
   }
-  const old = `${tmp}-old`;
-  const hadOld = fs.existsSync(outdir);
-  if (hadOld) fs.renameSync(outdir, old);
-  fs.renameSync(tmp, outdir);
-  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+  commitTree(staged, outdir);
+}
+
+/**
+ * Makes `outdir` hold exactly the files `rel` of `from`, as hard links (copies where links
+ * are not possible), atomically: cdk8s-cli's output directory mirrors dist/ this way.
+ */
+export function linkTree(outdir: string, rels: readonly string[], from: string): void {
+  const staged = stageTree(outdir);
+  try {
+    linkFiles(rels, from, staged);
+  } catch (e) {
+    discardTree(staged);
+    throw e;
+  }
+  commitTree(staged, outdir);
 }

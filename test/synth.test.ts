@@ -3,11 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as k8s from '../imports/k8s';
-import { ENVIRONMENTS, StackChart, StackDefinition, buildUnits } from '../charts';
+import { ENVIRONMENTS, StackChart, StackDefinition, buildUnits, planUnits } from '../charts';
 import { argocdUnit } from '../charts/argocd';
 import { Problems } from '../constructs/core/errors';
 import { listTree, tmpdir } from './util';
-import { synthesize, SynthUnit, Validator } from '../synth';
+import { PlannedUnit, synthesize, SynthUnit, Validator } from '../synth';
 import { fileNameOf } from '../synth/order';
 
 
@@ -79,10 +79,10 @@ describe('synth pipeline', () => {
   test('validator findings refuse the synth with one line each', () => {
     const out = path.join(tmpdir('berth-synth-'), 'dist');
     const errors: string[] = [];
-    const v: Validator = (stacks) => stacks.flatMap((s) => s.objects
+    const v: Validator = (s) => s.objects
       .filter((o) => o.manifest.kind === 'ConfigMap')
       .map((o) => ({ env: s.env, stack: s.stack, kind: o.manifest.kind, name: o.manifest.metadata.name,
-        constructPath: o.constructPath, field: 'data', message: 'test finding', hint: 'fix it' })));
+        constructPath: o.constructPath, field: 'data', message: 'test finding', hint: 'fix it' }));
     const r = synthesize(buildAll, { outdir: out, validators: [v], log: () => undefined, error: (l) => errors.push(l) });
     expect(r.exitCode).toBe(1);
     expect(fs.existsSync(out)).toBe(false);
@@ -108,15 +108,15 @@ describe('synth pipeline', () => {
     const crashing: Validator = function crashing() {
       throw new TypeError('boom');
     };
-    const finding: Validator = (stacks) => [{ env: stacks[0].env, stack: stacks[0].stack, kind: 'ConfigMap', name: 'hello',
-      constructPath: 'hello-dev/config', field: 'data', message: 'test finding' }];
+    const finding: Validator = (s) => (s.env === 'dev' && s.stack === 'hello' ? [{ env: s.env, stack: s.stack, kind: 'ConfigMap', name: 'hello',
+      constructPath: 'hello-dev/config', field: 'data', message: 'test finding' }] : []);
     const r = synthesize(buildAll, { outdir: out, validators: [crashing, finding], log: () => undefined, error: (l) => errors.push(l) });
     expect(r.exitCode).toBe(1);
     expect(errors.slice(0, 2)).toEqual([
       'berth: synth refused: 2 problem(s) in the synthesized output; dist/ was not changed',
       '  dev/hello ConfigMap/hello [hello-dev/config] data: test finding',
     ]);
-    expect(errors[2]).toMatch(/^ {2}validator crashing crashed: TypeError: boom \(at crashing \(.*synth\.test\.ts:[0-9]+:[0-9]+\)\)$/);
+    expect(errors[2]).toMatch(/^ {2}validator crashing crashed on dev\/hello: TypeError: boom \(at crashing \(.*synth\.test\.ts:[0-9]+:[0-9]+\)\)$/);
     expect(errors).toHaveLength(3);
     expect(listTree(out)).toEqual(before);
   });
@@ -162,6 +162,66 @@ describe('synth pipeline', () => {
     // The mirror's files are the same inodes as dist/'s: linked, not written twice.
     const rel = 'dev/hello/02-configmap-hello.yaml';
     expect(fs.statSync(path.join(root, 'cdk8s.out', rel)).ino).toBe(fs.statSync(path.join(root, 'dist', rel)).ino);
+  });
+
+  test('a re-synth that changes nothing leaves dist/ as it is', () => {
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const rel = 'dev/hello/02-configmap-hello.yaml';
+    const before = { dir: fs.statSync(out).ino, file: fs.statSync(path.join(out, rel)).ino, tree: listTree(out) };
+    expect(synthesize(buildAll, { outdir: out, ...quiet }).exitCode).toBe(0);
+    expect({ dir: fs.statSync(out).ino, file: fs.statSync(path.join(out, rel)).ino, tree: listTree(out) }).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('a re-synth removes files and directories no stack produces any more', () => {
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    const before = listTree(out);
+    fs.writeFileSync(path.join(out, 'dev/hello/99-configmap-stale.yaml'), 'stale\n');
+    fs.mkdirSync(path.join(out, 'qa/hello'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'qa/hello/Kustomization'), 'resources: []\n');
+    synthesize(buildAll, { outdir: out, ...quiet });
+    expect(listTree(out)).toEqual(before);
+  });
+
+  test('planned units are built one at a time, each checked before the next is built', () => {
+    const events: string[] = [];
+    const plan = (): PlannedUnit[] => planUnits(ENVIRONMENTS, [hello]).map((u) => ({
+      ...u,
+      build: () => {
+        events.push(`build ${u.env}`);
+        return u.build();
+      },
+    }));
+    const seen: Validator = (s) => {
+      events.push(`check ${s.env}`);
+      return [];
+    };
+    expect(synthesize(plan, { outdir: path.join(tmpdir('berth-synth-'), 'dist'), validators: [seen], ...quiet }).objects).toBe(3 * 6);
+    expect(events).toEqual(ENVIRONMENTS.flatMap((e) => [`build ${e.name}`, `check ${e.name}`]));
+  });
+
+  test('every failing unit is reported, in unit order, not just the first', () => {
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
+    const errors: string[] = [];
+    const plan = (): PlannedUnit[] => ENVIRONMENTS.map((env) => ({
+      env: env.name,
+      stack: 'hello',
+      build: () => {
+        const p = new Problems(`hello-${env.name}/web`);
+        p.add('replicas', 'must be >= 1', 0);
+        p.throwIfAny();
+        throw new Error('unreachable');
+      },
+    }));
+    expect(synthesize(plan, { outdir: out, log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors).toEqual([
+      'berth: synth refused: 3 problem(s) in the stack definitions; dist/ was not changed',
+      ...ENVIRONMENTS.map((e) => `  [hello-${e.name}/web] 'replicas' must be >= 1, received 0`),
+    ]);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(path.dirname(out))).toEqual([]);
   });
 
   test('file names sort in phase order and honour an explicit sync wave', () => {

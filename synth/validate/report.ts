@@ -24,11 +24,11 @@ export class Report {
 
 /** A validator that looks at one stack at a time. */
 export function perStack(check: (report: Report) => void): Validator {
-  return (stacks) => stacks.flatMap((stack) => {
+  return (stack) => {
     const report = new Report(stack);
     check(report);
     return report.findings;
-  });
+  };
 }
 
 /** A validator that looks at one object at a time. */
