@@ -49,7 +49,8 @@ function upToDate() {
   try {
     const recorded = JSON.parse(fs.readFileSync(inputsFile, 'utf-8'));
     if (recorded.key !== key || !fs.existsSync(outfile)) return false;
-    return Object.entries(recorded.inputs).every(([file, hash]) => fs.existsSync(file) && sha(file) === hash);
+    // A missing input throws: rebuild.
+    return Object.entries(recorded.inputs).every(([file, hash]) => sha(file) === hash);
   } catch {
     return false;
   }
