@@ -69,7 +69,6 @@ type Phases = { build: number; render: number; validate: number; write: number }
 
 /** What became of one unit. */
 interface UnitOutcome {
-  readonly index: number;
   readonly stats?: StackStats;
   /** Every file of the unit, relative to the output root. */
   readonly files: readonly string[];
@@ -100,9 +99,9 @@ interface UnitContext {
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;
 
 /** Builds, renders, validates and writes one unit into the staged tree. */
-function synthUnit(index: number, unit: UnitSource, ctx: UnitContext): UnitOutcome {
+function synthUnit(unit: UnitSource, ctx: UnitContext): UnitOutcome {
   const ms: Phases = { build: 0, render: 0, validate: 0, write: 0 };
-  const base = { index, files: [] as string[], changed: [] as string[], problems: [] as string[], findings: [], crashes: [], ms };
+  const base = { files: [] as string[], changed: [] as string[], problems: [] as string[], findings: [], crashes: [], ms };
   let t = process.hrtime.bigint();
   let stack: RenderedStack;
   try {
@@ -178,11 +177,16 @@ function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progre
   try {
     outcomes = units.map((u, i) => {
       progress.update(`synthesizing ${u.env}/${u.stack}`, i, units.length);
-      return synthUnit(i, u, ctx);
+      return synthUnit(u, ctx);
     });
   } catch (e) {
+    // Only writing a changed file throws here; building and checking errors are outcomes.
     discardTree(staged);
-    return finish(started, [failedWrite(e)], undefined, options, progress);
+    progress.done();
+    const error = options.error ?? ((l: string) => console.error(l));
+    error(`berth: synth failed while writing; ${path.basename(options.outdir)}/ was not changed`);
+    error(`  ${describeError(e)}`);
+    return { exitCode: 1, objects: 0 };
   }
   return finish(started, outcomes, staged, options, progress);
 }
@@ -190,13 +194,9 @@ function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progre
 /** An outcome for a plan that could not even list its units. */
 function failedPlan(e: unknown): UnitOutcome {
   const ms = { build: 0, render: 0, validate: 0, write: 0 };
-  const base = { index: -1, files: [], changed: [], findings: [], crashes: [], ms };
+  const base = { files: [], changed: [], findings: [], crashes: [], ms };
   if (e instanceof ValidationError) return { ...base, problems: e.problems };
   return { ...base, problems: [], failure: describeError(e) };
-}
-
-function failedWrite(e: unknown): UnitOutcome {
-  return { ...failedPlan(e), failure: `writing: ${describeError(e)}` };
 }
 
 /**
@@ -207,8 +207,7 @@ function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: strin
   const log = options.log ?? ((l: string) => console.log(l));
   const error = options.error ?? ((l: string) => console.error(l));
   progress.done();
-  const ordered = [...outcomes].sort((a, b) => a.index - b.index);
-  const objects = ordered.reduce((n, o) => n + (o.stats ? [...o.stats.kinds.values()].reduce((a, b) => a + b, 0) : 0), 0);
+  const objects = outcomes.reduce((n, o) => n + (o.stats ? [...o.stats.kinds.values()].reduce((a, b) => a + b, 0) : 0), 0);
   const unchanged = `${path.basename(options.outdir)}/ was not changed`;
   const refuse = (header: string, lines: readonly string[]): SynthResult => {
     if (staged !== undefined) discardTree(staged);
@@ -216,25 +215,25 @@ function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: strin
     for (const l of lines) error(`  ${l}`);
     return { exitCode: 1, objects };
   };
-  const failures = ordered.flatMap((o) => (o.failure !== undefined ? [o.failure] : []));
+  const failures = outcomes.flatMap((o) => (o.failure !== undefined ? [o.failure] : []));
   if (failures.length > 0) return refuse(`berth: synth failed while building the stacks; ${unchanged}`, failures);
-  const problems = ordered.flatMap((o) => o.problems);
+  const problems = outcomes.flatMap((o) => o.problems);
   if (problems.length > 0) {
     return refuse(`berth: synth refused: ${problems.length} problem(s) in the stack definitions; ${unchanged}`, problems);
   }
   // Validator by validator, then stack by stack.
-  const findings = ordered.flatMap((o) => o.findings).sort((a, b) => a.validator - b.validator).map((f) => formatFinding(f.finding));
-  const crashes = ordered.flatMap((o) => o.crashes).sort((a, b) => a.validator - b.validator).map((c) => c.message);
+  const findings = outcomes.flatMap((o) => o.findings).sort((a, b) => a.validator - b.validator).map((f) => formatFinding(f.finding));
+  const crashes = outcomes.flatMap((o) => o.crashes).sort((a, b) => a.validator - b.validator).map((c) => c.message);
   if (findings.length + crashes.length > 0) {
     return refuse(`berth: synth refused: ${findings.length + crashes.length} problem(s) in the synthesized output; ${unchanged}`,
       [...findings, ...crashes]);
   }
   if (staged === undefined) return { exitCode: 0, objects };
-  const files = ordered.flatMap((o) => o.files);
+  const files = outcomes.flatMap((o) => o.files);
   const t = process.hrtime.bigint();
   let written = false;
   try {
-    const changed = new Set(ordered.flatMap((o) => o.changed));
+    const changed = new Set(outcomes.flatMap((o) => o.changed));
     const current = listFiles(options.outdir);
     if (changed.size === 0 && current.length === files.length && [...files].sort().every((f, i) => f === current[i])) {
       // Nothing to change: dist/ stays as it is, inodes and timestamps included.
@@ -255,10 +254,10 @@ function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: strin
     error(`  ${describeError(e)}`);
     return { exitCode: 1, objects };
   }
-  const sum = (k: keyof Phases): number => ordered.reduce((n, o) => n + o.ms[k], 0);
+  const sum = (k: keyof Phases): number => outcomes.reduce((n, o) => n + o.ms[k], 0);
   log(formatSummary({
     outdir: options.outdir,
-    stacks: ordered.flatMap((o) => (o.stats ? [o.stats] : [])),
+    stacks: outcomes.flatMap((o) => (o.stats ? [o.stats] : [])),
     phases: { build: sum('build'), render: sum('render'), validate: sum('validate'), write: sum('write') + since(t) },
     totalMs: since(started),
   }));
