@@ -35,7 +35,7 @@ export class StackChart extends Chart {
  * Every (environment, stack) chart, each with its namespace baseline, built when the synth
  * reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
  * lookups during resolution) scoped to one chart, so synth stays linear in the number of
- * stacks, and lets each chart be built on any thread.
+ * stacks.
  */
 export function planUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): PlannedUnit[] {
   return envs.flatMap((env) => stacks.map((def) => ({

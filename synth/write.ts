@@ -24,24 +24,6 @@ export function filesOf(stacks: readonly RenderedStack[]): Map<string, string> {
 }
 
 /**
- * Puts `content` at `target`: a hard link to `previous` when that file already holds exactly
- * these bytes, else a new file. Most of a synth's files are unchanged, and linking one is
- * an order of magnitude cheaper than writing it (the old tree is about to be dropped, so
- * the link is the only name left).
- */
-export function placeFile(previous: string, target: string, content: string): void {
-  try {
-    if (fs.readFileSync(previous, 'utf-8') === content) {
-      fs.linkSync(previous, target);
-      return;
-    }
-  } catch {
-    // No previous file, or links unsupported here: write it.
-  }
-  fs.writeFileSync(target, content);
-}
-
-/**
  * True when `previous` already holds exactly `content`; otherwise writes `content` to
  * `target` (creating its directory) and returns false. Reading a file costs a fraction of
  * writing one, and most of a synth's files are unchanged.
@@ -117,16 +99,13 @@ export function discardTree(staged: string): void {
 
 /**
  * Writes `files` (relative path → content) as the whole content of `outdir`, atomically.
- * Files whose bytes equal those at the same path under `linkFrom` (by default the previous
- * `outdir`) are hard-linked.
+ * Files whose bytes equal the previous `outdir`'s are hard-linked from it, not written again.
  */
-export function writeTree(outdir: string, files: ReadonlyMap<string, string>, linkFrom: string = outdir): void {
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
   const staged = stageTree(outdir);
   try {
-    const dirs = new Set<string>();
-    for (const rel of files.keys()) dirs.add(path.dirname(rel));
-    for (const d of [...dirs].sort()) fs.mkdirSync(path.join(staged, d), { recursive: true });
-    for (const [rel, content] of files) placeFile(path.join(linkFrom, rel), path.join(staged, rel), content);
+    const unchanged = [...files].filter(([rel, content]) => unchangedOrWrite(path.join(outdir, rel), path.join(staged, rel), content));
+    linkFiles(unchanged.map(([rel]) => rel), outdir, staged);
   } catch (e) {
     discardTree(staged);
     throw e;
