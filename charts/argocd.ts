@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
-import * as argo from '../imports/argoproj.io';
 import { SynthUnit } from '../synth/render';
 import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import * as kinds from '../constructs/core/kinds';
 
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
@@ -16,7 +16,7 @@ export function argocdUnit(env: EnvironmentConfig, stackIds: readonly string[]):
   const project = `berth-${env.name}`;
   const labels = { 'app.kubernetes.io/managed-by': 'berth', 'app.kubernetes.io/part-of': 'berth' };
 
-  new argo.AppProject(chart, 'project', {
+  new kinds.AppProject(chart, 'project', {
     metadata: { name: project, labels },
     spec: {
       description: `berth stacks in ${env.name}`,
@@ -32,7 +32,7 @@ export function argocdUnit(env: EnvironmentConfig, stackIds: readonly string[]):
   });
 
   for (const id of stackIds) {
-    new argo.Application(chart, id, {
+    new kinds.Application(chart, id, {
       // No resources-finalizer: deleting an Application must not cascade-delete a stack's data.
       metadata: { name: namespaceFor(id, env), labels },
       spec: {

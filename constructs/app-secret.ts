@@ -10,6 +10,7 @@ import { appLabels } from './core/labels';
 import { isDns1123Subdomain } from './core/names';
 import { protectFromPrune } from './core/prune';
 import { syncWave, Wave } from './core/waves';
+import * as kinds from './core/kinds';
 
 /**
  * Deterministic plaintext values, for dev only: each value is derived from an HMAC-SHA256
@@ -245,7 +246,7 @@ export class AppSecret extends Construct {
         const seed = source.seed ?? 'berth';
         const plain = Object.fromEntries(props.keys.map((key) => [key, values[key] ?? generatedValue(seed, this.node.path, key)]));
         const data = { ...plain, ...renderTemplates(templates, (ref) => escapeValue(plain[ref.key], ref.escape)) };
-        this.secret = new k8s.KubeSecret(this, 'secret', {
+        this.secret = new kinds.KubeSecret(this, 'secret', {
           metadata,
           type: 'Opaque',
           // `data`, not `stringData`: what git holds is exactly what the API server stores.
@@ -258,7 +259,7 @@ export class AppSecret extends Construct {
         const namespace = Chart.of(this).namespace;
         const remoteKey = `${source.remotePrefix ?? (namespace ? `${namespace}/` : '')}${name}`;
         const secretKeys = props.keys.filter((k) => !(k in values));
-        this.externalSecret = new eso.ExternalSecret(this, 'external-secret', {
+        this.externalSecret = new kinds.ExternalSecret(this, 'external-secret', {
           metadata,
           spec: {
             refreshInterval: source.refreshInterval ?? '1h',
@@ -282,7 +283,7 @@ export class AppSecret extends Construct {
         break;
       }
       case 'sealed': {
-        this.sealedSecret = new sealed.SealedSecret(this, 'sealed-secret', {
+        this.sealedSecret = new kinds.SealedSecret(this, 'sealed-secret', {
           metadata,
           spec: {
             encryptedData: { ...source.encryptedData },

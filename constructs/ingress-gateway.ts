@@ -12,6 +12,7 @@ import { isDns1123Label, isDns1123Subdomain, isHostname } from './core/names';
 import { IRoutable } from './core/routable';
 import { RUNTIME_PODS_ANNOTATION } from './core/external-refs';
 import { syncWave, Wave } from './core/waves';
+import * as kinds from './core/kinds';
 
 /**
  * How the gateway is rendered; the chart passes it from environment data.
@@ -379,14 +380,14 @@ export class IngressGateway extends Construct {
     this.peer = this.mode === 'nodeport' ? Peer.cidr('0.0.0.0/0') : Peer.namespace(this.controllerNamespace);
 
     if (this.mode === 'istio') {
-      this.peerAuthentication = new istiosec.PeerAuthentication(this, 'PeerAuthentication', {
+      this.peerAuthentication = new kinds.PeerAuthentication(this, 'PeerAuthentication', {
         metadata: { name: this.name, labels: this.labels },
         spec: { mtls: { mode: istiosec.PeerAuthenticationSpecMtlsMode.STRICT } },
       });
       this.authorizationPolicy = this.buildAuthorizationPolicy();
     }
     if (this.tls?.issuer && (this.mode === 'ingress' || this.mode === 'gateway-api')) {
-      this.acmeSolverPolicy = new k8s.KubeNetworkPolicy(this, 'AcmeSolverPolicy', {
+      this.acmeSolverPolicy = new kinds.KubeNetworkPolicy(this, 'AcmeSolverPolicy', {
         metadata: {
           name: `${this.name}-acme-http01`,
           labels: this.labels,
@@ -711,7 +712,7 @@ export class IngressGateway extends Construct {
   }
 
   private certificate(id: string, name: string, namespace: string | undefined, secretName: string, dnsNames: string[], issuer: CertificateIssuer): cm.Certificate {
-    const cert = new cm.Certificate(this, id, {
+    const cert = new kinds.Certificate(this, id, {
       metadata: { name, namespace, labels: this.labels },
       spec: {
         secretName,
@@ -762,7 +763,7 @@ export class IngressGateway extends Construct {
     annotations[`${NGINX}/use-regex`] = Lazy.any({
       produce: () => (routes.some((r) => this.regexHosts.has(r.host)) ? 'true' : undefined),
     }) as string;
-    const ingress = new k8s.KubeIngress(this, `Ingress-${name}`, {
+    const ingress = new kinds.KubeIngress(this, `Ingress-${name}`, {
       metadata: { name, labels: this.labels, annotations },
       spec: {
         ingressClassName: this.ingressClassName,
@@ -804,7 +805,7 @@ export class IngressGateway extends Construct {
   private ensureGatewayApi(): void {
     if (this.gatewayApiGateway) return;
     const allowedRoutes = { namespaces: { from: gwapi.GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } };
-    this.gatewayApiGateway = new gwapi.Gateway(this, 'Gateway', {
+    this.gatewayApiGateway = new kinds.GatewayApiGateway(this, 'Gateway', {
       metadata: { name: this.name, labels: this.labels },
       spec: {
         gatewayClassName: this.gatewayClassName,
@@ -830,7 +831,7 @@ export class IngressGateway extends Construct {
     if (this.tls) {
       // No hostnames: every plain-HTTP request on the gateway is redirected. cert-manager's HTTP-01
       // solver routes name a host and path, so they take precedence.
-      this.redirect = new gwapi.HttpRoute(this, 'HttpsRedirect', {
+      this.redirect = new kinds.HttpRoute(this, 'HttpsRedirect', {
         metadata: { name: `${this.name}-https-redirect`, labels: this.labels },
         spec: {
           parentRefs: [{ name: this.name, sectionName: 'http' }],
@@ -851,7 +852,7 @@ export class IngressGateway extends Construct {
 
   private httpRouteFor(host: string): void {
     const slug = hostSlug(host);
-    const route = new gwapi.HttpRoute(this, `HttpRoute-${slug}`, {
+    const route = new kinds.HttpRoute(this, `HttpRoute-${slug}`, {
       metadata: { name: `${this.name}-${slug}`, labels: this.labels },
       spec: {
         parentRefs: [{ name: this.name, sectionName: this.tls ? `https-${slug}` : 'http' }],
@@ -902,7 +903,7 @@ export class IngressGateway extends Construct {
       { source: { principals: [o.gatewayPrincipal, ...o.callers] } },
     ];
     if (o.allowSameNamespace) from.push({ source: { namespaces: [Chart.of(this).namespace!] } });
-    return new istiosec.AuthorizationPolicy(this, 'AuthorizationPolicy', {
+    return new kinds.AuthorizationPolicy(this, 'AuthorizationPolicy', {
       metadata: { name: this.name, labels: this.labels },
       spec: { action: istiosec.AuthorizationPolicySpecAction.ALLOW, rules: [{ from }] },
     });
@@ -910,7 +911,7 @@ export class IngressGateway extends Construct {
 
   private ensureIstioGateway(): void {
     if (this.istioGw) return;
-    this.istioGw = new istio.Gateway(this, 'IstioGateway', {
+    this.istioGw = new kinds.IstioGateway(this, 'IstioGateway', {
       metadata: { name: this.name, labels: this.labels },
       spec: {
         selector: { ...this.istioOptions.gatewaySelector },
@@ -942,7 +943,7 @@ export class IngressGateway extends Construct {
 
   private virtualServiceFor(host: string): void {
     const slug = hostSlug(host);
-    const vs = new istio.VirtualService(this, `VirtualService-${slug}`, {
+    const vs = new kinds.VirtualService(this, `VirtualService-${slug}`, {
       metadata: { name: `${this.name}-${slug}`, labels: this.labels },
       spec: {
         hosts: [host],
@@ -987,7 +988,7 @@ export class IngressGateway extends Construct {
     const key = service.serviceName;
     if (this.perService.has(key)) return;
     const o = this.istioOptions;
-    const dr = new istio.DestinationRule(this, `DestinationRule-${key}`, {
+    const dr = new kinds.DestinationRule(this, `DestinationRule-${key}`, {
       metadata: { name: key, labels: this.labels },
       spec: {
         host: service.host,
@@ -1022,7 +1023,7 @@ export class IngressGateway extends Construct {
     }
     const routes: Route[] = [route];
     this.nodePortsOf.set(key, routes);
-    const svc = new k8s.KubeService(this, `NodePort-${key}`, {
+    const svc = new kinds.KubeService(this, `NodePort-${key}`, {
       metadata: { name: `${this.name}-${key}`, labels: this.labels },
       spec: {
         type: 'NodePort',

@@ -12,6 +12,7 @@ import { checkResources, Resources, resolveResources, toK8sResources } from './c
 import { DEFAULT_UID, RunAs } from './core/security';
 import { jobPodTemplate } from './core/workload';
 import { syncWave, Wave } from './core/waves';
+import * as kinds from './core/kinds';
 
 export interface MigrationJobProps {
   /**
@@ -119,7 +120,7 @@ export class MigrationJob extends Construct {
     this.connections = new Connections(labels.selector, [] as ServicePort[]);
     for (const target of props.connectTo ?? []) this.connections.connectTo(target);
 
-    this.job = new k8s.KubeJob(this, 'job', {
+    this.job = new kinds.KubeJob(this, 'job', {
       metadata: {
         name,
         labels: labels.all,

@@ -7,6 +7,7 @@ import { isDns1123Label, isLabelValue } from './core/names';
 import { protectFromPrune } from './core/prune';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { syncWave, Wave } from './core/waves';
+import * as kinds from './core/kinds';
 
 /** Namespace-wide totals a ResourceQuota enforces; every value is a Kubernetes quantity. */
 export interface QuotaSpec {
@@ -189,7 +190,7 @@ export class NamespaceBaseline extends Construct {
     const labels = { 'app.kubernetes.io/managed-by': MANAGED_BY };
     const q = (v: string) => k8s.Quantity.fromString(v);
 
-    this.namespace = new k8s.KubeNamespace(this, 'namespace', {
+    this.namespace = new kinds.KubeNamespace(this, 'namespace', {
       metadata: {
         name: this.namespaceName,
         labels: {
@@ -209,7 +210,7 @@ export class NamespaceBaseline extends Construct {
     syncWave(this.namespace, Wave.NAMESPACE);
     protectFromPrune(this.namespace);
 
-    this.quota = new k8s.KubeResourceQuota(this, 'quota', {
+    this.quota = new kinds.KubeResourceQuota(this, 'quota', {
       metadata: { name: 'baseline', labels },
       spec: {
         hard: {
@@ -223,7 +224,7 @@ export class NamespaceBaseline extends Construct {
         },
       },
     });
-    this.limitRange = new k8s.KubeLimitRange(this, 'limits', {
+    this.limitRange = new kinds.KubeLimitRange(this, 'limits', {
       metadata: { name: 'baseline', labels },
       spec: {
         limits: [{
@@ -234,11 +235,11 @@ export class NamespaceBaseline extends Construct {
         }],
       },
     });
-    this.defaultDeny = new k8s.KubeNetworkPolicy(this, 'default-deny', {
+    this.defaultDeny = new kinds.KubeNetworkPolicy(this, 'default-deny', {
       metadata: { name: 'default-deny', labels },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
-    this.allowDns = new k8s.KubeNetworkPolicy(this, 'allow-dns', {
+    this.allowDns = new kinds.KubeNetworkPolicy(this, 'allow-dns', {
       metadata: { name: 'allow-dns', labels },
       spec: {
         podSelector: {},
@@ -256,7 +257,7 @@ export class NamespaceBaseline extends Construct {
       },
     });
     if (mesh) {
-      this.allowIstiod = new k8s.KubeNetworkPolicy(this, 'allow-istiod', {
+      this.allowIstiod = new kinds.KubeNetworkPolicy(this, 'allow-istiod', {
         metadata: { name: 'allow-istiod', labels },
         spec: {
           podSelector: {},

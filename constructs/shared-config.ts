@@ -6,6 +6,7 @@ import { Problems } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain, isEnvVarName } from './core/names';
 import { syncWave, Wave } from './core/waves';
+import * as kinds from './core/kinds';
 
 export interface SharedConfigProps {
   /**
@@ -41,7 +42,7 @@ export class SharedConfig extends Construct implements IConfigSource {
 
     this.configMapName = name;
     this.data = { ...props.data };
-    this.configMap = new k8s.KubeConfigMap(this, 'config-map', {
+    this.configMap = new kinds.KubeConfigMap(this, 'config-map', {
       metadata: { name, labels: appLabels(this, { name, component: 'config' }).all },
       data: { ...props.data },
     });

@@ -9,6 +9,7 @@ import { IRoutable } from './core/routable';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { jobPodTemplate } from './core/workload';
 import { syncWave, Wave } from './core/waves';
+import * as kinds from './core/kinds';
 
 /** One endpoint the smoke test calls. */
 export interface SmokeTarget {
@@ -107,7 +108,7 @@ export class SmokeTest extends Construct {
     ].join('\n');
     const runAs = { uid: CURL_UID, gid: CURL_UID };
 
-    this.job = new k8s.KubeJob(this, 'job', {
+    this.job = new kinds.KubeJob(this, 'job', {
       metadata: {
         name,
         labels: labels.all,

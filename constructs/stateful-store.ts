@@ -22,6 +22,7 @@ import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, jobPodTemplate, serviceAccoun
 import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
+import * as kinds from './core/kinds';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
 
@@ -605,7 +606,7 @@ export class StatefulStore extends Construct implements IConnectable {
     };
     const plan = preset.plan(ctx);
     const configName = `${name}-config`;
-    this.configMap = new k8s.KubeConfigMap(this, 'config', { metadata: { name: configName, labels: labels.all }, data: plan.config });
+    this.configMap = new kinds.KubeConfigMap(this, 'config', { metadata: { name: configName, labels: labels.all }, data: plan.config });
     syncWave(this.configMap, Wave.CONFIG);
     this.serviceAccount = serviceAccount(this, 'service-account', { name, labels: labels.all, automountToken: false });
 
@@ -644,7 +645,7 @@ export class StatefulStore extends Construct implements IConnectable {
     if (exporter) containers.push(exporterContainer(exporter));
     const checksumData = Object.fromEntries(plan.runtimeConfigKeys.map((k) => [k, plan.config[k]]));
 
-    this.headlessService = new k8s.KubeService(this, 'headless-service', {
+    this.headlessService = new kinds.KubeService(this, 'headless-service', {
       metadata: { name: this.headlessServiceName, labels: labels.all },
       spec: {
         clusterIp: 'None',
@@ -654,7 +655,7 @@ export class StatefulStore extends Construct implements IConnectable {
         ports: [...preset.clientPorts, ...peerPorts].map(toServicePort),
       },
     });
-    this.service = new k8s.KubeService(this, 'service', {
+    this.service = new kinds.KubeService(this, 'service', {
       metadata: { name, labels: labels.all },
       spec: {
         type: 'ClusterIP',
@@ -663,7 +664,7 @@ export class StatefulStore extends Construct implements IConnectable {
       },
     });
 
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+    this.statefulSet = new kinds.KubeStatefulSet(this, 'statefulset', {
       metadata: { name, ...workloadMeta },
       spec: {
         serviceName: this.headlessServiceName,
@@ -736,7 +737,7 @@ export class StatefulStore extends Construct implements IConnectable {
     }
 
     if (metrics && metrics.serviceMonitor && metricsPort) {
-      this.serviceMonitor = new monitoring.ServiceMonitor(this, 'service-monitor', {
+      this.serviceMonitor = new kinds.ServiceMonitor(this, 'service-monitor', {
         metadata: { name, labels: { ...labels.all, ...metrics.serviceMonitorLabels } },
         spec: {
           selector: { matchLabels: labels.selector },
@@ -750,7 +751,7 @@ export class StatefulStore extends Construct implements IConnectable {
       const backupPlan = preset.backup(ctx);
       const backupLabels = appLabels(this, { name: `${name}-backup`, component: 'backup', version });
       const pvcName = `${name}-backups`;
-      this.backupPvc = new k8s.KubePersistentVolumeClaim(this, 'backup-pvc', {
+      this.backupPvc = new kinds.KubePersistentVolumeClaim(this, 'backup-pvc', {
         metadata: { name: pvcName, labels: backupLabels.all },
         spec: {
           accessModes: ['ReadWriteOnce'],
@@ -766,7 +767,7 @@ export class StatefulStore extends Construct implements IConnectable {
       // during the sync. It needs no network and no Secret; the namespace's default-deny applies.
       const bindName = `${name}-backups-bind`;
       const bindLabels = appLabels(this, { name: bindName, component: 'backup', version });
-      this.backupBindJob = new k8s.KubeJob(this, 'backup-bind', {
+      this.backupBindJob = new kinds.KubeJob(this, 'backup-bind', {
         metadata: {
           name: bindName,
           labels: bindLabels.all,
@@ -788,7 +789,7 @@ export class StatefulStore extends Construct implements IConnectable {
         },
       });
       syncWave(this.backupBindJob, Wave.STORES);
-      const scripts = new k8s.KubeConfigMap(this, 'backup-scripts', {
+      const scripts = new kinds.KubeConfigMap(this, 'backup-scripts', {
         metadata: { name: `${name}-backup`, labels: backupLabels.all },
         data: { 'backup.sh': backupPlan.backupScript, 'restore.sh': backupPlan.restoreScript },
       });
@@ -810,7 +811,7 @@ export class StatefulStore extends Construct implements IConnectable {
         },
       });
       const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
-      this.backupCronJob = new k8s.KubeCronJob(this, 'backup', {
+      this.backupCronJob = new kinds.KubeCronJob(this, 'backup', {
         metadata: cronJobMeta(`${name}-backup`),
         spec: {
           schedule: backup.schedule,
@@ -822,7 +823,7 @@ export class StatefulStore extends Construct implements IConnectable {
           jobTemplate: jobTemplate(podSpec('backup.sh', {}), 1),
         },
       });
-      this.restoreCronJob = new k8s.KubeCronJob(this, 'restore', {
+      this.restoreCronJob = new kinds.KubeCronJob(this, 'restore', {
         metadata: cronJobMeta(`${name}-restore`),
         spec: {
           // A template for `kubectl create job --from`: suspended, on a date that never comes (31 February).

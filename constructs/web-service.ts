@@ -17,6 +17,7 @@ import { checkResources, resolveResources, Resources, toK8sResources } from './c
 import { IRoutable } from './core/routable';
 import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, volumeNameForPath, writablePaths } from './core/security';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
+import * as kinds from './core/kinds';
 
 /** A port the service serves, exposed on its Service under the same name. */
 export interface ServicePortSpec {
@@ -396,7 +397,7 @@ export class WebService extends Construct implements IRoutable {
     const rbac = props.rbac !== undefined;
     this.serviceAccount = serviceAccount(this, 'service-account', { ...meta, automountToken: rbac });
     if (props.rbac) {
-      this.role = new k8s.KubeRole(this, 'role', {
+      this.role = new kinds.KubeRole(this, 'role', {
         metadata: meta,
         rules: props.rbac.map((r) => ({
           apiGroups: [...(r.apiGroups ?? [''])],
@@ -405,7 +406,7 @@ export class WebService extends Construct implements IRoutable {
           ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
         })),
       });
-      this.roleBinding = new k8s.KubeRoleBinding(this, 'role-binding', {
+      this.roleBinding = new kinds.KubeRoleBinding(this, 'role-binding', {
         metadata: meta,
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name, namespace }],
@@ -416,7 +417,7 @@ export class WebService extends Construct implements IRoutable {
     const configFrom = props.config ? [EnvFrom.configMap({ configMapName: name, data: props.config })] : [];
     const allEnvFrom = [...configFrom, ...envFrom];
     if (props.config) {
-      this.configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta, data: { ...props.config } });
+      this.configMap = new kinds.KubeConfigMap(this, 'config', { metadata: meta, data: { ...props.config } });
     }
     const checksums: Record<string, string> = {};
     for (const source of allEnvFrom) {
@@ -468,7 +469,7 @@ export class WebService extends Construct implements IRoutable {
 
     const minReplicas = autoscaling ? autoscaling.minReplicas : replicas;
     const maxReplicas = autoscaling ? autoscaling.maxReplicas : replicas;
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+    this.deployment = new kinds.KubeDeployment(this, 'deployment', {
       metadata: meta,
       spec: {
         // With an HPA, leave replicas out so a GitOps sync never resets its count.
@@ -501,7 +502,7 @@ export class WebService extends Construct implements IRoutable {
       },
     });
 
-    this.service = new k8s.KubeService(this, 'service', {
+    this.service = new kinds.KubeService(this, 'service', {
       metadata: meta,
       spec: {
         type: 'ClusterIP',
@@ -516,7 +517,7 @@ export class WebService extends Construct implements IRoutable {
     if (autoscaling) {
       const target = (resource: 'cpu' | 'memory', utilization: number | undefined): k8s.MetricSpecV2[] =>
         utilization === undefined ? [] : [{ type: 'Resource', resource: { name: resource, target: { type: 'Utilization', averageUtilization: utilization } } }];
-      this.hpa = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+      this.hpa = new kinds.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
         metadata: meta,
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
@@ -529,7 +530,7 @@ export class WebService extends Construct implements IRoutable {
     }
     if (props.verticalAutoscaling && updateMode) {
       const { minAllowed, maxAllowed } = props.verticalAutoscaling;
-      this.vpa = new vpa.VerticalPodAutoscaler(this, 'vpa', {
+      this.vpa = new kinds.VerticalPodAutoscaler(this, 'vpa', {
         metadata: meta,
         spec: {
           targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
@@ -556,7 +557,7 @@ export class WebService extends Construct implements IRoutable {
     if (metrics) {
       this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [this.port(metrics.port)]);
       if (metrics.serviceMonitor) {
-        this.serviceMonitor = new monitoring.ServiceMonitor(this, 'service-monitor', {
+        this.serviceMonitor = new kinds.ServiceMonitor(this, 'service-monitor', {
           metadata: { name, labels: { ...labels.all, ...(metrics.serviceMonitorLabels ?? {}) } },
           spec: {
             selector: { matchLabels: { ...labels.selector } },

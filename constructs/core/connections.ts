@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import * as kinds from './kinds';
 
 /** A port a workload serves: the Service port and the container port behind it. */
 export interface ServicePort {
@@ -130,7 +131,7 @@ export function workloadNetworkPolicy(
   props: { name: string; labels: Record<string, string>; connections: Connections },
 ): k8s.KubeNetworkPolicy {
   const { connections } = props;
-  return new k8s.KubeNetworkPolicy(scope, id, {
+  return new kinds.KubeNetworkPolicy(scope, id, {
     metadata: { name: props.name, labels: props.labels },
     spec: {
       podSelector: { matchLabels: { ...connections.selector } },

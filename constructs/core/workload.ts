@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { MESH_JOB_POD_ANNOTATIONS, SidecarQuitTool, withSidecarQuit } from './mesh';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './security';
+import * as kinds from './kinds';
 
 /**
  * A PodDisruptionBudget that can never block a node drain: `maxUnavailable: 1` always
@@ -13,7 +14,7 @@ export function drainSafePdb(
   id: string,
   props: { name: string; labels: Record<string, string>; selector: Record<string, string> },
 ): k8s.KubePodDisruptionBudget {
-  return new k8s.KubePodDisruptionBudget(scope, id, {
+  return new kinds.KubePodDisruptionBudget(scope, id, {
     metadata: { name: props.name, labels: props.labels },
     spec: {
       maxUnavailable: k8s.IntOrString.fromNumber(1),
@@ -42,7 +43,7 @@ export function serviceAccount(
   id: string,
   props: { name: string; labels: Record<string, string>; automountToken: boolean },
 ): k8s.KubeServiceAccount {
-  return new k8s.KubeServiceAccount(scope, id, {
+  return new kinds.KubeServiceAccount(scope, id, {
     metadata: { name: props.name, labels: props.labels },
     automountServiceAccountToken: props.automountToken,
   });
