@@ -272,6 +272,52 @@ interface Route {
   readonly nodePort?: number;
 }
 
+/**
+ * The routes accepted so far, indexed for the checks each new route runs against them:
+ * scanning them all made a gateway of n routes cost O(n²).
+ */
+class RouteIndex {
+  public readonly all: Route[] = [];
+  /** In the order they first appeared. */
+  public readonly hosts: string[] = [];
+  public firstCanary?: Route;
+  private readonly byHost = new Map<string, Route[]>();
+  private readonly byMatch = new Map<string, Route>();
+  private readonly byIngressName = new Map<string, Route>();
+
+  constructor(private readonly ingressNameOf: (r: Route) => string | undefined) {}
+
+  public add(r: Route): void {
+    this.all.push(r);
+    let ofHost = this.byHost.get(r.host);
+    if (!ofHost) {
+      ofHost = [];
+      this.byHost.set(r.host, ofHost);
+      this.hosts.push(r.host);
+    }
+    ofHost.push(r);
+    const key = `${r.match} ${r.host}${r.path}`;
+    if (!this.byMatch.has(key)) this.byMatch.set(key, r);
+    const own = this.ingressNameOf(r);
+    if (own !== undefined && !this.byIngressName.has(own)) this.byIngressName.set(own, r);
+    if (r.backends.length === 2) this.firstCanary ??= r;
+  }
+
+  public ofHost(host: string): readonly Route[] {
+    return this.byHost.get(host) ?? [];
+  }
+
+  /** The first route with the same host, match and path. */
+  public same(r: Route): Route | undefined {
+    return this.byMatch.get(`${r.match} ${r.host}${r.path}`);
+  }
+
+  /** The first route that needs its own Ingress of this name. */
+  public withIngressName(name: string): Route | undefined {
+    return this.byIngressName.get(name);
+  }
+}
+
 interface IngressGroup {
   readonly ingress: k8s.KubeIngress;
   readonly routes: Route[];
@@ -334,9 +380,8 @@ export class IngressGateway extends Construct {
   private readonly istioOptions: Required<IstioGatewayOptions>;
   private readonly labels: Record<string, string>;
   private readonly peer: NetworkPeer;
-  private readonly resolved: Route[] = [];
+  private readonly resolved = new RouteIndex((r) => this.ownIngressName(r));
   private readonly inputs: GatewayRoute[] = [];
-  private readonly hostList: string[] = [];
   private readonly ingressGroups = new Map<string, IngressGroup>();
   private readonly regexHosts = new Set<string>();
   private readonly perService = new Map<string, ApiObject>();
@@ -368,10 +413,10 @@ export class IngressGateway extends Construct {
 
     const problems = new Problems(this);
     this.validateProps(problems);
-    const accepted: Route[] = [];
+    const accepted = new RouteIndex((r) => this.ownIngressName(r));
     routes.forEach((r, i) => {
       const route = this.validateRoute(problems, `routes[${i}]`, r, i, accepted);
-      if (route) accepted.push(route);
+      if (route) accepted.add(route);
     });
     problems.throwIfAny();
 
@@ -403,7 +448,7 @@ export class IngressGateway extends Construct {
         },
       });
     }
-    for (let i = 0; i < routes.length; i++) this.register(routes[i], accepted[i]);
+    for (let i = 0; i < routes.length; i++) this.register(routes[i], accepted.all[i]);
   }
 
   /** Every route, in the order they were added. */
@@ -413,7 +458,7 @@ export class IngressGateway extends Construct {
 
   /** The hosts served, in the order they first appeared. */
   public get hosts(): readonly string[] {
-    return this.hostList;
+    return this.resolved.hosts;
   }
 
   /**
@@ -421,7 +466,7 @@ export class IngressGateway extends Construct {
    * `http://<host>:<nodePort><path>`.
    */
   public get urls(): readonly string[] {
-    return this.resolved.map((r) => {
+    return this.resolved.all.map((r) => {
       if (this.mode === 'nodeport') return `http://${r.host}:${r.nodePort}${r.path}`;
       return `${this.tls ? 'https' : 'http'}://${r.host}${r.path}`;
     });
@@ -538,7 +583,7 @@ export class IngressGateway extends Construct {
   }
 
   /** Checks one route against the props and the routes before it; returns it resolved when it is valid. */
-  private validateRoute(p: Problems, at: string, r: GatewayRoute, index: number, before: readonly Route[]): Route | undefined {
+  private validateRoute(p: Problems, at: string, r: GatewayRoute, index: number, before: RouteIndex): Route | undefined {
     const start = p.count;
     const mode = this.mode;
     const path = r.path ?? '/';
@@ -623,32 +668,32 @@ export class IngressGateway extends Construct {
   }
 
   /** Conflicts with earlier routes. */
-  private checkAgainst(p: Problems, at: string, route: Route, before: readonly Route[]): void {
-    const dup = before.find((o) => o.host === route.host && o.path === route.path && o.match === route.match);
+  private checkAgainst(p: Problems, at: string, route: Route, before: RouteIndex): void {
+    const dup = before.same(route);
     if (dup) {
       p.add(at, `duplicates the host, match and path of routes[${dup.index}]`, `${route.match} ${route.host}${route.path}`);
     }
     if (this.mode === 'ingress') {
       const canary = route.backends[1];
-      const other = before.find((o) => o.backends.length === 2);
+      const other = before.firstCanary;
       if (canary && other && other.backends[1].weight !== canary.weight) {
         p.add(`${at}.backends`, `canary weight must equal routes[${other.index}]'s (${other.backends[1].weight}): `
           + 'ingress-nginx takes one canary-weight per canary Ingress and every canary route goes to one', canary.weight);
       }
       const own = this.ownIngressName(route);
-      const clash = own && before.find((o) => this.ownIngressName(o) === own);
+      const clash = own && before.withIngressName(own);
       if (clash) {
         p.add(`${at}.path`, `needs its own Ingress "${own}" for its nginx annotations, and routes[${clash.index}] already has that name: `
           + 'use paths that differ by more than case and "-"/"_"', route.path);
       }
     }
     if (this.mode === 'gateway-api') {
-      const n = before.filter((o) => o.host === route.host).length;
+      const n = before.ofHost(route.host).length;
       p.check(n < 16, at, `would be route ${n + 1} of host "${route.host}": an HTTPRoute holds at most 16 rules`, route.host);
     }
     if (this.mode === 'nodeport') {
       const b = route.backends[0];
-      for (const o of before) {
+      for (const o of before.all) {
         const ob = o.backends[0];
         const sameBackend = ob.service === b.service && ob.port.name === b.port.name;
         if (!sameBackend && o.nodePort === route.nodePort) {
@@ -667,9 +712,8 @@ export class IngressGateway extends Construct {
 
   private register(input: GatewayRoute, route: Route): void {
     this.inputs.push(input);
-    this.resolved.push(route);
-    const newHost = !this.hostList.includes(route.host);
-    if (newHost) this.hostList.push(route.host);
+    const newHost = this.resolved.ofHost(route.host).length === 0;
+    this.resolved.add(route);
     const served = this.mode === 'nodeport' ? route.backends.slice(0, 1) : route.backends;
     for (const b of served) b.service.connections.allowFrom(this.peer, [b.port]);
     if (newHost && this.tls?.issuer) this.ensureCertificate(route.host);
@@ -694,7 +738,7 @@ export class IngressGateway extends Construct {
   }
 
   private routesOf(host: string): Route[] {
-    return this.resolved.filter((r) => r.host === host).sort(bySpecificity);
+    return [...this.resolved.ofHost(host)].sort(bySpecificity);
   }
 
   private ensureCertificate(host: string): void {
@@ -704,7 +748,7 @@ export class IngressGateway extends Construct {
       if (this.sanCertificate) return;
       const secretName = this.tls!.secretName;
       this.sanCertificate = this.certificate('Certificate', secretName, namespace, secretName,
-        Lazy.any({ produce: () => [...this.hostList] }) as string[], issuer);
+        Lazy.any({ produce: () => [...this.resolved.hosts] }) as string[], issuer);
       return;
     }
     const slug = hostSlug(host);
@@ -812,7 +856,7 @@ export class IngressGateway extends Construct {
         listeners: Lazy.any({
           produce: (): gwapi.GatewaySpecListeners[] => [
             { name: 'http', port: 80, protocol: 'HTTP', allowedRoutes },
-            ...(this.tls ? uniqueSorted(this.hostList).map((h) => ({
+            ...(this.tls ? uniqueSorted(this.resolved.hosts).map((h) => ({
               name: `https-${hostSlug(h)}`,
               hostname: h,
               port: 443,
@@ -923,7 +967,7 @@ export class IngressGateway extends Construct {
 
   private istioServers(): istio.GatewaySpecServers[] {
     // `./host`: only VirtualServices in this namespace may bind to these hosts.
-    const hosts = uniqueSorted(this.hostList);
+    const hosts = uniqueSorted(this.resolved.hosts);
     const servers: istio.GatewaySpecServers[] = [{
       port: { number: 80, name: 'http', protocol: 'HTTP' },
       hosts: hosts.map((h) => `./${h}`),

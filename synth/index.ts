@@ -3,7 +3,7 @@ import { Chart } from 'cdk8s';
 import { ValidationError } from '../constructs/core/errors';
 import { RenderedStack, renderUnit, SynthUnit } from './render';
 import { formatSummary, Progress, StackStats, statsOf, terminalProgress } from './summary';
-import { commitTree, discardTree, linkFiles, linkTree, listFiles, stackFiles, stageTree, unchangedOrWrite } from './write';
+import { commitTree, discardTree, linkFiles, linkTree, listFiles, stackFileEntries, stageTree, unchangedOrWrite } from './write';
 
 export { RenderedObject, RenderedStack, SynthUnit, Manifest } from './render';
 
@@ -139,7 +139,7 @@ function synthUnit(unit: UnitSource, ctx: UnitContext): UnitOutcome {
   const dir = `${unit.env}/${unit.stack}`;
   const files: string[] = [];
   const changed: string[] = [];
-  for (const [name, content] of stackFiles(stack)) {
+  for (const [name, content] of stackFileEntries(stack)) {
     const rel = `${dir}/${name}`;
     files.push(rel);
     if (!unchangedOrWrite(path.join(ctx.outdir, rel), path.join(ctx.staged, rel), content)) changed.push(rel);

@@ -5,13 +5,21 @@ import { toYaml } from './yaml';
 
 /** The files of one stack directory, relative to it: each manifest, then the Kustomization. */
 export function stackFiles(s: RenderedStack): Map<string, string> {
-  const files = new Map<string, string>();
+  return new Map(stackFileEntries(s));
+}
+
+/**
+ * The same files one at a time, each manifest's YAML made only when it is reached, so a
+ * caller that writes each file before taking the next never holds a whole stack's text.
+ */
+export function* stackFileEntries(s: RenderedStack): Generator<[string, string]> {
+  const names = new Set<string>();
   for (const o of s.objects) {
-    if (files.has(o.file)) throw new Error(`two objects map to ${s.env}/${s.stack}/${o.file}`);
-    files.set(o.file, toYaml(o.manifest));
+    if (names.has(o.file)) throw new Error(`two objects map to ${s.env}/${s.stack}/${o.file}`);
+    names.add(o.file);
   }
-  for (const [name, content] of s.files) files.set(name, content);
-  return files;
+  for (const o of s.objects) yield [o.file, toYaml(o.manifest)];
+  yield* s.files;
 }
 
 /** Every file of a synth, relative to the output root: `dev/giia/05-deployment-auth.yaml`. */
