@@ -43,7 +43,12 @@ const options = {
 };
 const sha = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 // This script (options, plugin) and esbuild's version decide the output as much as the inputs.
-const key = JSON.stringify({ esbuild: require('esbuild/package.json').version, runner: sha(fileURLToPath(import.meta.url)) });
+const fastConvertersFile = path.join(root, 'scripts', 'fast-converters.cjs');
+const key = JSON.stringify({
+  esbuild: require('esbuild/package.json').version,
+  runner: sha(fileURLToPath(import.meta.url)),
+  converters: sha(fastConvertersFile),
+});
 
 function upToDate() {
   try {
@@ -72,7 +77,19 @@ if (!upToDate()) {
       });
     },
   };
-  const result = await build({ ...options, plugins: [externalValidators] });
+  // The generated converters, rewritten as they are bundled: see scripts/fast-converters.cjs.
+  const importsDir = path.join(root, 'imports') + path.sep;
+  const { fastConverters } = require(fastConvertersFile);
+  const linearConverters = {
+    name: 'fast-converters',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (path.dirname(args.path) + path.sep !== importsDir) return undefined;
+        return { contents: fastConverters(fs.readFileSync(args.path, 'utf-8')).source, loader: 'ts' };
+      });
+    },
+  };
+  const result = await build({ ...options, plugins: [externalValidators, linearConverters] });
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).sort().map((f) => [f, sha(f)]));
   fs.writeFileSync(inputsFile, JSON.stringify({ key, inputs }, null, 1));
 }
