@@ -3,14 +3,10 @@ import * as path from 'path';
 import { RenderedStack } from './render';
 import { toYaml } from './yaml';
 
-/** The files of one stack directory, relative to it: each manifest, then the Kustomization. */
-export function stackFiles(s: RenderedStack): Map<string, string> {
-  return new Map(stackFileEntries(s));
-}
-
 /**
- * The same files one at a time, each manifest's YAML made only when it is reached, so a
- * caller that writes each file before taking the next never holds a whole stack's text.
+ * The files of one stack directory, relative to it: each manifest, then the Kustomization.
+ * Each manifest's YAML is made only when it is reached, so a caller that writes each file
+ * before taking the next never holds a whole stack's text.
  */
 export function* stackFileEntries(s: RenderedStack): Generator<[string, string]> {
   const names = new Set<string>();
@@ -26,7 +22,7 @@ export function* stackFileEntries(s: RenderedStack): Generator<[string, string]>
 export function filesOf(stacks: readonly RenderedStack[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const s of stacks) {
-    for (const [name, content] of stackFiles(s)) files.set(`${s.env}/${s.stack}/${name}`, content);
+    for (const [name, content] of stackFileEntries(s)) files.set(`${s.env}/${s.stack}/${name}`, content);
   }
   return files;
 }
