@@ -137,12 +137,15 @@ function synthUnit(unit: UnitSource, ctx: UnitContext): UnitOutcome {
   if (ctx.failed) return { ...base, stats };
   t = process.hrtime.bigint();
   const dir = `${unit.env}/${unit.stack}`;
+  // Joined once per stack: file names are plain, so the rest is concatenation.
+  const previousDir = path.join(ctx.outdir, dir);
+  const stagedDir = path.join(ctx.staged, dir);
   const files: string[] = [];
   const changed: string[] = [];
   for (const [name, content] of stackFileEntries(stack)) {
     const rel = `${dir}/${name}`;
     files.push(rel);
-    if (!unchangedOrWrite(path.join(ctx.outdir, rel), path.join(ctx.staged, rel), content)) changed.push(rel);
+    if (!unchangedOrWrite(`${previousDir}/${name}`, `${stagedDir}/${name}`, content)) changed.push(rel);
   }
   ms.write = since(t);
   return { ...base, stats, files, changed };

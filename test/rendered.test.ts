@@ -71,6 +71,51 @@ describe('rendered kinds', () => {
     expect(Object.keys((json.metadata as { labels: object }).labels)).toEqual(['a', 'b']);
   });
 
+  test('renders metadata as metadata.toJson() does: added fields, Lazy values, empty maps and lists dropped', () => {
+    const c = chart();
+    const cm = new kinds.KubeConfigMap(c, 'cm', {
+      metadata: {
+        name: 'x',
+        annotations: {},
+        labels: { z: Lazy.any({ produce: () => 'lazy' }) as unknown as string, a: '1' },
+        generateName: 'x-',
+      },
+    });
+    cm.metadata.add('deletionGracePeriodSeconds', 5);
+    cm.metadata.add('ownerReferences', []);
+    cm.metadata.add('managedFields', [{ manager: 'berth', fieldsV1: {} }]);
+    cm.metadata.addFinalizers('berth.dev/keep');
+    cm.metadata.addAnnotation('b', 'B');
+    cm.metadata.addLabel('m', 'M');
+    const json = cm.toJson();
+    expect(JSON.stringify(json)).toBe(JSON.stringify(generic(cm)));
+    expect(json.metadata).toEqual({
+      annotations: { b: 'B' },
+      deletionGracePeriodSeconds: 5,
+      finalizers: ['berth.dev/keep'],
+      generateName: 'x-',
+      labels: { a: '1', m: 'M', z: 'lazy' },
+      managedFields: [{ manager: 'berth' }],
+      name: 'x',
+      namespace: 'ns',
+    });
+    // Empty maps and lists go, at any depth, unlike in the rest of the object.
+    const bare = new kinds.KubeConfigMap(c, 'bare', { metadata: { name: 'y' }, data: {} });
+    expect(JSON.stringify(bare.toJson())).toBe(JSON.stringify(generic(bare)));
+    expect(bare.toJson()).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y', namespace: 'ns' }, data: {} });
+  });
+
+  test('sorts keys by UTF-16 code units, as Array#sort does, for few keys and for many', () => {
+    const c = chart();
+    const few = ['b', 'B', 'a', '_', 'a.b/c', 'a-b', 'v10', 'v9', 'é'];
+    const many = Array.from({ length: 40 }, (_, i) => `k${(i * 7919) % 40}`).concat(few);
+    for (const [id, keys] of [['few', few], ['many', many]] as const) {
+      const cm = new kinds.KubeConfigMap(c, id, { metadata: { name: id }, data: Object.fromEntries(keys.map((k) => [k, k])) });
+      expect(JSON.stringify(cm.toJson())).toBe(JSON.stringify(generic(cm)));
+      expect(Object.keys(cm.toJson().data as object)).toEqual([...keys].sort());
+    }
+  });
+
   test('applies JSON patches added through ApiObject.of, before the generated converter', () => {
     const c = chart();
     const s = new kinds.KubeService(c, 's', { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
