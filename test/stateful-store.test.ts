@@ -1086,6 +1086,10 @@ describe('bad input', () => {
     expect(errors('0 3 L * *')).toEqual([`[giia-prod/postgres] 'backup.schedule' ${msg}, received "0 3 L * *"`]);
     expect(errors('0 3 31 2 *')).toEqual([`[giia-prod/postgres] 'backup.schedule' ${msg} (Invalid explicit day of month definition), received "0 3 31 2 *"`]);
     expect(errors('@every 1h')).toEqual([`[giia-prod/postgres] 'backup.schedule' ${msg}, received "@every 1h"`]);
+    // Each schedule is parsed once per process: asking again gives the same answer.
+    expect(errors('0 25 * * *')).toEqual([
+      `[giia-prod/postgres] 'backup.schedule' ${msg} (Constraint error, got value 25 expected range 0-23), received "0 25 * * *"`,
+    ]);
     // Accepted forms:
     for (const ok of ['@daily', '*/15 2-4 * * MON-FRI', '30 2 1,15 jan *']) {
       expect(() => build({ engine: 'postgres', credentials: EXTERNAL, backup: { schedule: ok } })).not.toThrow();

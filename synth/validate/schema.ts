@@ -16,10 +16,26 @@ export interface SchemaProblem {
 }
 
 const modules = new Map<string, Readonly<Record<string, SchemaValidator>>>();
+type Lookup = SchemaValidator | 'unknown' | 'not-served';
+/** apiVersion → kind → validator: a synth asks once per object, for a handful of kinds. */
+const byKind = new Map<string, Map<string, Lookup>>();
 
 /** The validator of a kind, loading its module on first use. */
-function validatorOf(apiVersion: string, kind: string): SchemaValidator | 'unknown' | 'not-served' {
-  const id = `${apiVersion}/${kind}`;
+function validatorOf(apiVersion: string, kind: string): Lookup {
+  let kinds = byKind.get(apiVersion);
+  if (kinds === undefined) {
+    kinds = new Map();
+    byKind.set(apiVersion, kinds);
+  }
+  let v = kinds.get(kind);
+  if (v === undefined) {
+    v = loadValidator(`${apiVersion}/${kind}`);
+    kinds.set(kind, v);
+  }
+  return v;
+}
+
+function loadValidator(id: string): Lookup {
   const module = KINDS[id];
   if (module === undefined) return 'unknown';
   if (module === false) return 'not-served';
