@@ -29,9 +29,16 @@ const PLAIN_NUMERIC = /^[0-9]+(?:m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|ms|s|h|(?:\.[0-9]
 // Printable characters that may appear inside a single-quoted scalar.
 const UNPRINTABLE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\uFEFF\uFFFE\uFFFF]/;
 
+const LONGEST_SPECIAL_WORD = Math.max(...[...SPECIAL_WORDS].map((w) => w.length));
+
+/** Lower-cases only strings short enough to be one of the words: most values are longer. */
+function isSpecialWord(s: string): boolean {
+  return s.length <= LONGEST_SPECIAL_WORD && SPECIAL_WORDS.has(s.toLowerCase());
+}
+
 function scalar(s: string): string {
   if (s === '') return "''";
-  if ((PLAIN.test(s) && !SPECIAL_WORDS.has(s.toLowerCase()) && !s.endsWith(':')) || PLAIN_NUMERIC.test(s)) return s;
+  if ((PLAIN.test(s) && !isSpecialWord(s) && !s.endsWith(':')) || PLAIN_NUMERIC.test(s)) return s;
   if (s.includes('\n') || s.includes('\t') || UNPRINTABLE.test(s)) return JSON.stringify(s);
   return `'${s.replace(/'/g, "''")}'`;
 }
