@@ -105,7 +105,8 @@ function hasDefaultResolvers(app: App): boolean {
  * `sanitizeValue(resolve(value), { sortKeys })` as cdk8s computes it, in one walk: null and
  * undefined dropped from objects (kept as undefined in arrays, as cdk8s does), a `Lazy`
  * produced, an object with a `resolve()` method resolved, a number/string union class
- * turned into `{ value }` for the generated converter, and any other class refused.
+ * turned into `{ value }` for the generated converter, and any other class refused. With
+ * `dropEmpty`, empty arrays and objects go too, at any depth, as `metadata.toJson()` does.
  */
 function renderValue(value: unknown, sortKeys: boolean, dropEmpty = false): Json | undefined {
   if (value === null || value === undefined) return undefined;
