@@ -98,7 +98,7 @@ if (!upToDate()) {
 // V8 sends a function to its optimizing compiler once the function has run ~66 KB of
 // bytecode (its interrupt budget), a default tuned for long-lived pages. A synth is one short
 // run: at N = 1000 the compiler's threads took ~3 s of CPU beside the main thread's 6.7 s, on
-// 2 cores. A budget 4.5× larger leaves that compiler the hottest functions only (see
+// 2 cores. A budget 4.4× larger leaves that compiler the hottest functions only (see
 // docs/performance.md). Set before the bundle loads, so it covers all of it.
 v8.setFlagsFromString('--interrupt-budget=300000');
 require('./code-cache.cjs');

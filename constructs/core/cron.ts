@@ -19,48 +19,43 @@ export function checkCronSchedule(problems: Problems, prop: string, schedule: st
   if (problem !== undefined) problems.add(prop, problem, schedule);
 }
 
-// Both checks depend on their argument alone, and a stack repeats a few schedules and time
-// zones across all its stores: parsing a schedule, or making a DateTimeFormat for a zone,
-// costs ~0.1 ms each time.
-const scheduleProblems = new Map<string, string | undefined>();
-const timeZones = new Map<string, boolean>();
-
-function scheduleProblem(schedule: string): string | undefined {
-  if (scheduleProblems.has(schedule)) return scheduleProblems.get(schedule);
-  let problem: string | undefined;
-  const trimmed = schedule.trim();
-  const fields = trimmed.split(/\s+/);
-  if (DESCRIPTORS.has(trimmed)) {
-    problem = undefined;
-  } else if (trimmed.startsWith('@') || fields.length !== 5 || fields.some((f) => UNSUPPORTED.test(f))) {
-    problem = FORMAT;
-  } else {
-    try {
-      CronExpressionParser.parse(trimmed);
-    } catch (e) {
-      problem = `${FORMAT} (${(e as Error).message})`;
-    }
-  }
-  scheduleProblems.set(schedule, problem);
-  return problem;
+/**
+ * `check`, computed once per argument. Both checks below depend on their argument alone, and
+ * a stack repeats a few schedules and time zones across all its stores: parsing a schedule,
+ * or making a DateTimeFormat for a zone, costs ~0.1 ms each time.
+ */
+function memoized<T>(check: (arg: string) => T): (arg: string) => T {
+  const answers = new Map<string, T>();
+  return (arg) => {
+    if (!answers.has(arg)) answers.set(arg, check(arg));
+    return answers.get(arg) as T;
+  };
 }
+
+const scheduleProblem = memoized((schedule: string): string | undefined => {
+  const trimmed = schedule.trim();
+  if (DESCRIPTORS.has(trimmed)) return undefined;
+  const fields = trimmed.split(/\s+/);
+  if (trimmed.startsWith('@') || fields.length !== 5 || fields.some((f) => UNSUPPORTED.test(f))) return FORMAT;
+  try {
+    CronExpressionParser.parse(trimmed);
+    return undefined;
+  } catch (e) {
+    return `${FORMAT} (${(e as Error).message})`;
+  }
+});
 
 /** Checks an IANA time zone name such as `Etc/UTC` or `Europe/Berlin`. */
 export function checkTimeZone(problems: Problems, prop: string, timeZone: string): void {
   problems.check(isTimeZone(timeZone), prop, "must be an IANA time zone such as 'Etc/UTC'", timeZone);
 }
 
-function isTimeZone(timeZone: string): boolean {
-  let ok = timeZones.get(timeZone);
-  if (ok !== undefined) return ok;
-  ok = /^[A-Za-z0-9_+\-]+(\/[A-Za-z0-9_+\-]+)*$/.test(timeZone);
-  if (ok) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone });
-    } catch {
-      ok = false;
-    }
+const isTimeZone = memoized((timeZone: string): boolean => {
+  if (!/^[A-Za-z0-9_+\-]+(\/[A-Za-z0-9_+\-]+)*$/.test(timeZone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
   }
-  timeZones.set(timeZone, ok);
-  return ok;
-}
+});
