@@ -28,6 +28,13 @@ export class StackChart extends Chart {
     });
     this.stack = stack;
     this.env = env;
+    this.frozenLabels = Object.freeze(super.labels);
+  }
+
+  private readonly frozenLabels: Readonly<Record<string, string>>;
+
+  public override get labels(): Record<string, string> {
+    return this.frozenLabels as Record<string, string>;
   }
 }
 

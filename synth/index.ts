@@ -3,7 +3,7 @@ import { Chart } from 'cdk8s';
 import { ValidationError } from '../constructs/core/errors';
 import { RenderedStack, renderUnit, SynthUnit } from './render';
 import { formatSummary, Progress, StackStats, statsOf, terminalProgress } from './summary';
-import { commitTree, discardTree, linkFiles, linkTree, listFiles, stackFileEntries, stageTree, unchangedOrWrite } from './write';
+import { commitTree, discardTree, linkFiles, linkTree, listFiles, stackFileEntries, stageTree, ChangeWriter } from './write';
 
 export { RenderedObject, RenderedStack, SynthUnit, Manifest } from './render';
 
@@ -90,6 +90,7 @@ interface UnitContext {
   readonly staged: string;
   /** The current `outdir`, which files are compared with. */
   readonly outdir: string;
+  readonly writer: ChangeWriter;
   /** Set once any unit failed: later units are still checked, so every problem is reported, but not written. */
   failed: boolean;
   /** Validators that crashed once are not run again. */
@@ -145,7 +146,7 @@ function synthUnit(unit: UnitSource, ctx: UnitContext): UnitOutcome {
   for (const [name, content] of stackFileEntries(stack)) {
     const rel = `${dir}/${name}`;
     files.push(rel);
-    if (!unchangedOrWrite(`${previousDir}/${name}`, `${stagedDir}/${name}`, content)) changed.push(rel);
+    if (!ctx.writer.unchangedOrWrite(`${previousDir}/${name}`, `${stagedDir}/${name}`, content)) changed.push(rel);
   }
   ms.write = since(t);
   return { ...base, stats, files, changed };
@@ -175,7 +176,7 @@ function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progre
     return finish(started, [failedPlan(e)], undefined, options, progress);
   }
   const staged = stageTree(options.outdir);
-  const ctx: UnitContext = { validators: options.validators ?? [], staged, outdir: options.outdir, failed: false, crashed: new Set() };
+  const ctx: UnitContext = { validators: options.validators ?? [], staged, outdir: options.outdir, writer: new ChangeWriter(), failed: false, crashed: new Set() };
   let outcomes: UnitOutcome[];
   try {
     outcomes = units.map((u, i) => {

@@ -28,19 +28,55 @@ export function filesOf(stacks: readonly RenderedStack[]): Map<string, string> {
 }
 
 /**
- * True when `previous` already holds exactly `content`; otherwise writes `content` to
- * `target` (creating its directory) and returns false. Reading a file costs a fraction of
- * writing one, and most of a synth's files are unchanged.
+ * Writes files unless the previous tree already holds the same bytes. Reading a file costs
+ * a fraction of writing one, and most of a synth's files are unchanged. Use one per synth:
+ * it keeps two scratch buffers, so a comparison allocates nothing on the JS heap (reading
+ * each file into a new string was a tenth of a large synth's garbage).
  */
-export function unchangedOrWrite(previous: string, target: string, content: string): boolean {
-  try {
-    if (fs.readFileSync(previous, 'utf-8') === content) return true;
-  } catch {
-    // No previous file: write it.
+export class ChangeWriter {
+  private ours = Buffer.allocUnsafe(64 * 1024);
+  private theirs = Buffer.allocUnsafe(64 * 1024);
+
+  /**
+   * True when `previous` already holds exactly `content`; otherwise writes `content` to
+   * `target` (creating its directory) and returns false.
+   */
+  public unchangedOrWrite(previous: string, target: string, content: string): boolean {
+    const size = Buffer.byteLength(content);
+    if (this.ours.length <= size) {
+      this.ours = Buffer.allocUnsafe(2 * size + 1);
+      this.theirs = Buffer.allocUnsafe(2 * size + 1);
+    }
+    this.ours.write(content, 0);
+    if (this.holds(previous, size)) return true;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, this.ours.subarray(0, size));
+    return false;
   }
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, content);
-  return false;
+
+  /** Whether `file` holds the first `size` bytes of `ours`, and nothing more. */
+  private holds(file: string, size: number): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return false; // No previous file.
+    }
+    try {
+      // One byte more than ours, so that a longer file reads as different.
+      let read = 0;
+      while (read <= size) {
+        const n = fs.readSync(fd, this.theirs, read, size + 1 - read, read);
+        if (n === 0) break;
+        read += n;
+      }
+      return read === size && this.ours.compare(this.theirs, 0, size, 0, size) === 0;
+    } catch {
+      return false; // A directory, or unreadable: write ours.
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
 }
 
 /** Every file under `dir`, relative to it, sorted; empty when `dir` does not exist. */
@@ -108,7 +144,8 @@ export function discardTree(staged: string): void {
 export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
   const staged = stageTree(outdir);
   try {
-    const unchanged = [...files].filter(([rel, content]) => unchangedOrWrite(path.join(outdir, rel), path.join(staged, rel), content));
+    const writer = new ChangeWriter();
+    const unchanged = [...files].filter(([rel, content]) => writer.unchangedOrWrite(path.join(outdir, rel), path.join(staged, rel), content));
     linkFiles(unchanged.map(([rel]) => rel), outdir, staged);
   } catch (e) {
     discardTree(staged);

@@ -9,6 +9,7 @@ import { Problems } from '../constructs/core/errors';
 import { listTree, tmpdir } from './util';
 import { PlannedUnit, synthesize, SynthUnit, Validator } from '../synth';
 import { fileNameOf } from '../synth/order';
+import { ChangeWriter } from '../synth/write';
 
 
 const quiet = { log: () => undefined, error: () => undefined };
@@ -235,5 +236,56 @@ describe('synth pipeline', () => {
     const chart = new StackChart(new App(), 'shop', ENVIRONMENTS[2]);
     new k8s.KubeConfigMap(chart, 'c', { metadata: { name: 'c' } });
     expect(chart.toJson()[0].metadata).toEqual({ name: 'c', namespace: 'shop-prod', labels: { 'app.kubernetes.io/part-of': 'shop' } });
+  });
+
+  test('StackChart\'s labels are the same frozen object each time, so no caller can change them', () => {
+    const chart = new StackChart(new App(), 'shop', ENVIRONMENTS[2]);
+    expect(chart.labels).toEqual({ 'app.kubernetes.io/part-of': 'shop' });
+    expect(chart.labels).toBe(chart.labels);
+    expect(() => { chart.labels['app.kubernetes.io/part-of'] = 'other'; }).toThrow(TypeError);
+    expect(chart.labels).toEqual({ 'app.kubernetes.io/part-of': 'shop' });
+  });
+});
+
+describe('ChangeWriter', () => {
+  const dir = () => tmpdir('berth-writer-');
+
+  test('leaves a file with the same bytes alone and reports it unchanged', () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'a.yaml'), 'kind: A\n');
+    expect(new ChangeWriter().unchangedOrWrite(path.join(d, 'a.yaml'), path.join(d, 'staged', 'a.yaml'), 'kind: A\n')).toBe(true);
+    expect(fs.existsSync(path.join(d, 'staged'))).toBe(false);
+  });
+
+  test('writes content that differs, is shorter, is longer, or has no previous file', () => {
+    const d = dir();
+    const writer = new ChangeWriter();
+    fs.writeFileSync(path.join(d, 'prev'), 'kind: A\n');
+    const cases: [string, string][] = [['differs', 'kind: B\n'], ['shorter', 'kind: A'], ['longer', 'kind: A\n\n'], ['none', 'kind: A\n']];
+    for (const [name, content] of cases) {
+      const previous = name === 'none' ? path.join(d, 'missing') : path.join(d, 'prev');
+      expect([name, writer.unchangedOrWrite(previous, path.join(d, 'out', name), content)]).toEqual([name, false]);
+      expect(fs.readFileSync(path.join(d, 'out', name), 'utf-8')).toBe(content);
+    }
+  });
+
+  test('compares bytes, not characters, across buffer growth and multi-byte text', () => {
+    const d = dir();
+    const writer = new ChangeWriter();
+    const big = `data: ${'é€😀'.repeat(40_000)}\n`; // ~360 KB of UTF-8: past the first scratch buffers
+    fs.writeFileSync(path.join(d, 'big'), big);
+    expect(writer.unchangedOrWrite(path.join(d, 'big'), path.join(d, 'out', 'big'), big)).toBe(true);
+    const changed = `${big.slice(0, -3)}x\n`;
+    expect(writer.unchangedOrWrite(path.join(d, 'big'), path.join(d, 'out', 'big'), changed)).toBe(false);
+    expect(fs.readFileSync(path.join(d, 'out', 'big'), 'utf-8')).toBe(changed);
+    fs.writeFileSync(path.join(d, 'small'), 'a: 1\n');
+    expect(writer.unchangedOrWrite(path.join(d, 'small'), path.join(d, 'out', 'small'), 'a: 1\n')).toBe(true);
+  });
+
+  test('a directory where the previous file was is treated as changed', () => {
+    const d = dir();
+    fs.mkdirSync(path.join(d, 'prev'));
+    expect(new ChangeWriter().unchangedOrWrite(path.join(d, 'prev'), path.join(d, 'out', 'x'), 'a: 1\n')).toBe(false);
+    expect(fs.readFileSync(path.join(d, 'out', 'x'), 'utf-8')).toBe('a: 1\n');
   });
 });

@@ -47,12 +47,12 @@ export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsC
       if (!hasDefaultResolvers(App.of(this))) return super.toJson() as Record<string, unknown>;
       try {
         const sortKeys = !process.env.CDK8S_DISABLE_SORT;
-        const json = renderValue({ ...(this.renderedProps ?? {}), metadata: undefined }, sortKeys) as { [key: string]: Json };
+        const json = renderRecord((this.renderedProps ?? {}) as Record<string, unknown>, sortKeys, false, 'metadata') ?? {};
         // Last, not in key order: the generated converter puts the keys in its own order.
         const metadata = renderMetadata(this.metadata, sortKeys);
         if (metadata !== undefined) json.metadata = metadata;
         const patched = this.renderedPatches.length > 0 ? (JsonPatch.apply(json, ...this.renderedPatches) as Json) : json;
-        return { ...Base.GVK, ...convert(patched as P) };
+        return Object.assign({ apiVersion: Base.GVK.apiVersion, kind: Base.GVK.kind }, convert(patched as P));
       } catch (e) {
         throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
       }
@@ -82,15 +82,14 @@ interface MetadataFields {
  */
 function renderMetadata(metadata: ApiObjectMetadataDefinition, sortKeys: boolean): Json | undefined {
   const m = metadata as unknown as MetadataFields;
-  return renderValue({
-    ...m._additionalAttributes,
+  return renderValue(Object.assign({}, m._additionalAttributes, {
     name: m.name,
     namespace: m.namespace,
     annotations: m.annotations,
     finalizers: m.finalizers,
     ownerReferences: m.ownerReferences,
     labels: m.labels,
-  }, sortKeys, true);
+  }), sortKeys, true);
 }
 
 const DEFAULT_RESOLVERS: ReadonlyArray<new () => IResolver> = [LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver];
@@ -122,12 +121,16 @@ function renderValue(value: unknown, sortKeys: boolean, dropEmpty = false): Json
     if (typeof token.value === 'number' || typeof token.value === 'string') return { value: token.value };
     throw new Error(`can't render non-simple object of type '${value.constructor.name}'`);
   }
-  const record = value as Record<string, unknown>;
+  return renderRecord(value as Record<string, unknown>, sortKeys, dropEmpty);
+}
+
+function renderRecord(record: Record<string, unknown>, sortKeys: boolean, dropEmpty: boolean, omit?: string): { [key: string]: Json } | undefined {
   const keys = Object.keys(record);
   if (sortKeys) sortInPlace(keys);
   const out: { [key: string]: Json } = {};
   let empty = true;
   for (const k of keys) {
+    if (k === omit) continue;
     const v = renderValue(record[k], sortKeys, dropEmpty);
     if (v !== undefined) {
       out[k] = v;
