@@ -830,10 +830,17 @@ export class IngressGateway extends Construct {
   }
 
   private ingressRules(routes: readonly Route[], canary: boolean): k8s.IngressRule[] {
-    return uniqueSorted(routes.map((r) => r.host)).map((host) => ({
+    // Grouped once: filtering all routes per host grew with hosts × routes.
+    const byHost = new Map<string, Route[]>();
+    for (const r of routes) {
+      const group = byHost.get(r.host);
+      if (group) group.push(r);
+      else byHost.set(r.host, [r]);
+    }
+    return [...byHost.keys()].sort().map((host) => ({
       host,
       http: {
-        paths: routes.filter((r) => r.host === host).sort(bySpecificity).map((r) => {
+        paths: byHost.get(host)!.sort(bySpecificity).map((r) => {
           const b = canary ? r.backends[1] : r.backends[0];
           return {
             ...ingressPath(r, this.regexHosts.has(host)),

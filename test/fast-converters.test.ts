@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { transformSync } from 'esbuild';
 import { buildAll } from '../charts';
+import { KubeConfigMap } from '../imports/k8s';
 
 const { fastConverters } = require('../scripts/fast-converters.cjs') as {
-  fastConverters: (source: string) => { source: string; count: number };
+  fastConverters: (source: string) => { source: string; count: number; gvk: number };
 };
 
 const IMPORTS = path.join(__dirname, '..', 'imports');
@@ -24,20 +25,36 @@ function loadRewritten(file: string): Module {
 }
 
 describe('fast converters', () => {
-  test('rewrites every entries-reduce idiom of every generated module, and nothing else', () => {
+  test('rewrites every entries-reduce idiom and GVK spread of every generated module, and nothing else', () => {
     for (const file of MODULES) {
       const original = fs.readFileSync(path.join(IMPORTS, file), 'utf-8');
-      const { source, count } = fastConverters(original);
+      const { source, count, gvk } = fastConverters(original);
       const idioms = original.split('.reduce((r, i) =>').length - 1;
-      expect([file, count]).toEqual([file, idioms]);
-      expect([file, source.includes('.reduce((r, i) =>')]).toEqual([file, false]);
-      // Only lines holding the idiom change; the helper is appended after the module.
+      const kinds = original.split(' extends ApiObject {').length - 1;
+      expect([file, count, gvk]).toEqual([file, idioms, 3 * kinds]);
+      expect([file, source.includes('.reduce((r, i) =>'), /\.\.\.\w+\.GVK\b/.test(source)]).toEqual([file, false, false]);
+      // Only lines holding an idiom change; the helper is appended after the module.
       const before = original.split('\n');
       const after = source.split('\n\n/** Added by scripts/fast-converters.cjs')[0].split('\n');
       expect([file, after.length]).toEqual([file, before.length]);
       const changed = before.filter((line, i) => line !== after[i]);
-      expect([file, changed.filter((line) => !line.includes('.reduce((r, i) =>'))]).toEqual([file, []]);
+      expect([file, changed.filter((line) => !line.includes('.reduce((r, i) =>') && !/^\s*\.\.\.\w+\.GVK,$/.test(line))]).toEqual([file, []]);
     }
+  });
+
+  test('a rewritten kind gives the same manifest(), props and toJson() as the generated one', () => {
+    const k8s = loadRewritten('k8s.ts');
+    const Rewritten = k8s.KubeConfigMap as typeof import('../imports/k8s').KubeConfigMap;
+    const props = { metadata: { name: 'c', labels: { a: '1' } }, data: { K: 'v' } };
+    expect(JSON.stringify(Rewritten.manifest(props))).toBe(JSON.stringify(KubeConfigMap.manifest(props)));
+    const chart = new Chart(new App(), 'c');
+    const rewritten = new Rewritten(chart, 'rewritten', props);
+    const generated = new KubeConfigMap(chart, 'generated', props);
+    expect(rewritten.toJson()).toEqual(generated.toJson());
+    // What the constructor hands ApiObject: the same keys in the same order.
+    const propsOf = (o: ApiObject) => JSON.stringify((o as unknown as { props: object }).props);
+    expect(propsOf(rewritten)).toBe(propsOf(generated));
+    expect(Object.keys(JSON.parse(propsOf(rewritten)))).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
   });
 
   test('the rewritten converters give every object of every reference stack the same JSON text', () => {
