@@ -4,6 +4,5 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
-  // Class fields as assignments, as tsconfig.json and the runner's bundle have them.
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', transform: { useDefineForClassFields: false } } }] },
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
 };

@@ -41,8 +41,6 @@ const options = {
   sourcesContent: false,
   logLevel: 'warning',
   metafile: true,
-  // Our classes too: see the assigned-class-fields plugin below.
-  tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
 };
 const sha = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 // This script (options, plugin) and esbuild's version decide the output as much as the inputs.
@@ -65,7 +63,7 @@ function upToDate() {
 }
 
 if (!upToDate()) {
-  const { build } = await import('esbuild');
+  const { build, transformSync } = await import('esbuild');
   // The schema validators compiled by `npm run import` (imports/validators/*.cjs, ~5 MB) stay
   // out of the bundle: bundling them would triple the build and load time, while node loads
   // each module from the repo only when the synth meets one of its kinds.
@@ -93,18 +91,23 @@ if (!upToDate()) {
     },
   };
   // cdk8s and constructs are compiled with define-semantics class fields. V8 (Node 20)
-  // defines such a field on a slow path once a class has several subclasses, as every
-  // generated kind is: at N = 1000 that was ~0.4 s of a 5 s synth. Loaded as TypeScript with
-  // useDefineForClassFields off (below), a field becomes a plain assignment in the
-  // constructor, as tsc would emit it; fields without an initializer, which both libraries
-  // assign in their constructors, are dropped.
+  // defines such a field on a slow path once a class has several subclasses, as ApiObject
+  // (a subclass per kind) and Construct have: at N = 1000 that was ~0.4 s of a 5 s synth.
+  // Compiled again with useDefineForClassFields off, each field becomes a plain assignment in
+  // the constructor, as tsc would emit it (fields without an initializer, which both
+  // libraries assign in their constructors, are dropped). Our own sources keep define
+  // semantics: as assignments, the generated kinds' static GVK fields would keep every kind
+  // in the bundle.
   const assignedFieldsDirs = ['cdk8s', 'constructs'].map((p) => path.join(root, 'node_modules', p, 'lib') + path.sep);
   const assignedFields = {
     name: 'assigned-class-fields',
     setup(b) {
       b.onLoad({ filter: /\.js$/ }, (args) => {
         if (!assignedFieldsDirs.some((d) => args.path.startsWith(d))) return undefined;
-        return { contents: fs.readFileSync(args.path, 'utf-8'), loader: 'ts' };
+        const { code } = transformSync(fs.readFileSync(args.path, 'utf-8'), {
+          loader: 'ts', target: 'node20', tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+        });
+        return { contents: code, loader: 'js' };
       });
     },
   };

@@ -30,12 +30,15 @@ type Json = string | number | boolean | Json[] | { [key: string]: Json };
 export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsConverter<P>): K {
   const Base: GeneratedKind<P> = kind;
   class Rendered extends Base {
-    private readonly renderedProps: P;
-    private readonly renderedPatches: JsonPatch[] = [];
+    // Declared, then assigned in the constructor: V8 (Node 20) defines a class field on a
+    // slow path when the class body is shared by many classes, as this one is, one per kind.
+    declare private readonly renderedProps: P;
+    declare private readonly renderedPatches: JsonPatch[];
 
     public constructor(scope: Construct, id: string, props: P) {
       super(scope, id, props);
       this.renderedProps = props;
+      this.renderedPatches = [];
     }
 
     public override addJsonPatch(...ops: JsonPatch[]): void {
