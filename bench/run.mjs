@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: times whole processes with the kernel's own accounting (/usr/bin/time):
 // the benchmark stack at N = 10, 100 and 1000 services × 3 environments (validation on),
-// then `npm run synth` of the reference stacks and `cdk8s synth`. Prints medians.
+// then `npm run synth` of the reference stacks and `cdk8s synth`, after an idle node process
+// as a gauge of the machine's load. Prints medians.
 //   node bench/run.mjs [--runs 5] [--sizes 10,100,1000]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -52,7 +53,7 @@ function series(label, argv, objectsOf) {
     perSecond: objects ? Math.round(objects / wall) : undefined,
   };
   console.log([
-    row.label.padEnd(34),
+    row.label.padEnd(36),
     `${row.wall.toFixed(2)} s`.padStart(8),
     `${row.cpu.toFixed(2)} s`.padStart(8),
     `${row.rssMb.toFixed(0)} MB`.padStart(8),
@@ -68,7 +69,10 @@ const built = spawnSync('node', ['scripts/run.mjs', 'bench/synth.ts', '1'], { en
 if (built.status !== 0) throw new Error(built.stderr);
 
 console.log(`berth bench: median of ${runs} runs after a warm-up, validation on, 3 environments, ${os.cpus().length} CPUs`);
-console.log(['what'.padEnd(34), 'wall'.padStart(8), 'cpu'.padStart(8), 'peak RSS'.padStart(8), 'objects'.padStart(7), 'objects/s'.padStart(9)].join('  '));
+console.log(['what'.padEnd(36), 'wall'.padStart(8), 'cpu'.padStart(8), 'peak RSS'.padStart(8), 'objects'.padStart(7), 'objects/s'.padStart(9)].join('  '));
+// This machine's state: on a shared host the figures below move with its load, and an idle
+// node process shows by how much (~0.09 s when the machine is quiet).
+series('node -e 0 (the machine\'s load)', [process.execPath, '-e', '0']);
 const rows = sizes.map((n) => series(`bench N=${n}`, ['node', 'scripts/run.mjs', 'bench/synth.ts', String(n)], (out) => JSON.parse(out.trim().split('\n').pop()).objects));
 series('npm run synth (5 reference stacks)', ['npm', 'run', '-s', 'synth']);
 series('npx cdk8s synth (5 reference stacks)', ['npx', 'cdk8s', 'synth']);
