@@ -98,7 +98,7 @@ function normalize(m: Manifest): Manifest {
 
 /** The object's annotations plus its sync wave, unless it sets one. */
 function withWave(annotations: Readonly<Record<string, string>> | undefined, m: Manifest): Record<string, string> {
-  // Object.assign, not `{ ...annotations, [SYNC_WAVE]: … }`: see docs/performance.md, "spread".
+  // Object.assign, not `{ ...annotations, [SYNC_WAVE]: … }`: see "Two V8 pitfalls" in docs/performance.md.
   const out: Record<string, string> = Object.assign({}, annotations);
   out[SYNC_WAVE] = annotations?.[SYNC_WAVE] ?? String(phaseOf(m));
   return out;
