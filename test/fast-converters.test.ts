@@ -44,7 +44,7 @@ describe('fast converters', () => {
 
   test('a rewritten kind gives the same manifest(), props and toJson() as the generated one', () => {
     const k8s = loadRewritten('k8s.ts');
-    const Rewritten = k8s.KubeConfigMap as typeof import('../imports/k8s').KubeConfigMap;
+    const Rewritten = k8s.KubeConfigMap as typeof KubeConfigMap;
     const props = { metadata: { name: 'c', labels: { a: '1' } }, data: { K: 'v' } };
     expect(JSON.stringify(Rewritten.manifest(props))).toBe(JSON.stringify(KubeConfigMap.manifest(props)));
     const chart = new Chart(new App(), 'c');
