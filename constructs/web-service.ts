@@ -12,6 +12,8 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
+import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { checkResources, resolveResources, Resources, toK8sResources } from './core/resources';
 import { IRoutable } from './core/routable';
@@ -288,6 +290,7 @@ export class WebService extends Construct implements IRoutable {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
+    checkProps(new Problems(this), WEB_SERVICE_PROPS, props);
     const name = props.name ?? id;
     const component = props.component ?? 'api';
     const allowMutableImageTags = props.allowMutableImageTags ?? false;
@@ -772,3 +775,75 @@ function checkRbac(problems: Problems, rules: readonly RbacRule[]): void {
     }
   });
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const SERVICE_PORT = object<ServicePortSpec>('ServicePortSpec', {
+  name: req(str), port: req(num), targetPort: opt(num), protocol: opt(oneOf('TCP', 'UDP')),
+});
+const SCALING_RULES = object<ScalingRules>('ScalingRules', {
+  stabilizationWindowSeconds: opt(num),
+  policies: opt(arrayOf(object<ScalingPolicy>('ScalingPolicy', { type: req(oneOf('Pods', 'Percent')), value: req(num), periodSeconds: req(num) }))),
+  selectPolicy: opt(oneOf('Max', 'Min', 'Disabled')),
+});
+const AUTOSCALING = object<AutoscalingProps>('AutoscalingProps', {
+  minReplicas: req(num),
+  maxReplicas: req(num),
+  cpuUtilization: opt(num),
+  memoryUtilization: opt(num),
+  behavior: opt(object<ScalingBehavior>('ScalingBehavior', { scaleUp: opt(SCALING_RULES), scaleDown: opt(SCALING_RULES) })),
+});
+const BOUNDS = object<ResourceBounds>('ResourceBounds', { cpu: opt(str), memory: opt(str) });
+const METRICS = object<MetricsProps>('MetricsProps', {
+  port: req(str), path: opt(str), scraperNamespace: opt(str), serviceMonitor: opt(bool), serviceMonitorLabels: opt(STRING_MAP), interval: opt(str),
+});
+const RBAC_RULE = object<RbacRule>('RbacRule', {
+  apiGroups: opt(STRINGS),
+  resources: req(STRINGS),
+  verbs: req(arrayOf(oneOf('get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'))),
+  resourceNames: opt(STRINGS),
+});
+const INIT_CONTAINER = object<InitContainerProps>('InitContainerProps', {
+  name: req(str), image: opt(IMAGE), command: opt(STRINGS), args: opt(STRINGS), env: opt(ENV_MAP), inheritEnv: opt(bool), resources: opt(RESOURCES),
+});
+
+const WEB_SERVICE_PROPS = propsOf<WebServiceProps>('WebService', {
+  name: opt(str),
+  component: opt(str),
+  image: req(IMAGE),
+  allowMutableImageTags: opt(bool),
+  imagePullSecrets: opt(STRINGS),
+  command: opt(STRINGS),
+  args: opt(STRINGS),
+  ports: req(arrayOf(SERVICE_PORT)),
+  env: opt(ENV_MAP),
+  envFrom: opt(ENV_FROM),
+  config: opt(STRING_MAP),
+  resources: opt(RESOURCES),
+  initContainers: opt(arrayOf(INIT_CONTAINER)),
+  runAs: opt(RUN_AS),
+  writablePaths: opt(STRINGS),
+  writableSizeLimit: opt(str),
+  healthPath: opt(str),
+  readinessProbe: opt(PROBE),
+  livenessProbe: opt(PROBE),
+  startupProbe: opt(PROBE),
+  replicas: opt(num),
+  autoscaling: opt(AUTOSCALING),
+  verticalAutoscaling: opt(object<VerticalAutoscalingProps>('VerticalAutoscalingProps', {
+    updateMode: opt(oneOf('Off', 'Initial', 'Recreate')), minAllowed: opt(BOUNDS), maxAllowed: opt(BOUNDS),
+  })),
+  maxSurge: opt(anyOf(num, str)),
+  maxUnavailable: opt(anyOf(num, str)),
+  minReadySeconds: opt(num),
+  revisionHistoryLimit: opt(num),
+  progressDeadlineSeconds: opt(num),
+  terminationGracePeriodSeconds: opt(num),
+  preStopSleepSeconds: opt(num),
+  sessionAffinity: opt(oneOf('None', 'ClientIP')),
+  sessionAffinityTimeoutSeconds: opt(num),
+  rbac: opt(arrayOf(RBAC_RULE)),
+  metrics: opt(METRICS),
+  clusterDomain: opt(str),
+  podAnnotations: opt(STRING_MAP),
+});

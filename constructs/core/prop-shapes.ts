@@ -1,0 +1,51 @@
+// Run-time shapes of the prop types several constructs share (see props.ts).
+import { Duration } from 'cdk8s';
+import { Connections, IConnectable } from './connections';
+import { EnvMap, EnvValue } from './env';
+import { EnvFrom } from './env-from';
+import { Image, ImageRef } from './image';
+import { Probe } from './probes';
+import { anyOf, arrayOf, instanceOf, like, num, object, opt, recordOf, req, Shape, str, text } from './props';
+import { ResourceSpec, Resources, SizePreset } from './resources';
+import { holdsData, IRoutable } from './routable';
+import { RunAs } from './security';
+
+export const STRINGS: Shape<readonly string[]> = arrayOf(str);
+export const STRING_MAP: Shape<Readonly<Record<string, string>>> = recordOf(str);
+
+export const IMAGE_REF: Shape<ImageRef> = object<ImageRef>('ImageRef', {
+  repository: req(str),
+  tag: opt(str),
+  digest: opt(str),
+});
+export const IMAGE: Shape<Image> = anyOf(str, IMAGE_REF);
+
+const CPU_AND_MEMORY = object<ResourceSpec['cpu']>('{ request, limit }', { request: req(str), limit: req(str) });
+export const RESOURCE_SPEC: Shape<ResourceSpec> = object<ResourceSpec>('ResourceSpec', {
+  cpu: req(CPU_AND_MEMORY),
+  memory: req(CPU_AND_MEMORY),
+});
+/** A preset name (checked by `checkResources`) or explicit values. */
+export const RESOURCES: Shape<Resources> = anyOf(text<SizePreset>(), RESOURCE_SPEC);
+
+/** An env var's value: a string (a number is refused: the kubelet needs a string), or an EnvValue. */
+export const ENV_MAP: Shape<EnvMap> = recordOf(anyOf(str, instanceOf(EnvValue, 'an EnvValue')));
+export const ENV_FROM: Shape<readonly EnvFrom[]> = arrayOf(instanceOf(EnvFrom, 'an EnvFrom (EnvFrom.configMap() or EnvFrom.secret())'));
+
+export const RUN_AS: Shape<RunAs> = object<RunAs>('RunAs', { uid: req(num), gid: req(num), fsGroup: opt(num) });
+
+export const PROBE: Shape<Probe> = instanceOf(Probe, 'a Probe (Probe.http(), .tcp(), .grpc() or .exec())');
+export const DURATION: Shape<Duration> = instanceOf(Duration, 'a Duration (Duration.seconds() and the like)');
+
+const hasConnections = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && (v as { connections?: unknown }).connections instanceof Connections;
+
+/** A berth workload: something with `connections` (a WebService, a StatefulStore, a Job). */
+export const CONNECTABLE: Shape<IConnectable> = like<IConnectable>('a berth workload (a WebService, a StatefulStore, …)', hasConnections);
+
+/**
+ * A service a route or a test can call: a WebService. A StatefulStore is refused: routed,
+ * its port would be public (and it serves no HTTP).
+ */
+export const ROUTABLE: Shape<IRoutable> = like<IRoutable>('a service such as a WebService (a StatefulStore is never routed: its port would be reachable from outside)',
+  (v) => hasConnections(v) && typeof (v as { serviceName?: unknown }).serviceName === 'string' && !holdsData(v));
