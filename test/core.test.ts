@@ -76,6 +76,42 @@ describe('images', () => {
     ]);
     expect(errorsOf((p) => checkImage(p, 'image', 'acme/auth:latest', true))).toEqual([]);
   });
+
+  const D = 'a'.repeat(64);
+  test.each([
+    'postgres:18.6', 'ghcr.io/acme/auth:1.2.0', 'localhost:5000/acme/auth:1', '[::1]:5000/a/b:1', 'registry-1.docker.io/library/redis:8',
+    'quay.io/prometheuscommunity/postgres-exporter:v0.19.1', `redis@sha256:${D}`, `a/b:1@sha256:${D}`, 'a__b/c--d/e.f_g:1',
+    `a:1@sha512:${'b'.repeat(128)}`, 'My.Registry.example.com/acme/web:1',
+  ])('%s is a reference the kubelet can pull', (image) => expect(errorsOf((p) => checkImage(p, 'image', image, false))).toEqual([]));
+
+  test.each([
+    ['ghcr.io/acme/web :1.2.0', 'must not contain whitespace'],
+    ['ghcr.io/acme/web:1.2.0\n', 'must not contain whitespace'],
+    ['ghcr.io/Acme/web:1.2.0', 'must have a lowercase repository path (registries refuse capital letters)'],
+    ['Acme/web:1.2.0', 'must have a lowercase repository path (registries refuse capital letters)'],
+    ['ghcr.io//web:1.2.0', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr.io/acme/web/:1', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr.io/acme/-web:1', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr.io/acme/web___x:1', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr_io.example:5000/acme/web:1', "must have a valid registry host (letters, digits, '-' and '.', optionally ':<port>')"],
+    ['ghcr.io:port/acme/web:1', "must have a valid registry host (letters, digits, '-' and '.', optionally ':<port>')"],
+    [`${'a'.repeat(256)}:1`, 'must have a repository name of at most 255 characters'],
+    [':1.0', 'must name a repository'],
+    ['ghcr.io/acme/web:', "must have a valid tag (at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"],
+    ['ghcr.io/acme/web:.1', "must have a valid tag (at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"],
+    [`ghcr.io/acme/web:${'1'.repeat(129)}`, "must have a valid tag (at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"],
+    [`web@sha256:${'A'.repeat(64)}`, "must have a digest such as 'sha256:<64 lowercase hex digits>'"],
+    [`web@sha256:${D}@sha256:${D}`, "must have a digest such as 'sha256:<64 lowercase hex digits>'"],
+    ['web@md5:0123456789abcdef0123456789abcdef', "must have a digest such as 'sha256:<64 lowercase hex digits>'"],
+  ])('%j is refused: %s', (image, message) => {
+    expect(errorsOf((p) => checkImage(p, 'image', image, true))).toEqual([`[s/x] 'image' ${message}, received ${JSON.stringify(image)}`]);
+  });
+
+  test('an ImageRef is checked part by part, as it is written', () => {
+    expect(errorsOf((p) => checkImage(p, 'image', { repository: 'ghcr.io/acme/web:1.2', tag: '1.3' }, false))).toEqual([
+      "[s/x] 'image' must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-', received \"ghcr.io/acme/web:1.2:1.3\"",
+    ]);
+  });
 });
 
 describe('env', () => {
