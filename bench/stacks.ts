@@ -18,10 +18,10 @@ export function benchStack(services: number): StackDefinition {
         stores.push(new StatefulStore(chart, `db-${i}`, {
           engine: 'postgres',
           name: `db-${i}`,
-          storage: storage(env, 'medium'),
+          storage: storage(chart, 'medium'),
           credentials: creds.source,
           allowGeneratedCredentials: creds.allowGenerated,
-          backup: backup(env),
+          backup: backup(chart),
         }));
       }
       const gateway = new IngressGateway(chart, 'gateway', { name: 'bench', ...gatewayProps(chart) });
@@ -34,11 +34,11 @@ export function benchStack(services: number): StackDefinition {
           config: { LOG_LEVEL: 'info', FEATURE_FLAGS: `svc-${i}`, UPSTREAM_TIMEOUT: '5s' },
           env: db.connectionEnv({ prefix: 'DB_' }),
           resources: 'small',
-          ...scaling(env, { min: 2, max: 6, cpu: 75 }),
-          metrics: metrics(env, 'http'),
+          ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
+          metrics: metrics(chart, 'http'),
         });
         svc.connectTo(db);
-        gateway.routeTo(svc, { host: hostFor(env, `svc-${i}.bench`) });
+        gateway.routeTo(svc, { host: hostFor(chart, `svc-${i}.bench`) });
       }
     },
   };

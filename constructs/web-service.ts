@@ -786,12 +786,14 @@ const SCALING_RULES = object<ScalingRules>('ScalingRules', {
   policies: opt(arrayOf(object<ScalingPolicy>('ScalingPolicy', { type: req(oneOf('Pods', 'Percent')), value: req(num), periodSeconds: req(num) }))),
   selectPolicy: opt(oneOf('Max', 'Min', 'Disabled')),
 });
+/** Also the shape of `scaling()`'s `behavior` (charts/platform.ts). */
+export const SCALING_BEHAVIOR = object<ScalingBehavior>('ScalingBehavior', { scaleUp: opt(SCALING_RULES), scaleDown: opt(SCALING_RULES) });
 const AUTOSCALING = object<AutoscalingProps>('AutoscalingProps', {
   minReplicas: req(num),
   maxReplicas: req(num),
   cpuUtilization: opt(num),
   memoryUtilization: opt(num),
-  behavior: opt(object<ScalingBehavior>('ScalingBehavior', { scaleUp: opt(SCALING_RULES), scaleDown: opt(SCALING_RULES) })),
+  behavior: opt(SCALING_BEHAVIOR),
 });
 const BOUNDS = object<ResourceBounds>('ResourceBounds', { cpu: opt(str), memory: opt(str) });
 const METRICS = object<MetricsProps>('MetricsProps', {

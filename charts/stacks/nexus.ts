@@ -27,7 +27,7 @@ function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra:
   const creds = secretProps(chart, `${engine}-credentials`);
   return new StatefulStore(chart, engine, {
     engine,
-    storage: storage(chart.env, engine === 'redis' ? 'small' : 'medium'),
+    storage: storage(chart, engine === 'redis' ? 'small' : 'medium'),
     resources: engine === 'neo4j' ? 'large' : 'medium',
     credentials: creds.source,
     allowGeneratedCredentials: creds.allowGenerated,
@@ -43,22 +43,22 @@ export const nexus: StackDefinition = {
     const vpa = env.capabilities.vpa && env.scaling.autoscaling ? { verticalAutoscaling: { updateMode: 'Off' as const } } : {};
     const common: Partial<WebServiceProps> = {
       allowMutableImageTags,
-      metrics: metrics(env, 'http'),
+      metrics: metrics(chart, 'http'),
       ...(inMesh(chart) ? { podAnnotations: MESH_PROXY_RESOURCES } : {}),
       ...vpa,
     };
     const apiServer = [{ name: 'https', port: env.apiServer.port, targetPort: env.apiServer.port }];
 
-    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus' }, backup: backup(env) });
+    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus' }, backup: backup(chart) });
     const redis = store(chart, 'redis', { redis: { appendOnly: true } });
-    const neo4j = store(chart, 'neo4j', { backup: backup(env) });
+    const neo4j = store(chart, 'neo4j', { backup: backup(chart) });
 
     const apiProps: WebServiceProps = {
       ...common,
       image: 'nexus/api:1.0.0',
       ports: [{ name: 'http', port: 8000 }],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
-      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
     };
     const api = new WebService(chart, 'api', apiProps);
     // The canary runs the next release beside the stable one and takes 10 % of requests.
@@ -79,7 +79,7 @@ export const nexus: StackDefinition = {
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,
       terminationGracePeriodSeconds: 135,
-      ...scaling(env, { min: 2, max: 6, cpu: 70 }),
+      ...scaling(chart, { min: 2, max: 6, cpu: 70 }),
     });
     mcp.connectTo(redis);
 
@@ -99,7 +99,7 @@ export const nexus: StackDefinition = {
       writablePaths: ['/var/cache/dataflow'],
       writableSizeLimit: '2Gi',
       rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
-      ...scaling(env, { min: 2, max: 8, cpu: 70 }),
+      ...scaling(chart, { min: 2, max: 8, cpu: 70 }),
     });
     dataflow.connectTo(postgres);
     dataflow.connectTo(neo4j);
@@ -111,7 +111,7 @@ export const nexus: StackDefinition = {
       env: { ...redis.connectionEnv({ prefix: 'SESSION_REDIS_' }), API_URL: api.url, DATAFLOW_URL: dataflow.url, MCP_URL: mcp.url },
       // Leader election for session cleanup.
       rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
-      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
     });
     app.connectTo(redis);
     for (const target of [api, apiCanary, dataflow, mcp]) app.connectTo(target);
@@ -128,13 +128,13 @@ export const nexus: StackDefinition = {
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
     gateway.addRoute({
-      host: hostFor(env, 'api.nexus'),
+      host: hostFor(chart, 'api.nexus'),
       backends: [{ service: api, weight: 90 }, { service: apiCanary, weight: 10 }],
       timeout: Duration.seconds(30),
       retries: 3,
     });
-    gateway.routeTo(app, { host: hostFor(env, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
-    gateway.routeTo(mcp, { host: hostFor(env, 'mcp.nexus'), timeout: Duration.hours(1) });
+    gateway.routeTo(app, { host: hostFor(chart, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
+    gateway.routeTo(mcp, { host: hostFor(chart, 'mcp.nexus'), timeout: Duration.hours(1) });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,

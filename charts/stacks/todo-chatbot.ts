@@ -28,7 +28,7 @@ export const todoChatbot: StackDefinition = {
   id: 'todo-chatbot',
   build: (chart, env) => {
     const allowMutableImageTags = env.allowMutableImageTags;
-    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(env, 'todo-chatbot')}`;
+    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(chart, 'todo-chatbot')}`;
     const hpa = { min: 2, max: 5, cpu: 70, memory: 80, behavior: {
       scaleUp: { stabilizationWindowSeconds: 30 },
       scaleDown: { stabilizationWindowSeconds: 300 },
@@ -39,7 +39,7 @@ export const todoChatbot: StackDefinition = {
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
       redis: { appendOnly: true },
-      storage: storage(env, 'small'),
+      storage: storage(chart, 'small'),
       resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
       credentials: redisCreds.source,
       allowGeneratedCredentials: redisCreds.allowGenerated,
@@ -80,7 +80,7 @@ export const todoChatbot: StackDefinition = {
       envFrom: [EnvFrom.secret(secrets.secretName)],
       healthPath: '/health',
       resources: big,
-      ...scaling(env, hpa),
+      ...scaling(chart, hpa),
     });
     backend.connectTo(mcp);
     backend.connectTo(redis);
@@ -100,13 +100,13 @@ export const todoChatbot: StackDefinition = {
       healthPath: '/',
       writablePaths: ['/app/.next/cache'],
       resources: big,
-      ...scaling(env, hpa),
+      ...scaling(chart, hpa),
     });
     frontend.connectTo(backend);
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-chatbot', ...gatewayProps(chart) });
-    gateway.routeTo(frontend, { host: hostFor(env, 'todo-chatbot'), path: '/' });
-    gateway.routeTo(backend, { host: hostFor(env, 'todo-chatbot'), path: '/api' });
+    gateway.routeTo(frontend, { host: hostFor(chart, 'todo-chatbot'), path: '/' });
+    gateway.routeTo(backend, { host: hostFor(chart, 'todo-chatbot'), path: '/api' });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,
