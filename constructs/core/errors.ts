@@ -63,6 +63,11 @@ export class Problems {
     return this.list.length;
   }
 
+  /** The problems recorded so far, formatted. */
+  public get messages(): readonly string[] {
+    return [...this.list];
+  }
+
   public throwIfAny(): void {
     if (this.list.length > 0) throw new ValidationError([...this.list]);
   }
