@@ -4,6 +4,7 @@
 import { ENVIRONMENTS, planUnits, StackDefinition } from '../charts';
 import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../charts/platform';
 import { IngressGateway } from '../constructs/ingress-gateway';
+import type { QuotaSpec } from '../constructs/namespace-baseline';
 import { StatefulStore } from '../constructs/stateful-store';
 import { WebService } from '../constructs/web-service';
 import type { PlannedUnit } from '../synth';
@@ -44,7 +45,21 @@ export function benchStack(services: number): StackDefinition {
   };
 }
 
+/**
+ * A namespace quota that admits the bench stack at its minimum replicas (the safety net
+ * refuses a stack that can't fit): the environments' own quotas are sized for the
+ * reference stacks, not for a thousand services in one namespace.
+ */
+function benchQuota(services: number): QuotaSpec {
+  const n = Math.max(services, 10);
+  return {
+    requestsCpu: String(n), requestsMemory: `${2 * n}Gi`, limitsCpu: String(4 * n), limitsMemory: `${4 * n}Gi`,
+    requestsStorage: `${10 * n}Gi`, pods: 5 * n, persistentVolumeClaims: n,
+  };
+}
+
 /** The bench stack in all three environments. */
 export function benchUnits(services: number): PlannedUnit[] {
-  return planUnits(ENVIRONMENTS, [benchStack(services)]);
+  const quota = benchQuota(services);
+  return planUnits(ENVIRONMENTS.map((env) => ({ ...env, quota })), [benchStack(services)]);
 }

@@ -175,7 +175,8 @@ export function podResources(spec: PodSpec | undefined, defaults: ContainerDefau
   const zero: Record<Dim, number | undefined> = { cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0 };
   const sidecarsSoFar = { ...zero };
   const initPeak = { ...zero };
-  for (const c of spec?.initContainers ?? []) {
+  // Read defensively: the safety net runs this on objects the schema may have rejected.
+  for (const c of Array.isArray(spec?.initContainers) ? spec.initContainers : []) {
     const r = of(c);
     for (const d of DIMS) {
       if (c.restartPolicy === 'Always') sidecarsSoFar[d] = add(sidecarsSoFar[d], r[d]);
@@ -183,7 +184,7 @@ export function podResources(spec: PodSpec | undefined, defaults: ContainerDefau
     }
   }
   const running = { ...sidecarsSoFar };
-  for (const c of spec?.containers ?? []) {
+  for (const c of Array.isArray(spec?.containers) ? spec.containers : []) {
     const r = of(c);
     for (const d of DIMS) running[d] = add(running[d], r[d]);
   }
@@ -280,8 +281,8 @@ function plus(t: Totals, w: WorkloadBudget, pods: number, withClaims: boolean): 
   };
 }
 
-/** Which quota keys compare with which total. */
-const QUOTA_KEYS: readonly [string, keyof Totals, (q: QuantityValue) => number | undefined][] = [
+/** Which ResourceQuota keys compare with which total, and how to read the hard value. */
+export const QUOTA_KEYS: readonly [string, keyof Totals, (q: QuantityValue) => number | undefined][] = [
   ['requests.cpu', 'cpuRequests', cpu], ['cpu', 'cpuRequests', cpu],
   ['requests.memory', 'memoryRequests', bytes], ['memory', 'memoryRequests', bytes],
   ['limits.cpu', 'cpuLimits', cpu], ['limits.memory', 'memoryLimits', bytes],

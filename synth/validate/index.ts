@@ -5,6 +5,7 @@ import { baselineValidator } from './baseline';
 import { coherenceValidator } from './coherence';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
+import { quotaFitValidator } from './quota';
 import { referencesValidator } from './references';
 import { schemaValidator } from './schema';
 
@@ -13,6 +14,7 @@ export { baselineValidator } from './baseline';
 export { coherenceValidator } from './coherence';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
+export { quotaFitValidator } from './quota';
 export { referencesValidator } from './references';
 export { schemaProblems, schemaValidator } from './schema';
 
@@ -27,7 +29,8 @@ export interface SafetyNetOptions {
 
 /**
  * Every check, in report order: schema, API-server rules, cross-object coherence,
- * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline.
+ * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
+ * quota and LimitRange fit.
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -38,5 +41,6 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     podSecurityValidator(),
     policyValidator(options),
     baselineValidator({ exemptStacks: options.baselineExemptStacks ?? ['argocd'] }),
+    quotaFitValidator(),
   ];
 }
