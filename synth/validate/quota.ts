@@ -105,8 +105,8 @@ function checkQuotas(report: Report, quotas: readonly Quota[], budget: StackBudg
     }
     report.add(q.object, ['spec', 'hard', q.key],
       `the stack needs ${show(q.total, need)} at minimum replicas (${largest(budget, q.total)}), more than the quota's ${show(q.total, q.hard)}: `
-        + 'pods beyond it are refused at admission',
-      'raise the ResourceQuota, or lower minimum replicas or what each pod requests; npm run report shows the whole budget');
+        + `${q.total === 'storage' || q.total === 'claims' ? 'claims' : 'pods'} beyond it are refused at admission`,
+      'raise the ResourceQuota, or lower minimum replicas, requests or volume sizes; npm run report shows the whole budget');
   }
   for (const w of budget.workloads) {
     if (!w.batch) continue;
@@ -118,7 +118,7 @@ function checkQuotas(report: Report, quotas: readonly Quota[], budget: StackBudg
       const floor = budget.min[q.total];
       if (floor + run <= q.hard) continue;
       report.add(object, POD_SPEC_PATH[w.kind].slice(0, -1),
-        `one run (${w.maxReplicas} pod(s), ${show(q.total, run)} of ${q.key}) does not fit beside the stack at minimum replicas: `
+        `one run (${w.maxReplicas} pod(s)${q.total === 'pods' ? '' : `, ${show(q.total, run)} of ${q.key}`}) does not fit beside the stack at minimum replicas: `
           + `${show(q.total, floor)} + ${show(q.total, run)} = ${show(q.total, floor + run)}, more than ResourceQuota/${q.object.manifest.metadata.name}'s ${show(q.total, q.hard)}, so its pods are refused and it never runs`,
         "raise the ResourceQuota, or lower the Job's requests or the stack's minimum replicas");
     }
@@ -168,69 +168,105 @@ function limitItemsOf(objects: readonly RenderedObject[]): LimitItem[] {
   return out;
 }
 
+/** A LimitRange item of type Container, its bounds parsed once per stack. */
+interface ContainerRule {
+  readonly lr: string;
+  readonly hint: string;
+  readonly max: readonly (readonly [string, number])[];
+  readonly min: readonly (readonly [string, number])[];
+  readonly ratio: readonly (readonly [string, number])[];
+}
+
+function containerRules(items: readonly LimitItem[]): ContainerRule[] {
+  const parsed = (bounds: Readonly<Record<string, QuantityValue>>, of: (resource: string, q: QuantityValue) => number | undefined) =>
+    Object.entries(bounds).flatMap(([resource, q]) => {
+      const n = of(resource, q);
+      return n === undefined ? [] : [[resource, n] as const];
+    });
+  return items.filter((i) => i.type === 'Container').map((item) => {
+    const lr = `LimitRange/${item.object.manifest.metadata.name}`;
+    return {
+      lr,
+      hint: `keep the container within ${lr}, or change its limits[${item.index}]`,
+      max: parsed(item.max, amount),
+      min: parsed(item.min, amount),
+      ratio: parsed(item.ratio, (_r, q) => parseQuantity(q)),
+    };
+  });
+}
+
+/** What a stack's containers are checked against. */
+interface ContainerChecks {
+  /** Quota keys that make the API server require a value, with the first quota that sets each. */
+  readonly constrained: readonly { readonly key: string; readonly side: 'requests' | 'limits'; readonly resource: string; readonly quota: Quota }[];
+  readonly rules: readonly ContainerRule[];
+  readonly defaults: ContainerDefaults;
+}
+
+type Effective = ReturnType<typeof effectiveOf>;
+
 /** Containers: what the quotas constrain is declared, and each keeps within the LimitRange's Container items. */
-function checkContainers(report: Report, o: RenderedObject, quotas: readonly Quota[], items: readonly LimitItem[], defaults: ContainerDefaults): void {
+function checkContainers(report: Report, o: RenderedObject, checks: ContainerChecks): void {
   const base = POD_SPEC_PATH[o.manifest.kind];
+  if (!base) return;
   const spec = podSpecOf(o.manifest);
-  if (!base || !spec) return;
-  const constrained = DECLARED.filter((d) => quotas.some((q) => q.key === d.key));
-  const containerItems = items.filter((i) => i.type === 'Container');
+  if (!spec) return;
   for (const group of ['initContainers', 'containers'] as const) {
     list(spec[group]).forEach((c, i) => {
-      const at: Path = [...base, group, i, 'resources'];
       const r = record(record(c).resources) as Resources;
-      const reported = new Set<string>();
-      for (const d of constrained) {
-        const e = effectiveOf(r, defaults, d.resource);
-        const value = d.side === 'requests' ? e.request : e.limit;
-        const quota = quotas.find((q) => q.key === d.key)!;
-        if (value !== undefined || reported.has(`${d.side}.${d.resource}`)) continue;
-        reported.add(`${d.side}.${d.resource}`);
-        report.add(o, [...at, d.side, d.resource],
-          `is not set, and no LimitRange gives a default, but ResourceQuota/${quota.object.manifest.metadata.name} constrains ${d.key}: `
+      // Each resource read once per container, whatever number of rules ask for it.
+      const cache = new Map<string, Effective>();
+      const eff = (resource: string): Effective => {
+        let e = cache.get(resource);
+        if (!e) cache.set(resource, e = effectiveOf(r, checks.defaults, resource));
+        return e;
+      };
+      const at = (side: 'requests' | 'limits', resource: string): Path => [...base, group, i, 'resources', side, resource];
+      let reported = '';
+      for (const d of checks.constrained) {
+        const e = eff(d.resource);
+        if ((d.side === 'requests' ? e.request : e.limit) !== undefined || reported.includes(`|${d.side}.${d.resource}|`)) continue;
+        reported += `|${d.side}.${d.resource}|`;
+        report.add(o, at(d.side, d.resource),
+          `is not set, and no LimitRange gives a default, but ResourceQuota/${d.quota.object.manifest.metadata.name} constrains ${d.key}: `
             + `the API server refuses the pod ("must specify ${d.key}")`,
           `set resources.${d.side}.${d.resource} on the container, or a default in the LimitRange`);
       }
-      for (const item of containerItems) checkContainerLimits(report, o, at, item, r, defaults);
+      for (const rule of checks.rules) checkContainerLimits(report, o, at, rule, eff);
     });
   }
 }
 
-function checkContainerLimits(report: Report, o: RenderedObject, at: Path, item: LimitItem, r: Resources | undefined, defaults: ContainerDefaults): void {
-  const lr = `LimitRange/${item.object.manifest.metadata.name}`;
-  const hint = `keep the container within ${lr}, or change its limits[${item.index}]`;
+function checkContainerLimits(
+  report: Report, o: RenderedObject, at: (side: 'requests' | 'limits', resource: string) => Path, rule: ContainerRule, eff: (resource: string) => Effective,
+): void {
+  const { lr, hint } = rule;
   const note = (defaulted: boolean) => (defaulted ? ` (${lr}'s default)` : '');
-  for (const [resource, q] of Object.entries(item.max)) {
-    const max = amount(resource, q);
-    if (max === undefined) continue;
-    const e = effectiveOf(r, defaults, resource);
+  for (const [resource, max] of rule.max) {
+    const e = eff(resource);
     if (e.limit === undefined) {
-      report.add(o, [...at, 'limits', resource], `is not set, but ${lr} sets a maximum per container of ${showAmount(resource, max)}, which needs a limit: the API server refuses the pod`, hint);
+      report.add(o, at('limits', resource), `is not set, but ${lr} sets a maximum per container of ${showAmount(resource, max)}, which needs a limit: the API server refuses the pod`, hint);
     } else if (e.limit > max) {
-      report.add(o, [...at, 'limits', resource], `is ${showAmount(resource, e.limit)}${note(e.limitDefaulted)}, above ${lr}'s maximum per container of ${showAmount(resource, max)}: the API server refuses the pod`, hint);
+      report.add(o, at('limits', resource), `is ${showAmount(resource, e.limit)}${note(e.limitDefaulted)}, above ${lr}'s maximum per container of ${showAmount(resource, max)}: the API server refuses the pod`, hint);
     } else if (e.request !== undefined && e.request > max) {
-      report.add(o, [...at, 'requests', resource], `is ${showAmount(resource, e.request)}${note(e.requestDefaulted)}, above ${lr}'s maximum per container of ${showAmount(resource, max)}: the API server refuses the pod`, hint);
+      report.add(o, at('requests', resource), `is ${showAmount(resource, e.request)}${note(e.requestDefaulted)}, above ${lr}'s maximum per container of ${showAmount(resource, max)}: the API server refuses the pod`, hint);
     }
   }
-  for (const [resource, q] of Object.entries(item.min)) {
-    const min = amount(resource, q);
-    if (min === undefined) continue;
-    const e = effectiveOf(r, defaults, resource);
+  for (const [resource, min] of rule.min) {
+    const e = eff(resource);
     if (e.request === undefined) {
-      report.add(o, [...at, 'requests', resource], `is not set, but ${lr} sets a minimum per container of ${showAmount(resource, min)}, which needs a request: the API server refuses the pod`, hint);
+      report.add(o, at('requests', resource), `is not set, but ${lr} sets a minimum per container of ${showAmount(resource, min)}, which needs a request: the API server refuses the pod`, hint);
     } else if (e.request < min) {
-      report.add(o, [...at, 'requests', resource], `is ${showAmount(resource, e.request)}${note(e.requestDefaulted)}, below ${lr}'s minimum per container of ${showAmount(resource, min)}: the API server refuses the pod`, hint);
+      report.add(o, at('requests', resource), `is ${showAmount(resource, e.request)}${note(e.requestDefaulted)}, below ${lr}'s minimum per container of ${showAmount(resource, min)}: the API server refuses the pod`, hint);
     }
   }
-  for (const [resource, q] of Object.entries(item.ratio)) {
-    const ratio = parseQuantity(q);
-    if (ratio === undefined) continue;
-    const e = effectiveOf(r, defaults, resource);
+  for (const [resource, ratio] of rule.ratio) {
+    const e = eff(resource);
     if (e.request === undefined || e.request === 0 || e.limit === undefined) {
-      report.add(o, [...at, e.limit === undefined ? 'limits' : 'requests', resource],
+      report.add(o, at(e.limit === undefined ? 'limits' : 'requests', resource),
         `is not set, but ${lr} sets a maxLimitRequestRatio of ${ratio}, which needs both a request and a limit: the API server refuses the pod`, hint);
     } else if (e.limit / e.request > ratio) {
-      report.add(o, [...at, 'limits', resource],
+      report.add(o, at('limits', resource),
         `is ${showAmount(resource, e.limit)}${note(e.limitDefaulted)}, ${trim(e.limit / e.request)} times the request of ${showAmount(resource, e.request)}${note(e.requestDefaulted)}, `
           + `above ${lr}'s maxLimitRequestRatio of ${ratio}: the API server refuses the pod`, hint);
     }
@@ -294,11 +330,21 @@ export function quotaFitValidator(): Validator {
     const manifests: Manifest[] = objects.map((o) => o.manifest);
     const budget = stackBudget(manifests);
     const defaults = containerDefaults(manifests);
-    const byName = new Map(objects.map((o) => [`${o.manifest.kind}/${o.manifest.metadata.name}`, o]));
+    const byName = new Map<string, RenderedObject>();
+    for (const o of objects) if (o.manifest.kind === 'Job' || o.manifest.kind === 'CronJob') byName.set(`${o.manifest.kind}/${o.manifest.metadata.name}`, o);
     checkQuotas(report, quotas, budget, byName);
+    const checks: ContainerChecks = {
+      constrained: DECLARED.flatMap((d) => {
+        const quota = quotas.find((q) => q.key === d.key);
+        return quota ? [{ ...d, quota }] : [];
+      }),
+      rules: containerRules(items),
+      defaults,
+    };
+    const podOrClaimItems = items.filter((i) => i.type === 'Pod' || i.type === 'PersistentVolumeClaim');
     for (const o of objects) {
-      checkContainers(report, o, quotas, items, defaults);
-      if (items.length > 0) checkPodsAndClaims(report, o, items, defaults);
+      checkContainers(report, o, checks);
+      if (podOrClaimItems.length > 0) checkPodsAndClaims(report, o, podOrClaimItems, defaults);
     }
   });
 }
