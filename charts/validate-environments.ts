@@ -130,6 +130,11 @@ function checkEnvironment(p: Problems, env: EnvironmentConfig, stacks: readonly 
     const n = GATEWAY_NEEDS[gatewayMode as GatewayMode];
     if (n) needs(n, 'gateway.mode', gatewayMode);
   }
+  // IngressGateway refuses TLS in nodeport mode (node ports serve plain TCP).
+  const nodeport = (m: unknown, prop: string) => {
+    if (m === 'nodeport' && e.tls !== undefined) p.add(prop, 'serves plain TCP on node ports, but tls is set: no route could be served over HTTPS', m);
+  };
+  nodeport(gatewayMode, 'gateway.mode');
   const overrides = field(e.gateway, 'overrides');
   for (const [stack, m] of typeof overrides === 'object' && overrides !== null ? Object.entries(overrides) : []) {
     if (!stacks.includes(stack)) {
@@ -138,6 +143,7 @@ function checkEnvironment(p: Problems, env: EnvironmentConfig, stacks: readonly 
     } else if (MODES.includes(m as GatewayMode)) {
       const n = GATEWAY_NEEDS[m as GatewayMode];
       if (n) needs(n, `gateway.overrides.${stack}`, m);
+      nodeport(m, `gateway.overrides.${stack}`);
     }
   }
 }

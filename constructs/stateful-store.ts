@@ -4,7 +4,7 @@ import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
 import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource } from './app-secret';
 import { checksum } from './core/checksum';
-import { isPrivateCidr, parseCidr } from './core/cidr';
+import { checkPeerCidr, isPrivateCidr } from './core/cidr';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { checkCronSchedule, checkTimeZone } from './core/cron';
 import { externalRefsAnnotation } from './core/external-refs';
@@ -887,15 +887,14 @@ export class StatefulStore extends Construct implements IConnectable {
    * An address range beyond private networks is refused: the store's port would be public.
    */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
-    const cidr = peer.policyPeer.ipBlock?.cidr;
+    const problems = new Problems(this);
+    const cidr = checkPeerCidr(problems, 'allowFrom', peer);
     if (cidr !== undefined) {
-      const parsed = parseCidr(cidr);
-      const problems = new Problems(this);
-      problems.check(typeof parsed !== 'string' && isPrivateCidr(parsed), 'allowFrom',
+      problems.check(isPrivateCidr(cidr), 'allowFrom',
         'must not admit addresses beyond private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) to a store: its port would be reachable from outside; connect the services that use it (service.connectTo(store))',
-        cidr);
-      problems.throwIfAny();
+        peer.policyPeer.ipBlock?.cidr);
     }
+    problems.throwIfAny();
     this.connections.allowFrom(peer, ports);
   }
 

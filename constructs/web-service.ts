@@ -4,6 +4,7 @@ import * as vpa from '../imports/autoscaling.k8s.io';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
 import { checksum } from './core/checksum';
+import { checkPeerCidr } from './core/cidr';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
 import { EnvFrom } from './core/env-from';
@@ -12,8 +13,8 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
-import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
-import { anyOf, arrayOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str } from './core/props';
+import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { checkResources, resolveResources, Resources, toK8sResources } from './core/resources';
 import { IRoutable } from './core/routable';
@@ -587,13 +588,23 @@ export class WebService extends Construct implements IRoutable {
 
   /** Admits `peer` on `ports`. @default all of this service's ports */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    checkPeer(this, 'allowFrom', peer, ports);
     this.connections.allowFrom(peer, ports);
   }
 
   /** Lets this service call `peer` (outside berth: a CIDR, another namespace) on `ports`. */
   public allowTo(peer: NetworkPeer, ports: readonly ServicePort[]): void {
+    checkPeer(this, 'allowTo', peer, ports);
     this.connections.allowTo(peer, ports);
   }
+}
+
+/** A peer's CIDR as the API server checks it, and ports of the right shape: written as given, they would fail at apply. */
+function checkPeer(scope: Construct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
+  const problems = new Problems(scope);
+  checkPeerCidr(problems, `${method}(peer)`, peer);
+  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
+  problems.throwIfAny();
 }
 
 function intOrString(v: number | string): k8s.IntOrString {

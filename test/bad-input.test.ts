@@ -16,7 +16,10 @@ import { listTree, tmpdir } from './util';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
 import { AppSecret, AppSecretProps } from '../constructs/app-secret';
-import { Peer } from '../constructs/core/connections';
+import { Peer, ServicePort } from '../constructs/core/connections';
+import { EnvValue } from '../constructs/core/env';
+import { EnvFrom, EnvFromOptions } from '../constructs/core/env-from';
+import { HttpProbeOptions, Probe } from '../constructs/core/probes';
 import { MigrationJob, MigrationJobProps } from '../constructs/migration-job';
 import { SharedConfig, SharedConfigProps } from '../constructs/shared-config';
 import { SmokeTest } from '../constructs/smoke-test';
@@ -828,6 +831,42 @@ const constructCases: readonly Case[] = [
     ],
   },
   {
+    name: 'found: a misspelt Probe option, and a probe path that is not a string',
+    build: (c) => web(c, {
+      readinessProbe: Probe.http('/ready', { periodSecond: 5 } as unknown as HttpProbeOptions),
+      livenessProbe: Probe.http(8080 as unknown as string),
+    }),
+    expected: [
+      "[shop-dev/web] 'readinessProbe.periodSecond' is not a field of HttpProbeOptions; did you mean 'periodSeconds'?",
+      "[shop-dev/web] 'livenessProbe.path' must be a string, received 8080",
+    ],
+  },
+  {
+    name: 'found: a misspelt EnvFrom option, and EnvValue.fromValue with a number',
+    build: (c) => web(c, {
+      envFrom: [EnvFrom.secret('web-secrets', { prefx: 'APP_' } as unknown as EnvFromOptions)],
+      env: { PORT: EnvValue.fromValue(8080 as unknown as string) },
+    }),
+    expected: [
+      "[shop-dev/web] 'env.PORT' must hold a string (EnvValue.fromValue), received 8080",
+      "[shop-dev/web] 'envFrom[0].prefx' is not a field of EnvFromOptions; did you mean 'prefix'?",
+    ],
+  },
+  {
+    name: 'found: an except range outside its CIDR, and ports of the wrong type, in allowTo',
+    build: (c) => web(c).allowTo(Peer.cidr('10.0.0.0/16', ['10.1.0.0/24']), [{ name: 'https', port: '443' } as unknown as ServicePort]),
+    expected: [
+      "[shop-dev/web] 'allowTo(peer).except[0]' must be a range strictly inside 10.0.0.0/16, received \"10.1.0.0/24\"",
+      "[shop-dev/web] 'allowTo(ports)[0].port' must be a number, received \"443\"",
+      "[shop-dev/web] 'allowTo(ports)[0].targetPort' must be a number, received undefined",
+    ],
+  },
+  {
+    name: 'found: a CIDR /33 in allowTo',
+    build: (c) => web(c).allowTo(Peer.cidr('10.0.0.0/33'), [{ name: 'https', port: 443, targetPort: 443 }]),
+    expected: ["[shop-dev/web] 'allowTo(peer).cidr' must have a prefix length from 0 to 32, received \"10.0.0.0/33\""],
+  },
+  {
     name: 'platform: scaling() with min above max is refused, not made 5–5',
     env: prod,
     build: (c) => web(c, scaling(c, { min: 5, max: 3 })),
@@ -997,6 +1036,11 @@ const planCases: readonly PlanCase[] = [
       "[charts/environments.ts: dev] 'allowMutableImageTag' is not a field of EnvironmentConfig; did you mean 'allowMutableImageTags'?",
       "[charts/environments.ts: dev] 'quota.limitsMemory' must be a Kubernetes quantity such as 500m, 2 or 10Gi, received \"48 Gi\"",
     ],
+  },
+  {
+    name: 'found: TLS where a stack is served by node ports',
+    envs: [envWith(prod, { gateway: { ...prod.gateway, overrides: { nexus: 'nodeport' } } })],
+    expected: ["[charts/environments.ts: prod] 'gateway.overrides.nexus' serves plain TCP on node ports, but tls is set: no route could be served over HTTPS, received \"nodeport\""],
   },
   {
     name: "stacks: an id that is berth's own output directory, and a duplicate id",

@@ -1,6 +1,7 @@
 import * as k8s from '../imports/k8s';
 import { Problems, ValidationError } from '../constructs/core/errors';
 import { checkImage, imageVersion, parseImage } from '../constructs/core/image';
+import { Cidr, cidrContains, isPrivateCidr, parseCidr } from '../constructs/core/cidr';
 import { appLabels } from '../constructs/core/labels';
 import { isDns1123Label, isEnvVarName, isHostname, isIanaSvcName } from '../constructs/core/names';
 import { Probe, PROBE_DEFAULTS } from '../constructs/core/probes';
@@ -238,5 +239,28 @@ describe('Istio sidecars in jobs', () => {
 
   test('pods wait for their proxy before the job starts', () => {
     expect(MESH_JOB_POD_ANNOTATIONS).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' });
+  });
+});
+
+describe('CIDRs', () => {
+  test.each([
+    ['10.0.0.0/8', 4, 8], ['0.0.0.0/0', 4, 0], ['172.18.0.0/16', 4, 16], ['10.20.0.5/32', 4, 32], ['fd00::/8', 6, 8], ['::ffff:10.0.0.0/120', 6, 120],
+  ])('%s parses', (text, version, prefix) => {
+    expect(parseCidr(text)).toMatchObject({ version, prefix });
+  });
+  test.each([
+    ['10.0.0.0/33', 'must have a prefix length from 0 to 32'],
+    ['10.0.0.0', 'must be a CIDR such as 10.0.0.0/16 (an address, "/" and a prefix length)'],
+    ['10.0.0/8', 'must be a CIDR whose address is an IPv4 or IPv6 address'],
+    ['10.0.0.1/8', 'must have no bits set after the prefix (did you mean 10.0.0.0/8?)'],
+    [' 10.0.0.0/8', 'must be a CIDR such as 10.0.0.0/16 (an address, "/" and a prefix length)'],
+  ])('%j: %s', (text, message) => expect(parseCidr(text)).toBe(message));
+  test('private ranges, and containment', () => {
+    const of = (t: string) => parseCidr(t) as Cidr;
+    expect(['10.1.0.0/16', '192.168.1.0/24', '100.64.0.0/10', 'fd12::/16'].map((t) => isPrivateCidr(of(t)))).toEqual([true, true, true, true]);
+    expect(['0.0.0.0/0', '8.8.8.8/32', '172.0.0.0/8', '2001:db8::/32'].map((t) => isPrivateCidr(of(t)))).toEqual([false, false, false, false]);
+    expect(cidrContains(of('10.0.0.0/8'), of('10.2.0.0/16'))).toBe(true);
+    expect(cidrContains(of('10.0.0.0/16'), of('10.1.0.0/24'))).toBe(false);
+    expect(cidrContains(of('10.0.0.0/16'), of('fd00::/8'))).toBe(false);
   });
 });

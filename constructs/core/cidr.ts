@@ -1,5 +1,7 @@
 // CIDR syntax as NetworkPolicy `ipBlock` takes it, and whether a range is private.
 import { isIP } from 'net';
+import type { NetworkPeer } from './connections';
+import { Problems } from './errors';
 
 export interface Cidr {
   readonly version: 4 | 6;
@@ -70,4 +72,24 @@ function formatAddress(value: bigint, version: 4 | 6): string {
   if (version === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
   const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt((7 - i) * 16)) & 0xffffn).toString(16));
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/**
+ * Checks a NetworkPolicy peer's IP block as the API server would: a valid CIDR, and `except`
+ * entries that are valid and inside it. Returns the parsed CIDR when there is a valid one.
+ */
+export function checkPeerCidr(problems: Problems, prop: string, peer: NetworkPeer): Cidr | undefined {
+  const block = peer.policyPeer.ipBlock;
+  if (block === undefined) return undefined;
+  const cidr = parseCidr(block.cidr);
+  if (typeof cidr === 'string') {
+    problems.add(`${prop}.cidr`, cidr, block.cidr);
+    return undefined;
+  }
+  for (const [i, e] of (block.except ?? []).entries()) {
+    const inner = parseCidr(e);
+    if (typeof inner === 'string') problems.add(`${prop}.except[${i}]`, inner, e);
+    else problems.check(cidrContains(cidr, inner) && inner.prefix > cidr.prefix, `${prop}.except[${i}]`, `must be a range strictly inside ${block.cidr}`, e);
+  }
+  return cidr;
 }

@@ -110,9 +110,9 @@ export function anyOf<A, B>(a: Shape<A>, b: Shape<B>): Shape<A | B> {
 }
 
 /** An instance of a class, such as `Probe` or `EnvValue` (made by its factories: constructors may be private). */
-export function instanceOf<T>(cls: { readonly prototype: T }, what: string): Shape<T> {
+export function instanceOf<T>(cls: { readonly prototype: T }, what: string, inner?: (value: T, at: string, problems: Problems) => void): Shape<T> {
   const ctor = cls as unknown as abstract new () => T;
-  return { what, is: (v) => v instanceof ctor };
+  return { what, is: (v) => v instanceof ctor, ...(inner ? { inner: (v: unknown, at: string, p: Problems) => inner(v as T, at, p) } : {}) };
 }
 
 /** A value recognised by a test, for interfaces such as IRoutable. */
