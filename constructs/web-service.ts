@@ -13,7 +13,7 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
-import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { checkResources, resolveResources, Resources, toK8sResources } from './core/resources';
@@ -583,6 +583,10 @@ export class WebService extends Construct implements IRoutable {
 
   /** Lets this service call `other` (all its ports, or `ports`): opens both ends' policies. */
   public connectTo(other: IConnectable, ports?: readonly ServicePort[]): void {
+    const problems = new Problems(this);
+    checkShape(CONNECTABLE, other, 'connectTo(other)', problems);
+    if (ports !== undefined) checkShape(SERVICE_PORTS, ports, 'connectTo(ports)', problems);
+    problems.throwIfAny();
     this.connections.connectTo(other, ports);
   }
 

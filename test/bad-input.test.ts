@@ -862,6 +862,11 @@ const constructCases: readonly Case[] = [
     ],
   },
   {
+    name: 'found: connectTo something that is not a berth workload',
+    build: (c) => web(c).connectTo({ host: 'db.example.com' } as unknown as StatefulStore),
+    expected: ["[shop-dev/web] 'connectTo(other)' must be a berth workload (a WebService, a StatefulStore, …), received {\"host\":\"db.example.com\"}"],
+  },
+  {
     name: 'found: a CIDR /33 in allowTo',
     build: (c) => web(c).allowTo(Peer.cidr('10.0.0.0/33'), [{ name: 'https', port: 443, targetPort: 443 }]),
     expected: ["[shop-dev/web] 'allowTo(peer).cidr' must have a prefix length from 0 to 32, received \"10.0.0.0/33\""],
