@@ -79,6 +79,9 @@ describe('checkProps', () => {
     ]);
     expect(check(DEMO, { image: 'a', ports: {} })).toEqual(["[s/x] 'ports' must be an array of Port objects, received {}"]);
     expect(check(DEMO, 'props')).toEqual(["[s/x] 'props' must be an object (DemoProps), received \"props\""]);
+    expect(check(arrayOf(anyOf(str, object<Port>('Port', { name: req(str), port: req(num) }))), 'x')).toEqual([
+      "[s/x] 'props' must be an array (each a string or an object (Port)), received \"x\"",
+    ]);
   });
 
   test('variants are told apart by their tag', () => {

@@ -84,7 +84,7 @@ export function oneOf<const T extends readonly (string | number | boolean)[]>(..
 
 export function arrayOf<T>(item: Shape<T>): Shape<readonly T[]> {
   return {
-    what: `an array of ${plural(item.what)}`,
+    what: plural(item.what) ? `an array of ${plural(item.what)}` : `an array (each ${item.what})`,
     is: Array.isArray,
     inner: (v, at, p) => (v as readonly unknown[]).forEach((x, i) => checkShape(item, x, `${at}[${i}]`, p)),
   };
@@ -93,7 +93,7 @@ export function arrayOf<T>(item: Shape<T>): Shape<readonly T[]> {
 /** An object used as a map: any keys, each value of `value`'s shape. */
 export function recordOf<T>(value: Shape<T>): Shape<Readonly<Record<string, T>>> {
   return {
-    what: `an object of ${plural(value.what)}`,
+    what: plural(value.what) ? `an object of ${plural(value.what)}` : `an object (each value ${value.what})`,
     is: isRecord,
     inner: (v, at, p) => {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) checkShape(value, x, join(at, k), p);
@@ -172,15 +172,12 @@ export function variants<T extends Readonly<Record<K, string>>, K extends keyof 
   };
 }
 
-function plural(what: string): string {
-  // 'a string' → 'strings', 'an object (X)' → 'X objects', 'a number or …' stays readable.
-  const m = /^an? (.*)$/.exec(what);
-  if (!m) return what;
-  const rest = m[1];
-  const named = /^object \((.*)\)$/.exec(rest);
+/** `a string` → `strings`, `an object (Port)` → `Port objects`; undefined for anything longer. */
+function plural(what: string): string | undefined {
+  const named = /^an object \(([A-Za-z]+)\)$/.exec(what);
   if (named) return `${named[1]} objects`;
-  if (rest.includes(' or ')) return rest.split(' or ').map((s) => s.replace(/^an? /, '')).map((s) => `${s}s`).join(' or ');
-  return `${rest}s`;
+  const simple = /^an? ([a-z]+)$/.exec(what);
+  return simple ? `${simple[1]}s` : undefined;
 }
 
 // ---------------------------------------------------------------- did you mean
