@@ -312,6 +312,8 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.port: is required: Service "web" has several ports (hint: its ports: http (80), admin (9000))',
       'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.subset: names subset "canary", which no DestinationRule of this stack defines for "web"',
+      // The added port is one no NetworkPolicy opens.
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[1]: exposes "admin" (pod port 9000) of Deployment/web, but no NetworkPolicy admits anyone on it and no route reaches it: the port is dead (hint: connectTo() it from its callers, route it through the gateway, or mark it internalOnly so it is not on the Service)',
     ],
   },
   {
@@ -388,6 +390,9 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.podSelector: matches no pod template in this stack (hint: a NetworkPolicy that selects nothing has no effect: fix its labels, remove it, or annotate berth.dev/selects-runtime-pods with who creates its pods)',
       'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.ingress[1].from[0].podSelector: matches no pod template in this stack (hint: a peer without namespaceSelector means pods of this namespace: fix its labels, or add a namespaceSelector for another namespace)',
+      // What that does to the running stack: the default deny is all that selects the pods.
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[0]: exposes "http" (pod port 8080) of Deployment/web, but no NetworkPolicy admits anyone on it and no route reaches it: the port is dead (hint: connectTo() it from its callers, route it through the gateway, or mark it internalOnly so it is not on the Service)',
+      'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[0].backend.service: routes to Service/web, but no NetworkPolicy of Deployment/web admits the ingress proxies (ingress-nginx) on port 8080 (hint: route through the stack\'s IngressGateway (it opens the backend to its proxies), or allowFrom() the controller namespace)',
     ],
   },
   {
@@ -698,6 +703,15 @@ describe('what the safety net accepts', () => {
   test('a StatefulSet mounts its volumeClaimTemplates; its headless Service exists', () => ok(prod, (c) => {
     good(c);
     store(c, 'db');
+    // Its one client, so the port is not dead.
+    new k8s.KubeNetworkPolicy(c, 'db-netpol', {
+      metadata: { name: 'db' },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }], ports: [{ port: k8s.IntOrString.fromNumber(5432) }] }],
+      },
+    });
   }));
 
   test('ConfigMaps and Secrets declared external resolve', () => ok(prod, (c) => {

@@ -336,7 +336,13 @@ describe('IngressGateway: istio mode', () => {
     // An Istio gateway reads its certificates from its own namespace.
     expect(one(out, 'Certificate').metadata.namespace).toBe('istio-system');
     expect(gw.istioGateway?.name).toBe('web');
-    expect(gw.virtualServices.map((v) => v.name)).toEqual(['web-nexus-example-com']);
+    // In-mesh callers of the stable service see the same split, on all of its paths.
+    expect(one(out, 'VirtualService', 'web-mesh-backend').spec).toEqual({
+      hosts: ['backend.shop-prod.svc.cluster.local'],
+      gateways: ['mesh'],
+      http: [{ route: split }],
+    });
+    expect(gw.virtualServices.map((v) => v.name)).toEqual(['web-nexus-example-com', 'web-mesh-backend']);
   });
 
   test('Exact and plain Prefix routes: Exact first, Prefix matches the path and everything below it', () => {

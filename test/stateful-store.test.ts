@@ -331,7 +331,8 @@ describe('nats preset', () => {
     ]);
     expect(one(out, 'Service', 'nats').spec).toEqual(expect.objectContaining({ ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }] }));
     expect(one(out, 'Service', 'nats-headless').spec).toEqual(expect.objectContaining({
-      ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }, { name: 'monitor', port: 8222, targetPort: 8222, protocol: 'TCP' }],
+      // The monitoring endpoint is the kubelet's and a local exporter's: on no Service.
+      ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }],
     }));
     expect(ofKind(out, 'PodDisruptionBudget')).toEqual([]);
   });
@@ -381,7 +382,7 @@ describe('nats preset', () => {
     const np = one(out, 'NetworkPolicy', 'nats').spec as Record<string, unknown>;
     expect(np.ingress).toEqual([{ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 6222, protocol: 'TCP' }] }]);
     expect(np.egress).toEqual([{ to: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 6222, protocol: 'TCP' }] }]);
-    expect(get(one(out, 'Service', 'nats-headless'), 'spec', 'ports').map((p: { name: string }) => p.name)).toEqual(['nats', 'cluster', 'monitor']);
+    expect(get(one(out, 'Service', 'nats-headless'), 'spec', 'ports').map((p: { name: string }) => p.name)).toEqual(['nats', 'cluster']);
   });
 });
 
@@ -393,7 +394,7 @@ describe('neo4j preset', () => {
     expect(one(out, 'ConfigMap', 'neo4j-config').data).toEqual({
       NEO4J_server_memory_heap_initial__size: '819m',
       NEO4J_server_memory_heap_max__size: '819m',
-      NEO4J_server_memory_pagecache_size: '614m',
+      NEO4J_server_memory_pagecache_size: '819m',
       NEO4J_server_directories_run: '/var/lib/neo4j/run',
       NEO4J_server_jvm_additional: '-XX:+ExitOnOutOfMemoryError',
     });
@@ -707,7 +708,11 @@ describe('backups', () => {
 
   test('a CronJob: pg_dump on schedule, Forbid overlap, deadlines, history limits, restricted pod', () => {
     const cron = one(out, 'CronJob', 'postgres-backup');
-    expect(cron.metadata).toEqual({ name: 'postgres-backup', namespace: 'giia-prod', labels: backupLabels, annotations: { 'argocd.argoproj.io/sync-wave': '3' } });
+    // One session to the server, in its connection budget.
+    expect(cron.metadata).toEqual({
+      name: 'postgres-backup', namespace: 'giia-prod', labels: backupLabels,
+      annotations: { 'argocd.argoproj.io/sync-wave': '3', 'berth.dev/connection-pools': 'postgres=1' },
+    });
     expect(cron.spec).toEqual({
       schedule: '0 2 * * *',
       timeZone: 'Etc/UTC',
@@ -936,7 +941,7 @@ describe('network wiring with a WebService', () => {
     expect(get(one(out, 'Deployment', 'auth'), 'spec', 'template', 'spec', 'containers', 0, 'env')).toEqual(expect.arrayContaining([
       { name: 'POSTGRES_HOST', value: 'postgres.giia-prod.svc.cluster.local' },
       { name: 'POSTGRES_PASSWORD', ...secretRef('postgres-credentials', 'password') },
-      { name: 'POSTGRES_URL', value: 'postgres://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia' },
+      { name: 'POSTGRES_URL', value: 'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia' },
     ]));
   });
 
@@ -961,11 +966,11 @@ describe('network wiring with a WebService', () => {
       POSTGRES_USER: EnvValue.fromSecret('postgres-credentials', 'username'),
       POSTGRES_PASSWORD: EnvValue.fromSecret('postgres-credentials', 'password'),
       POSTGRES_DATABASE: 'giia',
-      POSTGRES_URL: 'postgres://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia',
+      POSTGRES_URL: 'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia',
     });
     const env = store.connectionEnv({ prefix: 'DB_', database: 'analytics' });
     expect(renderEnv(env).map((e) => e.name)).toEqual(['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'DB_URL']);
-    expect(env.DB_URL).toBe('postgres://$(DB_USER):$(DB_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/analytics');
+    expect(env.DB_URL).toBe('postgresql://$(DB_USER):$(DB_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/analytics');
     // Passes the WebService env check: no credential as a literal.
     const problems = new Problems('giia-prod/auth');
     checkEnv(problems, 'env', env);
@@ -982,7 +987,7 @@ describe('network wiring with a WebService', () => {
     expect(env('nats')).toEqual({
       NATS_HOST: 'nats.giia-prod.svc.cluster.local', NATS_PORT: '4222',
       NATS_USER: EnvValue.fromSecret('nats-credentials', 'username'), NATS_PASSWORD: EnvValue.fromSecret('nats-credentials', 'password'),
-      NATS_URL: 'nats://nats.giia-prod.svc.cluster.local:4222',
+      NATS_URL: 'nats://$(NATS_USER):$(NATS_PASSWORD)@nats.giia-prod.svc.cluster.local:4222',
     });
     expect(env('neo4j')).toEqual({
       NEO4J_HOST: 'neo4j.giia-prod.svc.cluster.local', NEO4J_PORT: '7687',

@@ -821,7 +821,7 @@ describe('WebService: bad input (exact errors)', () => {
     ]],
     ['empty RBAC', { rbac: [] }, [`${P} 'rbac' must list at least one rule (leave it unset for no API access), received []`]],
     ['metrics on an unknown port', { metrics: { port: 'metrics', path: 'metrics', scraperNamespace: 'Mon', interval: '30 seconds', serviceMonitorLabels: { release: 'kube prometheus' } } }, [
-      `${P} 'metrics.port' must name one of ports (http), received "metrics"`,
+      `${P} 'metrics.port' must name one of ports that is on the Service (http), or be a port number of its own, received "metrics"`,
       `${P} 'metrics.path' must start with '/', received "metrics"`,
       `${P} 'metrics.scraperNamespace' must be a namespace name (DNS-1123 label), received "Mon"`,
       `${P} 'metrics.serviceMonitorLabels.release' must be a label value (at most 63 characters, alphanumeric at both ends), received "kube prometheus"`,
