@@ -1081,6 +1081,8 @@ export class IngressGateway extends Construct {
     const stable = route.backends[0].service;
     if (this.meshSplits.has(stable.serviceName)) return;
     this.meshSplits.add(stable.serviceName);
+    // The split sends the stable service's in-mesh callers to the other backends too.
+    for (const b of route.backends.slice(1)) stable.connections.splitTo(b.service);
     const vs = new kinds.VirtualService(this, `MeshVirtualService-${stable.serviceName}`, {
       metadata: { name: `${this.name}-mesh-${stable.serviceName}`, labels: this.labels },
       spec: {

@@ -1,7 +1,6 @@
 // The bad-input corpus: each case breaks one thing in an otherwise valid stack and runs it
 // through the real synth entry point (`synthesize`) with the real safety net. Every case
 // asserts the exact report and that a pre-populated dist/ is left byte for byte as it was.
-import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import * as argo from '../imports/argoproj.io';
@@ -12,7 +11,6 @@ import * as k8s from '../imports/k8s';
 import { EnvironmentConfig, StackChart } from '../charts';
 import { dev, prod, staging } from '../charts/environments';
 import { externalRefsAnnotation } from '../constructs/core/external-refs';
-import { listTree, tmpdir } from './util';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
 import { AppSecret } from '../constructs/app-secret';
@@ -20,43 +18,9 @@ import { IngressGateway } from '../constructs/ingress-gateway';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { StatefulStore } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
-import { baseline, restrictedContainer, store, webApp, WebApp, worker } from './fixtures/stack';
-
-/** The good stack: a namespace baseline and one web service. */
-function good(chart: StackChart): { web: WebApp } {
-  baseline(chart);
-  return { web: webApp(chart, 'web', { domain: chart.env.domain }) };
-}
-
-function patch(obj: ApiObject, ...ops: JsonPatch[]): void {
-  ApiObject.of(obj).addJsonPatch(...ops);
-}
-
-/**
- * Replaces a generated Kube* / CRD object with a plain ApiObject holding the same JSON,
- * at the same construct path. The generated classes re-serialize their typed props after
- * JSON patches, silently dropping unknown fields and mangling values of the wrong type,
- * so defects of that sort only survive on a plain ApiObject (as hand-written or
- * cdk8s-plus objects would carry them).
- */
-function raw(obj: ApiObject): ApiObject {
-  const json = obj.toJson();
-  const scope = obj.node.scope!;
-  scope.node.tryRemoveChild(obj.node.id);
-  return new ApiObject(scope, obj.node.id, json);
-}
-
-const C0 = '/spec/template/spec/containers/0';
-
-interface Case {
-  readonly name: string;
-  /** Builds the stack in `chart`: the good stack with one defect, usually. */
-  readonly build: (chart: StackChart) => void;
-  /** @default dev */
-  readonly env?: EnvironmentConfig;
-  /** The report lines after the header, without their indent. */
-  readonly expected: readonly string[];
-}
+import { C0, Case, good, patch, raw, runCase } from './corpus';
+import { tmpdir } from './util';
+import { baseline, restrictedContainer, store, worker } from './fixtures/stack';
 
 const cases: readonly Case[] = [
   // ── Schema: Kubernetes 1.28 definitions ──────────────────────────────────────────
@@ -646,31 +610,13 @@ const constructCases: readonly Case[] = [
 ];
 
 
-/** Runs a case through `synthesize` into a dist/ holding an earlier synth's files. */
-function run(c: Case): { exitCode: number; errors: string[]; before: Record<string, string>; after: Record<string, string> } {
-  const env = c.env ?? dev;
-  const outdir = path.join(tmpdir('berth-corpus-'), 'dist');
-  fs.mkdirSync(path.join(outdir, env.name, 'shop'), { recursive: true });
-  fs.writeFileSync(path.join(outdir, env.name, 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
-  fs.writeFileSync(path.join(outdir, env.name, 'shop', 'kustomization.yaml'), 'resources:\n  - 00-namespace-shop.yaml\n');
-  const before = listTree(outdir);
-  const errors: string[] = [];
-  const build = () => {
-    const chart = new StackChart(new App(), 'shop', env);
-    c.build(chart);
-    return [{ env: env.name, stack: 'shop', chart }];
-  };
-  const { exitCode } = synthesize(build, { outdir, validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
-  return { exitCode, errors, before, after: listTree(outdir) };
-}
-
 describe('bad-input corpus', () => {
   test('has at least 30 cases', () => {
     expect(cases.length + constructCases.length).toBeGreaterThanOrEqual(30);
   });
 
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = run(c);
+    const r = runCase(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the synthesized output; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
@@ -678,7 +624,7 @@ describe('bad-input corpus', () => {
   });
 
   test.each(constructCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = run(c);
+    const r = runCase(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the stack definitions; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
@@ -688,7 +634,7 @@ describe('bad-input corpus', () => {
 
 describe('what the safety net accepts', () => {
   const ok = (env: EnvironmentConfig, build: (c: StackChart) => void) => {
-    const r = run({ name: 'ok', env, build, expected: [] });
+    const r = runCase({ name: 'ok', env, build, expected: [] });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
   };

@@ -83,6 +83,10 @@ export class Connections {
   private readonly egress = new Map<string, Rule>();
   /** Pool sizes to connection-limited callees, by the Service name their limit counts under. */
   private readonly poolSizes = new Map<string, number>();
+  /** Who connected to this workload, so a later traffic split can open its other backends to them. */
+  private readonly callers: { readonly caller: Connections; readonly ports: readonly ServicePort[] }[] = [];
+  /** Workloads that take a share of this one's traffic (a mesh canary split). */
+  private readonly splits: Connections[] = [];
 
   /**
    * @param selector the workload's selector labels
@@ -120,6 +124,19 @@ export class Connections {
     this.allowTo(other.connections.peer, ports);
     const limitedAs = other.connections.limitedAs;
     if (limitedAs !== undefined && pool !== undefined) this.poolSizes.set(limitedAs, Math.max(pool, this.poolSizes.get(limitedAs) ?? 0));
+    other.connections.callers.push({ caller: this, ports });
+    for (const split of other.connections.splits) this.connectTo({ connections: split }, samePorts(split, ports), pool);
+  }
+
+  /**
+   * `other` takes a share of this workload's traffic (the mesh sends its callers there too):
+   * every caller of this workload, before and after, may also call `other` on the same ports.
+   */
+  public splitTo(other: IConnectable): void {
+    const target = other.connections;
+    if (target === this || this.splits.includes(target)) return;
+    this.splits.push(target);
+    for (const { caller, ports } of [...this.callers]) caller.connectTo(other, samePorts(target, ports));
   }
 
   /** Pool sizes to connection-limited callees, by the Service name their limit counts under. */
@@ -139,6 +156,11 @@ export class Connections {
   public egressRules(): k8s.NetworkPolicyEgressRule[] {
     return [...this.egress.values()].map((r) => ({ to: [r.peer.policyPeer], ports: renderPorts(r) }));
   }
+}
+
+/** `target`'s ports with the names of `ports`. */
+function samePorts(target: Connections, ports: readonly ServicePort[]): ServicePort[] {
+  return target.ports.filter((p) => ports.some((q) => q.name === p.name));
 }
 
 function addRule(rules: Map<string, Rule>, peer: NetworkPeer, ports: readonly ServicePort[]): void {

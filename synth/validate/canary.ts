@@ -3,7 +3,7 @@
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
 import { LabelSelector, labelsOf, PodTemplate, record, replicasOf } from './model';
-import { namespaceOf, networkOf, serviceTarget } from './network';
+import { hpaFor, namespaceOf, networkOf, serviceTarget } from './network';
 import { perStack, Report } from './report';
 import { RouteRef, routesOf } from './routes';
 import { selectorMatches } from './selectors';
@@ -15,13 +15,8 @@ function describe(o: RenderedObject): string {
 
 /** The fewest replicas a workload runs: its HPA's minimum, else `spec.replicas`. */
 function minReplicas(idx: StackIndex, workload: RenderedObject): number {
-  for (const hpa of idx.ofKind('HorizontalPodAutoscaler')) {
-    const spec = record(hpa.manifest.spec);
-    const ref = record(spec.scaleTargetRef);
-    if (ref.kind === workload.manifest.kind && ref.name === workload.manifest.metadata?.name && namespaceOf(hpa) === namespaceOf(workload)) {
-      return typeof spec.minReplicas === 'number' ? spec.minReplicas : 1;
-    }
-  }
+  const hpa = hpaFor(idx, workload);
+  if (hpa) return typeof hpa.minReplicas === 'number' ? hpa.minReplicas : 1;
   return replicasOf(workload.manifest);
 }
 

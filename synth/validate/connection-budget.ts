@@ -6,11 +6,10 @@ import { CONNECTION_POOLS_ANNOTATION, MAX_CLIENT_CONNECTIONS_ANNOTATION, parsePo
 import { formatValue } from '../../constructs/core/errors';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
-import { labelsOf, record, records, replicasOf } from './model';
-import { namespaceOf } from './network';
+import { record, records, replicasOf } from './model';
+import { hpaFor, servicesSelecting } from './network';
 import { Path } from './paths';
 import { perStack, Report } from './report';
-import { mapMatches } from './selectors';
 import { indexOf, StackIndex } from './stack-index';
 
 /** Rough memory of one postgres backend process (its own memory, work_mem for one sort). */
@@ -18,15 +17,6 @@ export const POSTGRES_MIB_PER_CONNECTION = 10;
 
 function describe(o: RenderedObject): string {
   return `${o.manifest.kind}/${o.manifest.metadata?.name}`;
-}
-
-function hpaOf(idx: StackIndex, workload: RenderedObject): Readonly<Record<string, unknown>> | undefined {
-  for (const hpa of idx.ofKind('HorizontalPodAutoscaler')) {
-    const spec = record(hpa.manifest.spec);
-    const ref = record(spec.scaleTargetRef);
-    if (ref.kind === workload.manifest.kind && ref.name === workload.manifest.metadata?.name && namespaceOf(hpa) === namespaceOf(workload)) return spec;
-  }
-  return undefined;
 }
 
 /** `n` or `"n%"` of `total`, rounded up as the Deployment controller rounds surge. */
@@ -42,7 +32,7 @@ export function peakPods(idx: StackIndex, workload: RenderedObject): { pods: num
   const spec = record(m.spec);
   switch (m.kind) {
     case 'Deployment': {
-      const hpa = hpaOf(idx, workload);
+      const hpa = hpaFor(idx, workload);
       const max = hpa && typeof hpa.maxReplicas === 'number' ? hpa.maxReplicas : replicasOf(m);
       const strategy = record(spec.strategy);
       const surge = strategy.type === 'Recreate' ? 0 : surgeOf(record(strategy.rollingUpdate).maxSurge, max);
@@ -81,13 +71,9 @@ const SETTING = (conf: string, key: string): number | undefined => {
 /** Limits by the Service names clients use to reach them. */
 function limitsOf(idx: StackIndex): Map<string, Limit> {
   const limits = new Map<string, Limit>();
-  const servicesSelecting = (o: RenderedObject): string[] => {
+  const servicesOf = (o: RenderedObject): string[] => {
     const pod = idx.podOf.get(o);
-    if (!pod) return [];
-    return idx.ofKind('Service').filter((s) => {
-      const sel = labelsOf(record(s.manifest.spec).selector);
-      return namespaceOf(s) === namespaceOf(o) && Object.keys(sel).length > 0 && mapMatches(sel, pod.labels);
-    }).map((s) => s.manifest.metadata?.name ?? '');
+    return pod ? servicesSelecting(idx, pod) : [];
   };
   for (const sts of idx.ofKind('StatefulSet')) {
     const pod = idx.podOf.get(sts);
@@ -105,13 +91,13 @@ function limitsOf(idx: StackIndex): Map<string, Limit> {
         explain: `max_connections ${max} less ${superuser + reserved} reserved = ${max - superuser - reserved}`,
         hint: (needed) => `raise postgres.maxConnections to at least ${needed + superuser + reserved} (about ${Math.ceil(((needed + superuser + reserved - max) * POSTGRES_MIB_PER_CONNECTION) / 64) * 64} MiB more memory, at ~${POSTGRES_MIB_PER_CONNECTION} MiB a connection), put PgBouncer in front (postgres.pooler), or declare smaller pools`,
       };
-      for (const s of servicesSelecting(sts)) limits.set(s, limit);
+      for (const s of servicesOf(sts)) limits.set(s, limit);
     }
   }
   for (const o of idx.stack.objects) {
     const raw = o.manifest.metadata?.annotations?.[MAX_CLIENT_CONNECTIONS_ANNOTATION];
     if (raw === undefined || !/^[1-9][0-9]*$/.test(raw)) continue;
-    const hpa = hpaOf(idx, o);
+    const hpa = hpaFor(idx, o);
     const min = hpa && typeof hpa.minReplicas === 'number' ? hpa.minReplicas : replicasOf(o.manifest);
     // One pooler pod may be drained at any time: the others must hold every client.
     const serving = min >= 2 ? min - 1 : 1;
@@ -120,7 +106,7 @@ function limitsOf(idx: StackIndex): Map<string, Limit> {
       explain: `${raw} client connections per pooler pod × ${serving} pod(s) left during a drain = ${Number(raw) * serving}`,
       hint: (needed) => `raise pooler.maxClientConnections to at least ${Math.ceil(needed / serving)}, run more pooler replicas, or declare smaller pools`,
     };
-    for (const s of servicesSelecting(o)) limits.set(s, limit);
+    for (const s of servicesOf(o)) limits.set(s, limit);
   }
   return limits;
 }

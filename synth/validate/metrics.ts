@@ -5,13 +5,12 @@
 import { formatValue } from '../../constructs/core/errors';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
-import { LabelSelector, labelsOf, record, records } from './model';
-import { namespaceOf, networkOf, ServiceTarget, serviceTarget } from './network';
+import { LabelSelector, record, records } from './model';
+import { namespaceOf, networkOf, ServiceTarget, serviceTarget, servicesMatching } from './network';
 import { Path } from './paths';
 import { perStack, Report } from './report';
 import { reachesBackendPath, routesOf } from './routes';
 import { factsFor, RuntimeFacts } from './runtime-facts';
-import { selectorMatches } from './selectors';
 import { indexOf, StackIndex } from './stack-index';
 
 function describe(o: RenderedObject): string {
@@ -25,15 +24,19 @@ interface Scraped {
   readonly target: ServiceTarget;
 }
 
+const scraped = new WeakMap<StackIndex, Scraped[]>();
+
 /** Each ServiceMonitor endpoint with the Service port and pods it scrapes. */
 function scrapedEndpoints(idx: StackIndex): Scraped[] {
+  const cached = scraped.get(idx);
+  if (cached) return cached;
   const out: Scraped[] = [];
+  scraped.set(idx, out);
   for (const sm of idx.ofKind('ServiceMonitor')) {
     const spec = record(sm.manifest.spec);
     if (spec.namespaceSelector !== undefined) continue;
     const selector = record(spec.selector) as LabelSelector;
-    const services = idx.ofKind('Service').filter((s) => namespaceOf(s) === namespaceOf(sm)
-      && selectorMatches(selector, labelsOf(s.manifest.metadata?.labels)));
+    const services = servicesMatching(idx, selector, namespaceOf(sm));
     records(spec.endpoints).forEach((ep, i) => {
       const port = ep.port;
       if (typeof port !== 'string') return;

@@ -4,7 +4,7 @@
 // The runtime checks ask it "can this pod (or that namespace) reach that pod on this port".
 import type { RenderedObject } from '../render';
 import { Labels, LabelSelector, labelsOf, list, PodTemplate, record, records } from './model';
-import { isEmptySelector, selectorMatches } from './selectors';
+import { isEmptySelector, mapMatches, SelectorIndex, selectorMatches } from './selectors';
 import { StackIndex } from './stack-index';
 
 const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -42,12 +42,14 @@ function describe(o: RenderedObject): string {
 export class Network {
   private readonly nsLabels = new Map<string, Labels>();
   private readonly policiesOf = new Map<PodTemplate, { ingress: RenderedObject[]; egress: RenderedObject[] }>();
+  private readonly policyIndex: SelectorIndex<RenderedObject>;
 
   constructor(public readonly idx: StackIndex) {
     for (const ns of idx.ofKind('Namespace')) {
       const name = ns.manifest.metadata?.name ?? '';
       this.nsLabels.set(name, { ...labelsOf(ns.manifest.metadata?.labels), [NS_NAME_LABEL]: name });
     }
+    this.policyIndex = new SelectorIndex(idx.ofKind('NetworkPolicy'), (np) => labelsOf(record(record(np.manifest.spec).podSelector).matchLabels));
   }
 
   /** A namespace's labels: the stack's own Namespace object's, else only the name label the API server sets. */
@@ -61,7 +63,7 @@ export class Network {
     if (found) return found;
     found = { ingress: [], egress: [] };
     const ns = namespaceOf(pod.object);
-    for (const np of this.idx.ofKind('NetworkPolicy')) {
+    for (const np of this.policyIndex.candidates(pod.labels)) {
       if (namespaceOf(np) !== ns) continue;
       const spec = record(np.manifest.spec);
       if (!selectorMatches(record(spec.podSelector) as LabelSelector, pod.labels)) continue;
@@ -321,4 +323,58 @@ export function serviceTarget(idx: StackIndex, service: RenderedObject, match: {
     service, portIndex, servicePort: typeof p.port === 'number' ? p.port : 0,
     portName: typeof p.name === 'string' ? p.name : undefined, pods: resolved,
   };
+}
+
+const serviceBuckets = new WeakMap<StackIndex, Map<string, RenderedObject[]>>();
+
+/** The stack's Services whose own labels a LabelSelector matches (a ServiceMonitor's), by a label index. */
+export function servicesMatching(idx: StackIndex, selector: LabelSelector, ns: string | undefined): RenderedObject[] {
+  let buckets = serviceBuckets.get(idx);
+  if (!buckets) {
+    buckets = new Map();
+    for (const svc of idx.ofKind('Service')) {
+      for (const [k, v] of Object.entries(labelsOf(svc.manifest.metadata?.labels))) {
+        const b = buckets.get(`${k}=${v}`);
+        if (b) b.push(svc);
+        else buckets.set(`${k}=${v}`, [svc]);
+      }
+    }
+    serviceBuckets.set(idx, buckets);
+  }
+  const required = Object.entries(labelsOf(selector.matchLabels));
+  const candidates = required.length === 0 ? idx.ofKind('Service')
+    : required.map(([k, v]) => buckets!.get(`${k}=${v}`) ?? []).reduce((a, b) => (b.length < a.length ? b : a));
+  return candidates.filter((s) => namespaceOf(s) === ns && selectorMatches(selector, labelsOf(s.manifest.metadata?.labels)));
+}
+
+const hpaIndex = new WeakMap<StackIndex, Map<string, Readonly<Record<string, unknown>>>>();
+
+/** The spec of the HPA that scales a workload, if one does. */
+export function hpaFor(idx: StackIndex, workload: RenderedObject): Readonly<Record<string, unknown>> | undefined {
+  let byTarget = hpaIndex.get(idx);
+  if (!byTarget) {
+    byTarget = new Map();
+    for (const hpa of idx.ofKind('HorizontalPodAutoscaler')) {
+      const spec = record(hpa.manifest.spec);
+      const ref = record(spec.scaleTargetRef);
+      byTarget.set(`${namespaceOf(hpa)}/${ref.kind}/${ref.name}`, spec);
+    }
+    hpaIndex.set(idx, byTarget);
+  }
+  return byTarget.get(`${namespaceOf(workload)}/${workload.manifest.kind}/${workload.manifest.metadata?.name}`);
+}
+
+const selectingIndex = new WeakMap<StackIndex, SelectorIndex<RenderedObject>>();
+
+/** The names of the stack's Services whose selector selects the pod. */
+export function servicesSelecting(idx: StackIndex, pod: PodTemplate): string[] {
+  let index = selectingIndex.get(idx);
+  if (!index) {
+    index = new SelectorIndex(idx.ofKind('Service').filter((s) => Object.keys(labelsOf(record(s.manifest.spec).selector)).length > 0),
+      (s) => labelsOf(record(s.manifest.spec).selector));
+    selectingIndex.set(idx, index);
+  }
+  return index.candidates(pod.labels)
+    .filter((s) => namespaceOf(s) === namespaceOf(pod.object) && mapMatches(labelsOf(record(s.manifest.spec).selector), pod.labels))
+    .map((s) => s.manifest.metadata?.name ?? '');
 }

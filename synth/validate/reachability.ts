@@ -8,7 +8,7 @@ import { containersOf, PodTemplate, record, records } from './model';
 import { namespaceOf, networkOf, serviceTarget } from './network';
 import { Path } from './paths';
 import { perStack, Report } from './report';
-import { routesOf } from './routes';
+import { routesOf, serviceOfHost } from './routes';
 import { factsFor, RuntimeFacts } from './runtime-facts';
 import { indexOf, StackIndex } from './stack-index';
 
@@ -41,7 +41,7 @@ interface ConfiguredValue {
   readonly variable: string;
 }
 
-/** Every env value a container reads, literal or from a ConfigMap of the stack. */
+/** Every env value a container reads, literal or from a ConfigMap of the stack, and its command line. */
 function valuesOf(idx: StackIndex, t: PodTemplate): ConfiguredValue[] {
   const out: ConfiguredValue[] = [];
   const ns = namespaceOf(t.object);
@@ -50,6 +50,11 @@ function valuesOf(idx: StackIndex, t: PodTemplate): ConfiguredValue[] {
     return cm && namespaceOf(cm) === ns ? record(cm.manifest.data) : undefined;
   };
   for (const { container, path } of containersOf(t)) {
+    // A URL in the command line (a smoke test's targets) is configuration too.
+    for (const key of ['command', 'args'] as const) {
+      const argv = (container as Readonly<Record<string, unknown>>)[key];
+      if (Array.isArray(argv)) argv.forEach((a, i) => { if (typeof a === 'string') out.push({ value: a, path: [...path, key, i], variable: `the URL in ${key}[${i}]` }); });
+    }
     records(container.env).forEach((e, i) => {
       if (typeof e.value === 'string') out.push({ value: e.value, path: [...path, 'env', i, 'value'], variable: String(e.name) });
       const ref = record(record(e.valueFrom).configMapKeyRef);
@@ -72,9 +77,11 @@ function valuesOf(idx: StackIndex, t: PodTemplate): ConfiguredValue[] {
 
 function checkConfiguredUrls(report: Report, idx: StackIndex): void {
   const net = networkOf(idx);
+  const meshRoutes = routesOf(idx.stack.objects).filter((r) => r.mesh);
   for (const t of idx.pods.pods) {
     const ns = namespaceOf(t.object) ?? '';
     for (const v of valuesOf(idx, t)) {
+      if (!v.value.includes('://')) continue;
       for (const m of v.value.matchAll(URL)) {
         const [, scheme, host, , port] = m;
         const named = serviceOfUrlHost(host, ns);
@@ -97,13 +104,25 @@ function checkConfiguredUrls(report: Report, idx: StackIndex): void {
             `its ports: ${ports}`);
           continue;
         }
-        for (const dest of target.pods) {
-          if (dest.pod === t) continue;
-          const blocked = net.blocked({ kind: 'pod', pod: t }, dest.pod, dest.port);
-          if (blocked) {
-            report.add(t.object, v.path, `${v.variable} points at ${describe(svc)} port ${number}, but ${blocked.detail}, received ${formatValue(m[0])}`,
-              'call connectTo() from the caller to the service (it opens both ends), or drop the URL');
-            break;
+        // In the mesh, a VirtualService for the host sends the caller to its destinations instead.
+        const rerouted = net.meshed(t)
+          ? meshRoutes.filter((r) => r.hosts.some((h) => serviceOfHost(h, ns) === named.name)).flatMap((r) => {
+            const to = idx.get('Service', r.service);
+            const via = to && serviceTarget(idx, to, { number: r.port.number ?? number });
+            return via ? [{ service: to, pods: via.pods }] : [];
+          })
+          : [];
+        const destinations = rerouted.length > 0 ? rerouted : [{ service: svc, pods: target.pods }];
+        search: for (const d of destinations) {
+          for (const dest of d.pods) {
+            if (dest.pod === t) continue;
+            const blocked = net.blocked({ kind: 'pod', pod: t }, dest.pod, dest.port);
+            if (blocked) {
+              const via = d.service === svc ? '' : ` (the mesh routes it to ${describe(d.service)})`;
+              report.add(t.object, v.path, `${v.variable} points at ${describe(svc)} port ${number}${via}, but ${blocked.detail}, received ${formatValue(m[0])}`,
+                'call connectTo() from the caller to the service (it opens both ends), or drop the URL');
+              break search;
+            }
           }
         }
       }

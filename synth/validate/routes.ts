@@ -135,9 +135,14 @@ function virtualServiceRoutes(o: RenderedObject): RouteRef[] {
   return out;
 }
 
-/** Every route backend in the stack's objects. */
-export function routesOf(objects: readonly RenderedObject[]): RouteRef[] {
+const cache = new WeakMap<readonly RenderedObject[], RouteRef[]>();
+
+/** Every route backend in the stack's objects (computed once per stack). */
+export function routesOf(objects: readonly RenderedObject[]): readonly RouteRef[] {
+  const cached = cache.get(objects);
+  if (cached) return cached;
   const out: RouteRef[] = [];
+  cache.set(objects, out);
   for (const o of objects) {
     const { apiVersion, kind } = o.manifest;
     if (kind === 'Ingress' && apiVersion === 'networking.k8s.io/v1') out.push(...ingressRoutes(o));
