@@ -1221,3 +1221,81 @@ describe('StatefulStore: what a 1.28 API server accepts', () => {
     expect(chart).toPassRestricted();
   });
 });
+
+describe('postgres connection budget and PgBouncer', () => {
+  const conf = (out: Manifest[]) => String(get(one(out, 'ConfigMap', 'postgres-config'), 'data', 'postgresql.conf'));
+
+  test('@default postgres.maxConnections: 100', () => {
+    expect(conf(build({ engine: 'postgres', credentials: EXTERNAL }).out)).toContain('\nmax_connections = 100\n');
+    expect(conf(build({ engine: 'postgres', credentials: EXTERNAL, postgres: { maxConnections: 300 } }).out)).toContain('\nmax_connections = 300\n');
+  });
+
+  test('@default postgres.pooler: none (clients reach the server through the store\'s Service)', () => {
+    const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
+    expect([ofKind(out, 'Deployment'), get(one(out, 'Service', 'postgres'), 'spec', 'selector')])
+      .toEqual([[], { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' }]);
+  });
+
+  test('with a pooler: the store\'s Service selects PgBouncer on 6432, which reaches the server over the headless Service', () => {
+    const { out, store } = build({ engine: 'postgres', credentials: EXTERNAL, postgres: { database: 'giia', pooler: {} } });
+    const poolerSelector = { 'app.kubernetes.io/name': 'postgres-pooler', 'app.kubernetes.io/instance': 'giia-prod' };
+    expect(get(one(out, 'Service', 'postgres'), 'spec')).toEqual({
+      type: 'ClusterIP', selector: poolerSelector, ports: [{ name: 'postgres', port: 5432, targetPort: 6432, protocol: 'TCP' }],
+    });
+    const pooler = one(out, 'Deployment', 'postgres-pooler');
+    // Defaults: 2 replicas (so one can drain), transaction mode, 1000 clients and 20 server connections per pod, micro resources.
+    expect(get(pooler, 'spec', 'replicas')).toBe(2);
+    expect(pooler.metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-wave': '3', 'berth.dev/max-client-connections': '1000', 'berth.dev/connection-pools': 'postgres-headless=20',
+    });
+    const ini = String(get(one(out, 'ConfigMap', 'postgres-pooler'), 'data', 'pgbouncer.ini'));
+    for (const line of ['* = host=postgres-headless.giia-prod.svc.cluster.local port=5432', 'pool_mode = transaction', 'max_client_conn = 1000', 'default_pool_size = 20', 'auth_type = scram-sha-256']) {
+      expect(ini).toContain(`\n${line}\n`);
+    }
+    const c = get(pooler, 'spec', 'template', 'spec', 'containers', 0);
+    expect([c.image, c.command, c.resources, c.securityContext.runAsUser]).toEqual([
+      'edoburu/pgbouncer:v1.24.1-p1', ['/usr/bin/pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
+      { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } }, 70,
+    ]);
+    expect(ofKind(out, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['postgres-pooler']);
+    // The password reaches PgBouncer's userlist through the same ExternalSecret, quotes doubled.
+    expect(get(one(out, 'ExternalSecret', 'postgres-credentials'), 'spec', 'target', 'template', 'data', 'userlist.txt'))
+      .toBe('"app" "{{ index . "password" | replace "\\"" "\\"\\"" }}"\n');
+    // Direct clients (migrations) skip the pooler; others use the store's name.
+    expect([store.connectionEnv().POSTGRES_HOST, store.connectionEnv({ direct: true }).POSTGRES_HOST])
+      .toEqual(['postgres.giia-prod.svc.cluster.local', 'postgres-headless.giia-prod.svc.cluster.local']);
+    expect(get(one(out, 'NetworkPolicy', 'postgres'), 'spec', 'ingress')).toEqual([{
+      from: [{ podSelector: { matchLabels: poolerSelector } }], ports: [{ port: 5432, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('generated credentials render the userlist in dev', () => {
+    const { out } = build({ engine: 'postgres', ...DEV, postgres: { pooler: { poolMode: 'session', defaultPoolSize: 5 } } });
+    const data = Object.fromEntries(Object.entries(get(one(out, 'Secret', 'postgres-credentials'), 'data') as Record<string, string>)
+      .map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(data['userlist.txt']).toBe(`"app" "${data.password}"\n`);
+    expect(String(get(one(out, 'ConfigMap', 'postgres-pooler'), 'data', 'pgbouncer.ini'))).toContain('\npool_mode = session\n');
+  });
+
+  test('bad pooler and budget props, all at once', () => {
+    expect(problemsOf(() => build({
+      engine: 'postgres', credentials: EXTERNAL,
+      postgres: { maxConnections: 5, pooler: { replicas: 0, poolMode: 'statement' as 'session', maxClientConnections: 1.5, defaultPoolSize: 0, image: 'pgbouncer:latest' } },
+    }))).toEqual([
+      "[giia-prod/postgres] 'postgres.maxConnections' must be an integer from 10 to 10000, received 5",
+      "[giia-prod/postgres] 'postgres.pooler.replicas' must be an integer from 1 to 100, received 0",
+      "[giia-prod/postgres] 'postgres.pooler.maxClientConnections' must be an integer from 1 to 100000, received 1.5",
+      "[giia-prod/postgres] 'postgres.pooler.defaultPoolSize' must be an integer from 1 to 10000, received 0",
+      "[giia-prod/postgres] 'postgres.pooler.poolMode' must be transaction or session, received \"statement\"",
+      "[giia-prod/postgres] 'postgres.pooler.image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"pgbouncer:latest\"",
+    ]);
+  });
+
+  test('neo4j: heap and page cache share what the JVM leaves, at any limit', () => {
+    for (const [limit, each] of [['1Gi', '320m'], ['4Gi', '1638m']] as const) {
+      const { out } = build({ engine: 'neo4j', credentials: EXTERNAL, resources: { cpu: { request: '500m', limit: '2' }, memory: { request: limit, limit } } });
+      const data = get(one(out, 'ConfigMap', 'neo4j-config'), 'data');
+      expect([data.NEO4J_server_memory_heap_max__size, data.NEO4J_server_memory_pagecache_size]).toEqual([each, each]);
+    }
+  });
+});
