@@ -231,8 +231,8 @@ describe('dependency picture of a large stack', () => {
       commonDomain(['a.example.com', 'b.example.org']),
       commonDomain(['*', 'a.example.com']),
     ]).toEqual(['giia.example.com', 'api.nexus.example.com', undefined, undefined]);
-    expect([wrapName('neo4j-backup, neo4j-restore'), wrapName('nexus-api-nexus-berth-example-com'), wrapName('api.nexus.berth.example.com'), wrapName('api')])
-      .toEqual([['neo4j-backup,', 'neo4j-restore'], ['nexus-api-nexus-berth-', 'example-com'], ['api.nexus.berth.example.com'], ['api']]);
+    expect([wrapName('neo4j-backup, neo4j-restore'), wrapName('nexus-api-nexus-berth-example-com'), wrapName('todo-chatbot.berth.example.com'), wrapName('api')])
+      .toEqual([['neo4j-backup,', 'neo4j-restore'], ['nexus-api-nexus-berth-', 'example-com'], ['todo-chatbot.berth.example.com'], ['api']]);
   });
 
   test('drawn top to bottom, jobs below their stores, the grouped peers listed under the title', () => {

@@ -350,7 +350,7 @@ function gvLabel(lines: readonly string[]): string {
  */
 export function wrapName(line: string, width = 24): string[] {
   if (line.length <= width) return [line];
-  const parts = line.split(/(?<=, )/).flatMap((p) => (p.length <= width ? [p] : p.split(/(?<=-)/)));
+  const parts = line.split(/(?<=, )/).flatMap((p) => (p.length <= width || p.includes('.') ? [p] : p.split(/(?<=-)/)));
   const out: string[] = [];
   let cur = '';
   for (const part of parts) {
