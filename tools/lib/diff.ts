@@ -1,5 +1,6 @@
 // Semantic diff of synthesized stacks: objects matched by group/kind/name, then a
-// field-level structural diff (microdiff) over a normalized form of each manifest.
+// field-level structural diff (microdiff) of the two versions with their lists aligned
+// item by item (below), each field tagged by its path (topics.ts).
 import microdiff from 'microdiff';
 import { risksOf, Risk, RiskOptions } from './risk';
 import { compareStacks, StackManifests } from './load';
