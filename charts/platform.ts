@@ -4,7 +4,7 @@
 import type { SecretSource } from '../constructs/app-secret';
 import { Problems } from '../constructs/core/errors';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from '../constructs/core/names';
-import { checkShape, num, object, opt, req } from '../constructs/core/props';
+import { anyOf, checkShape, num, object, opt, req, str } from '../constructs/core/props';
 import type { GatewayCapabilities, IngressGatewayProps } from '../constructs/ingress-gateway';
 import { AutoscalingProps, SCALING_BEHAVIOR, ScalingBehavior } from '../constructs/web-service';
 import { gatewayModeFor, namespacedSecretKey, StorageTier } from './environment';
@@ -139,6 +139,7 @@ export function gatewayProps(chart: StackChart): Pick<IngressGatewayProps, 'mode
     capabilities,
     ...(env.tls ? { tls: { issuer: mode === 'istio' ? env.tls.meshIssuer : env.tls.issuer } } : {}),
     ...(mode === 'ingress' ? { ingressClassName: env.gateway.ingressClassName, controllerNamespace: env.gateway.controllerNamespace } : {}),
+    ...(mode === 'istio' && env.gateway.istioNamespace !== undefined ? { controllerNamespace: env.gateway.istioNamespace } : {}),
   };
 }
 
@@ -147,10 +148,30 @@ export function inMesh(chart: StackChart): boolean {
   return gatewayModeFor(chart.stack, chart.env) === 'istio';
 }
 
+/** Where a service serves its metrics. */
+export interface MetricsIntent {
+  /** A port of the service, by name or number. @default - a port of its own, 9090 */
+  readonly port?: number | string;
+  /** @default '/metrics' */
+  readonly path?: string;
+}
+
+const METRICS_INTENT = object<MetricsIntent>('MetricsIntent', { port: opt(anyOf(num, str)), path: opt(str) });
+
 /**
- * Metrics settings a service passes through: ServiceMonitors where the environment monitors
- * (its validation makes sure the Prometheus Operator runs there).
+ * Metrics settings a service passes through: on a port of their own unless `port` names one,
+ * scraped from the environment's monitoring namespace, with ServiceMonitors where the
+ * environment monitors (its validation makes sure the Prometheus Operator runs there).
  */
-export function metrics(chart: StackChart, port: string, path = '/metrics') {
-  return { port, path, serviceMonitor: chart.env.monitoring };
+export function metrics(chart: StackChart, options: MetricsIntent = {}) {
+  const env = chart.env;
+  const problems = new Problems(chart);
+  checkShape(METRICS_INTENT, options, 'metrics()', problems);
+  problems.throwIfAny();
+  return {
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    path: options.path ?? '/metrics',
+    scraperNamespace: env.scraperNamespace ?? 'monitoring',
+    serviceMonitor: env.monitoring,
+  };
 }

@@ -42,6 +42,8 @@ const CAPABILITIES = object<Capabilities>('Capabilities', {
 export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', {
   name: req(label),
   domain: req(domain),
+  appEnvironment: req(oneOf('development', 'production')),
+  logLevel: req(oneOf('debug', 'info')),
   scaling: req(object<EnvironmentConfig['scaling']>('scaling', { replicas: req(count), autoscaling: req(bool), maxReplicasDivisor: req(count) })),
   tls: opt(object<NonNullable<EnvironmentConfig['tls']>>('tls', { issuer: req(ISSUER), meshIssuer: req(ISSUER) })),
   storage: req(object<EnvironmentConfig['storage']>('storage', {
@@ -55,7 +57,7 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
   })),
   allowMutableImageTags: req(bool),
   gateway: req(object<EnvironmentConfig['gateway']>('gateway', {
-    mode: req(mode), overrides: req(recordOf(mode)), ingressClassName: req(subdomain), controllerNamespace: req(label),
+    mode: req(mode), overrides: req(recordOf(mode)), ingressClassName: req(subdomain), controllerNamespace: req(label), istioNamespace: opt(label),
   })),
   apiServer: req(object<EnvironmentConfig['apiServer']>('apiServer', { cidr: req(str), port: req(port) })),
   quota: req(object<EnvironmentConfig['quota']>('QuotaSpec', {
@@ -63,6 +65,7 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
     requestsStorage: req(quantity), pods: req(count), persistentVolumeClaims: req(count),
   })),
   monitoring: req(bool),
+  scraperNamespace: opt(label),
   backups: opt(object<NonNullable<EnvironmentConfig['backups']>>('backups', { schedule: req(str), retain: req(count), size: req(size) })),
   capabilities: req(CAPABILITIES),
   gitops: req(object<EnvironmentConfig['gitops']>('gitops', { repoURL: req(str), revision: req(str), argocdNamespace: req(label) })),
@@ -173,7 +176,8 @@ function checkStacks(problems: string[], stacks: readonly StackDefinition[], env
         ...CLUSTER_NAMESPACES.map((n) => [n, 'a namespace of the cluster itself'] as const),
         [env.gitops.argocdNamespace, "the environment's gitops.argocdNamespace"] as const,
         [env.gateway.controllerNamespace, "the environment's gateway.controllerNamespace"] as const,
-        ...(env.capabilities.istio ? [['istio-system', "Istio's namespace"] as const] : []),
+        ...(env.capabilities.istio ? [[env.gateway.istioNamespace ?? 'istio-system', "Istio's namespace"] as const] : []),
+        [env.scraperNamespace ?? 'monitoring', "the environment's scraperNamespace (Prometheus)"] as const,
       ].find(([n]) => n === ns);
       if (taken) {
         p.add('id', `makes namespace "${ns}" in environment "${env.name}", which is ${taken[1]}: its baseline (default-deny, quota) would land there`, name);

@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { EnvironmentConfig, StackChart } from '../charts';
 import { dev, prod, staging } from '../charts/environments';
 import { StorageTier } from '../charts/environment';
-import { backup, hostFor, metrics, scaling, ScalingIntent, secretSource, storage } from '../charts/platform';
+import { backup, hostFor, metrics, MetricsIntent, scaling, ScalingIntent, secretSource, storage } from '../charts/platform';
 import { problemsOf } from './util';
 
 const chartIn = (env: EnvironmentConfig, stack = 'shop') => new StackChart(new App(), stack, env);
@@ -104,8 +104,11 @@ describe('secretSource()', () => {
 
 describe('metrics() and backup()', () => {
   test('ServiceMonitors where the environment monitors; backups where it schedules them', () => {
-    expect(metrics(chartIn(prod), 'http')).toEqual({ port: 'http', path: '/metrics', serviceMonitor: true });
-    expect(metrics(chartIn(dev), 'http', '/m')).toEqual({ port: 'http', path: '/m', serviceMonitor: false });
+    expect(metrics(chartIn(prod))).toEqual({ path: '/metrics', scraperNamespace: 'monitoring', serviceMonitor: true });
+    expect(metrics(chartIn(dev), { port: 'http', path: '/m' })).toEqual({ port: 'http', path: '/m', scraperNamespace: 'monitoring', serviceMonitor: false });
+    expect(problemsOf(() => metrics(chartIn(prod), { prot: 9100 } as unknown as MetricsIntent))).toEqual([
+      "[shop-prod] 'metrics().prot' is not a field of MetricsIntent; did you mean 'port'?",
+    ]);
     expect(backup(chartIn(prod))).toEqual({ schedule: '0 2 * * *', retain: 14, size: '50Gi' });
     expect(backup(chartIn(dev))).toBeUndefined();
   });

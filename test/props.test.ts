@@ -79,7 +79,7 @@ describe('checkProps', () => {
     ]);
     expect(check(DEMO, { image: 'a', ports: {} })).toEqual(["[s/x] 'ports' must be an array of Port objects, received {}"]);
     expect(check(DEMO, 'props')).toEqual(["[s/x] 'props' must be an object (DemoProps), received \"props\""]);
-    expect(check(arrayOf(anyOf(str, object<Port>('Port', { name: req(str), port: req(num) }))), 'x')).toEqual([
+    expect(check(arrayOf(anyOf(str, object<Port>('Port', { name: req(str), port: req(num), protocol: opt(oneOf('TCP', 'UDP')) }))), 'x')).toEqual([
       "[s/x] 'props' must be an array (each a string or an object (Port)), received \"x\"",
     ]);
   });

@@ -40,7 +40,7 @@ export const todoApp: StackDefinition = {
       healthPath: '/health',
       runAs,
       ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
-      metrics: metrics(chart, 'http'),
+      metrics: metrics(chart),
     });
     backend.connectTo(postgres);
 

@@ -1,6 +1,6 @@
 // Run-time shapes of the prop types several constructs share (see props.ts).
 import { Duration } from 'cdk8s';
-import { Connections, IConnectable, ServicePort } from './connections';
+import { ConnectOptions, Connections, IConnectable, ServicePort } from './connections';
 import { EnvMap, EnvValue } from './env';
 import { EnvFrom, EnvFromOptions } from './env-from';
 import { Image, ImageRef } from './image';
@@ -76,3 +76,7 @@ export const ROUTABLE: Shape<IRoutable> = like<IRoutable>('a service such as a W
 export const SERVICE_PORTS: Shape<readonly ServicePort[]> = arrayOf(object<ServicePort>('ServicePort', {
   name: req(str), port: req(num), targetPort: req(num), protocol: opt(oneOf('TCP', 'UDP')),
 }));
+
+/** `connectTo(other, ports)` or `connectTo(other, { ports, pool })`. */
+export const CONNECT_OPTIONS: Shape<readonly ServicePort[] | ConnectOptions> = anyOf(SERVICE_PORTS,
+  object<ConnectOptions>('ConnectOptions', { ports: opt(SERVICE_PORTS), pool: opt(num) }));
