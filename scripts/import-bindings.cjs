@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Regenerates imports/ offline from the schemas committed in imports/schemas/.
+// The first step of `npm run import` (scripts/import.cjs): regenerates the cdk8s bindings in
+// imports/ offline from the schemas committed in imports/schemas/.
 // cdk8s-cli hard-codes a download URL for `k8s@x.y.z`; this swaps its downloader for a
 // reader of imports/schemas/k8s/<version>/_definitions.json and then runs the normal CLI,
 // which re-imports every entry under `imports:` in cdk8s.yaml. CRD entries are local paths
