@@ -80,6 +80,19 @@ describe('SIGKILL at any instant of a synth leaves the whole old tree or the who
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
   // Before each step of the swap, the process kills itself: every state a kill can leave.
+  // The six processes run at once (each on its own copy); each test then reads its result.
+  const steps = ['lock', 'ready', 'move-old', 'move-new', 'remove-old', 'done'];
+  const killed = new Map<string, Promise<{ out: string; signal: string | null }>>();
+  const killedAt = (step: string): Promise<{ out: string; signal: string | null }> => {
+    if (killed.size === 0) {
+      for (const s of steps) {
+        const out = fresh(`step-${s}`);
+        killed.set(s, child(out, 'b', s).then((r) => ({ out, signal: r.signal })));
+      }
+    }
+    return killed.get(step)!;
+  };
+
   test.each([
     ['lock', 'A', 'A'],
     ['ready', 'A', 'A'],
@@ -89,9 +102,8 @@ describe('SIGKILL at any instant of a synth leaves the whole old tree or the who
     ['remove-old', 'B', 'B'],
     ['done', 'B', 'B'],
   ])('killed before step %s: %s, and %s after recovery, with nothing left behind', async (step, before, after) => {
-    const out = fresh(`step-${step}`);
-    const r = await child(out, 'b', step);
-    expect(r.signal).toBe('SIGKILL');
+    const { out, signal } = await killedAt(step);
+    expect(signal).toBe('SIGKILL');
     expect(stateOf(out)).toBe(before);
     if (before === 'missing') {
       expect(fs.readdirSync(workOf(out)).map((n) => n.replace(/-[0-9]+-.*$/, '')).sort()).toEqual(['lock', 'old', 'ready']);
