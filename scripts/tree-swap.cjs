@@ -101,8 +101,9 @@ function acquire(loc) {
     try {
       owner = Number(fs.readlinkSync(loc.lock));
     } catch (e) {
-      if (e.code === 'ENOENT' || e.code === 'EINVAL') continue;
-      throw e;
+      if (e.code === 'ENOENT') continue; // released in between
+      if (e.code !== 'EINVAL') throw e;
+      owner = NaN; // not a symlink: not a lock berth made, so no owner
     }
     if (!alive(owner)) {
       try {
