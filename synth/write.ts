@@ -36,7 +36,7 @@ export function fileCollisions(s: RenderedStack): string[] {
     if (objects.length < 2) continue;
     const what = objects.map((o) => `${o.manifest.kind} '${o.manifest.metadata.name}' (${o.manifest.apiVersion})`);
     const sameObject = new Set(what).size === 1;
-    problems.push(`${objects.map((o) => `[${o.constructPath}]`).join(' and ')} both map to ${s.env}/${s.stack}/${file}: `
+    problems.push(`${objects.map((o) => `[${o.constructPath}]`).join(' and ')} ${objects.length === 2 ? 'both' : 'all'} map to ${s.env}/${s.stack}/${file}: `
       + `${sameObject ? `${objects.length} × ${what[0]}` : what.join(' and ')}; give one of them another name`);
   }
   return problems;
