@@ -25,6 +25,7 @@ export function benchStack(services: number): StackDefinition {
         }));
       }
       const gateway = new IngressGateway(chart, 'gateway', { name: 'bench', ...gatewayProps(chart) });
+      const all: WebService[] = [];
       for (let i = 0; i < services; i++) {
         const db = stores[Math.floor(i / 10)];
         const svc = new WebService(chart, `svc-${i}`, {
@@ -35,11 +36,18 @@ export function benchStack(services: number): StackDefinition {
           env: db.connectionEnv({ prefix: 'DB_' }),
           resources: 'small',
           ...scaling(env, { min: 2, max: 6, cpu: 75 }),
-          metrics: metrics(env, 'http'),
+          metrics: metrics(env, { port: 9100 }),
         });
-        svc.connectTo(db);
+        // One connection per pod keeps ten services at their HPA maxima within the store's limit.
+        svc.connectTo(db, { pool: 1 });
         gateway.routeTo(svc, { host: hostFor(env, `svc-${i}.bench`) });
+        all.push(svc);
       }
+      // Each service calls the next one over gRPC, so no port is dead.
+      all.forEach((svc, i) => {
+        const next = all[(i + 1) % all.length];
+        svc.connectTo(next, [next.port('grpc')]);
+      });
     },
   };
 }

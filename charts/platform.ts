@@ -82,6 +82,7 @@ export function gatewayProps(chart: StackChart): Pick<IngressGatewayProps, 'mode
     capabilities,
     ...(env.tls ? { tls: { issuer: mode === 'istio' ? env.tls.meshIssuer : env.tls.issuer } } : {}),
     ...(mode === 'ingress' ? { ingressClassName: env.gateway.ingressClassName, controllerNamespace: env.gateway.controllerNamespace } : {}),
+    ...(mode === 'istio' && env.gateway.istioNamespace !== undefined ? { controllerNamespace: env.gateway.istioNamespace } : {}),
   };
 }
 
@@ -90,7 +91,16 @@ export function inMesh(chart: StackChart): boolean {
   return gatewayModeFor(chart.stack, chart.env) === 'istio';
 }
 
-/** Metrics settings a service passes through: ServiceMonitors only where the operator runs. */
-export function metrics(env: EnvironmentConfig, port: string, path = '/metrics') {
-  return { port, path, serviceMonitor: env.monitoring && env.capabilities.prometheusOperator };
+/**
+ * Metrics settings a service passes through: on a port of their own unless `port` names one,
+ * scraped from the environment's monitoring namespace, with ServiceMonitors only where the
+ * operator runs.
+ */
+export function metrics(env: EnvironmentConfig, options: { port?: number | string; path?: string } = {}) {
+  return {
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    path: options.path ?? '/metrics',
+    scraperNamespace: env.scraperNamespace ?? 'monitoring',
+    serviceMonitor: env.monitoring && env.capabilities.prometheusOperator,
+  };
 }

@@ -71,9 +71,10 @@ export interface SecretTemplateRef {
   readonly key: string;
   /**
    * `'none'` inserts the value as it is; `'backslash'` puts a `\` before every `\` and `"`,
-   * for the inside of a double-quoted string (NATS configuration).
+   * for the inside of a double-quoted string (NATS configuration); `'double-quote'` doubles
+   * every `"` (PgBouncer's userlist).
    */
-  readonly escape: 'none' | 'backslash';
+  readonly escape: 'none' | 'backslash' | 'double-quote';
 }
 
 /**
@@ -111,11 +112,23 @@ export interface AppSecretProps {
    * @default false
    */
   readonly allowGenerated?: boolean;
+  /**
+   * The values may be missing (an optional API key). In `external` mode a missing remote
+   * secret then leaves the ExternalSecret Ready with no Secret (`deletionPolicy: Delete`), so
+   * it never marks the sync wave Degraded; `envValue()` reads its keys with `optional: true`,
+   * so pods start without them.
+   * @default false
+   */
+  readonly optional?: boolean;
 }
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /** `escapeValue(…, 'backslash')` as a Go template pipeline (sprig's `replace`, in External Secrets and Sealed Secrets). */
-const GO_BACKSLASH_ESCAPE = String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`;
+const GO_ESCAPE: Readonly<Record<SecretTemplateRef['escape'], string>> = {
+  'none': '',
+  'backslash': String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`,
+  'double-quote': String.raw` | replace "\"" "\"\""`,
+};
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /**
@@ -190,6 +203,8 @@ export class AppSecret extends Construct {
   public readonly externalSecret?: eso.ExternalSecret;
   /** The SealedSecret (`sealed` mode). */
   public readonly sealedSecret?: sealed.SealedSecret;
+  /** Whether the values may be missing. */
+  public readonly optional: boolean;
 
   constructor(scope: Construct, id: string, props: AppSecretProps) {
     super(scope, id);
@@ -198,6 +213,7 @@ export class AppSecret extends Construct {
     const values = props.values ?? {};
     const templates = props.templates ?? {};
     const allowGenerated = props.allowGenerated ?? false;
+    this.optional = props.optional ?? false;
 
     const problems = new Problems(this);
     if (source.mode !== 'existing') {
@@ -239,7 +255,7 @@ export class AppSecret extends Construct {
     // over the values it fetched or decrypted; fixed values are not among those, so inline them.
     const goTemplates = () => renderTemplates(templates, (ref) => (ref.key in values
       ? escapeValue(values[ref.key], ref.escape)
-      : `{{ index . ${JSON.stringify(ref.key)}${ref.escape === 'backslash' ? GO_BACKSLASH_ESCAPE : ''} }}`));
+      : `{{ index . ${JSON.stringify(ref.key)}${GO_ESCAPE[ref.escape]} }}`));
 
     switch (source.mode) {
       case 'generated': {
@@ -267,8 +283,10 @@ export class AppSecret extends Construct {
             target: {
               name,
               creationPolicy: eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
-              // Keep the Secret when the remote value disappears, rather than break the store.
-              deletionPolicy: eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+              // Required values: keep the Secret when the remote value disappears, rather than break
+              // the store. Optional ones: a missing remote secret is no error (the ExternalSecret
+              // stays Ready), so it never holds a sync wave; there is then no Secret to read.
+              deletionPolicy: this.optional ? eso.ExternalSecretSpecTargetDeletionPolicy.DELETE : eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
               ...(Object.keys(values).length + Object.keys(templates).length > 0 ? {
                 template: {
                   mergePolicy: eso.ExternalSecretSpecTargetTemplateMergePolicy.MERGE,
@@ -314,7 +332,7 @@ export class AppSecret extends Construct {
     if (!this.keys.includes(key)) {
       throw new ValidationError([`[${this.node.path}] 'key' must be one of ${this.keys.join(', ')}, received ${JSON.stringify(key)}`]);
     }
-    return EnvValue.fromSecret(this.secretName, key);
+    return EnvValue.fromSecret(this.secretName, key, { optional: this.optional });
   }
 }
 
@@ -337,5 +355,6 @@ function renderTemplates(
 }
 
 function escapeValue(value: string, escape: SecretTemplateRef['escape']): string {
-  return escape === 'backslash' ? value.replace(/[\\"]/g, '\\$&') : value;
+  if (escape === 'backslash') return value.replace(/[\\"]/g, '\\$&');
+  return escape === 'double-quote' ? value.replace(/"/g, '""') : value;
 }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { DEFAULT_JOB_POOL } from './core/connection-budget';
 import { Connections, IConnectable, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
@@ -118,13 +119,14 @@ export class MigrationJob extends Construct {
 
     const labels = appLabels(this, { name, component: 'migration', version: imageVersion(props.image) });
     this.connections = new Connections(labels.selector, [] as ServicePort[]);
-    for (const target of props.connectTo ?? []) this.connections.connectTo(target);
+    for (const target of props.connectTo ?? []) this.connections.connectTo(target, undefined, DEFAULT_JOB_POOL);
 
     this.job = new kinds.KubeJob(this, 'job', {
       metadata: {
         name,
         labels: labels.all,
         annotations: {
+          ...this.connections.poolsAnnotation(),
           'argocd.argoproj.io/hook': 'Sync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
         },

@@ -5,6 +5,7 @@ import * as monitoring from '../imports/monitoring.coreos.com';
 import { AppSecret, checkSecretSource, SecretSource } from './app-secret';
 import { checksum } from './core/checksum';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { DEFAULT_JOB_POOL } from './core/connection-budget';
 import { checkCronSchedule, checkTimeZone } from './core/cron';
 import { externalRefsAnnotation } from './core/external-refs';
 import { EnvMap, renderEnv } from './core/env';
@@ -23,8 +24,10 @@ import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
 import * as kinds from './core/kinds';
+import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
+export { PostgresPoolerProps } from './stateful-store-pooler';
 
 /** Each replica's data volume. */
 export interface StoreStorageProps {
@@ -96,6 +99,19 @@ export interface PostgresOptions {
    * @default - '--auth-host=scram-sha-256 --encoding=UTF8 --locale-provider=builtin --builtin-locale=C.UTF-8' (before PostgreSQL 17: '--locale=C.UTF-8')
    */
   readonly initdbArgs?: string;
+  /**
+   * `max_connections`: what every client's pool at its peak must fit (the synth adds them
+   * up). Each connection is a server process of ~10 MiB: raise the memory with it.
+   * @default 100
+   */
+  readonly maxConnections?: number;
+  /**
+   * PgBouncer in front of the server: clients keep the store's Service name and port and
+   * share a few server connections. Migrations and other session-bound clients connect
+   * directly (`connectionEnv({ direct: true })`, `connectTo(store.direct)`).
+   * @default - none: clients connect to the server
+   */
+  readonly pooler?: PostgresPoolerProps;
 }
 
 /** Redis settings (engine `redis` only). */
@@ -320,6 +336,13 @@ export interface ConnectionEnvOptions {
    * @default - `postgres.database`
    */
   readonly database?: string;
+  /**
+   * (postgres) Reach the server itself, past a pooler: for migrations and other clients that
+   * need a session of their own (advisory locks, `SET`, `LISTEN`). Pair it with
+   * `connectTo(store.direct)`. Without a pooler it changes nothing.
+   * @default false
+   */
+  readonly direct?: boolean;
 }
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -392,8 +415,12 @@ export class StatefulStore extends Construct implements IConnectable {
   public readonly adminSecretName?: string;
   /** The database clients get by default (postgres). */
   public readonly database?: string;
-  /** Who may connect: `web.connectTo(store)` admits a WebService. */
+  /** Who may connect: `web.connectTo(store)` admits a WebService (to the pooler, when there is one). */
   public readonly connections: Connections;
+  /** The server's own pods, past any pooler: what `connectionEnv({ direct: true })` clients connect to. */
+  public readonly direct: IConnectable;
+  /** PgBouncer in front of the server (postgres with `postgres.pooler`). */
+  public readonly pooler?: PostgresPooler;
   public readonly credentials: AppSecret;
   /** The superuser's credentials (postgres). */
   public readonly adminCredentials?: AppSecret;
@@ -445,6 +472,8 @@ export class StatefulStore extends Construct implements IConnectable {
       initScripts: props.postgres?.initScripts ?? {},
       settings: props.postgres?.settings ?? {},
       initdbArgs: props.postgres?.initdbArgs ?? defaultInitdbArgs(imageText),
+      maxConnections: props.postgres?.maxConnections ?? 100,
+      pooled: props.postgres?.pooler !== undefined,
     };
     const redisOptions = { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' };
     const neo4jOptions = { apoc: props.neo4j?.apoc ?? props.backup !== undefined };
@@ -508,6 +537,9 @@ export class StatefulStore extends Construct implements IConnectable {
     }
     if (preset.engine === 'postgres') {
       this.checkPostgres(problems, pgOptions);
+      problems.check(Number.isInteger(pgOptions.maxConnections) && pgOptions.maxConnections >= 10 && pgOptions.maxConnections <= 10000,
+        'postgres.maxConnections', 'must be an integer from 10 to 10000', pgOptions.maxConnections);
+      if (props.postgres?.pooler) checkPooler(problems, props.postgres.pooler, allowMutableImageTags);
       if (props.postgres?.adminCredentials !== undefined) {
         checkSecretSource(problems, 'postgres.adminCredentials', props.postgres.adminCredentials, {
           keys: ['username', 'password'],
@@ -568,7 +600,11 @@ export class StatefulStore extends Construct implements IConnectable {
     this.databases = preset.engine === 'postgres' ? [pgOptions.database, ...pgOptions.databases] : [];
     const version = imageVersion(image);
     const labels = appLabels(this, { name, component: preset.component, version });
-    this.connections = new Connections(labels.selector, preset.clientPorts);
+    // A postgres server limits its connections: clients' pools count under the Service they use.
+    const serverConnections = new Connections(labels.selector, preset.clientPorts,
+      preset.engine !== 'postgres' ? undefined : pgOptions.pooled ? this.headlessServiceName : name);
+    this.direct = { connections: serverConnections };
+    const directHost = pgOptions.pooled ? `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}` : name;
 
     // ---- credentials, config, identity
     this.credentials = new AppSecret(this, 'credentials', {
@@ -576,7 +612,9 @@ export class StatefulStore extends Construct implements IConnectable {
       source: props.credentials,
       keys: ['username', 'password'],
       ...(props.credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
-      ...(preset.credentialTemplates ? { templates: preset.credentialTemplates } : {}),
+      ...(preset.credentialTemplates || pgOptions.pooled
+        ? { templates: { ...preset.credentialTemplates, ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}) } }
+        : {}),
       allowGenerated: allowGeneratedCredentials,
     });
     this.secretName = this.credentials.secretName;
@@ -599,7 +637,7 @@ export class StatefulStore extends Construct implements IConnectable {
 
     const resourceSpec = resolveResources(resources);
     const ctx: EngineContext = {
-      name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, image: imageText, replicas,
+      name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, directHost, image: imageText, replicas,
       resources: resourceSpec, storageBytes: parseQuantity(storageSize)!,
       credentials: this.credentials, adminCredentials: this.adminCredentials ?? this.credentials,
       postgres: pgOptions, redis: redisOptions, nats: natsOptions, neo4j: neo4jOptions,
@@ -614,6 +652,7 @@ export class StatefulStore extends Construct implements IConnectable {
     const exporter = metrics && !('unsupported' in preset.exporter) ? preset.exporter(ctx, imageTextOf(metrics.image!)) : undefined;
     const metricsPort: ServicePort | undefined = exporter && { name: 'metrics', port: exporter.port, targetPort: exporter.port };
     const peerPorts = preset.peerPorts(natsOptions.cluster);
+    const localPorts = preset.localPorts ?? [];
     const containerSecurity = restrictedContainerSecurityContext(runAs);
     const k8sResources = toK8sResources(resourceSpec);
     const small = writablePaths(plan.writablePaths);
@@ -624,7 +663,7 @@ export class StatefulStore extends Construct implements IConnectable {
       image: imageText,
       imagePullPolicy: 'IfNotPresent',
       ...(plan.args ? { args: plan.args } : {}),
-      ports: [...preset.clientPorts, ...peerPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
+      ports: [...preset.clientPorts, ...peerPorts, ...localPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
       env: renderEnv(plan.env),
       ...(plan.envFromConfig ? { envFrom: [{ configMapRef: { name: configName } }] } : {}),
       resources: k8sResources,
@@ -652,15 +691,23 @@ export class StatefulStore extends Construct implements IConnectable {
         // Peers must resolve each other before they are ready (NATS routes, ordered startup).
         publishNotReadyAddresses: true,
         selector: labels.selector,
-        ports: [...preset.clientPorts, ...peerPorts].map(toServicePort),
+        ports: [...preset.clientPorts, ...peerPorts, ...(metricsPort && props.postgres?.pooler ? [metricsPort] : [])].map(toServicePort),
       },
     });
+    if (props.postgres?.pooler && preset.engine === 'postgres') {
+      this.pooler = new PostgresPooler(this, 'pooler', props.postgres.pooler, {
+        name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, secretName: this.secretName,
+        databases: [pgOptions.database, ...pgOptions.databases], meshSidecar, allowMutableImageTags, server: this.direct,
+      });
+    }
+    this.connections = this.pooler?.connections ?? serverConnections;
+    // The name clients use: the pooler's pods when there is one (the server's own stay on the headless Service).
     this.service = new kinds.KubeService(this, 'service', {
       metadata: { name, labels: labels.all },
       spec: {
         type: 'ClusterIP',
-        selector: labels.selector,
-        ports: [...preset.clientPorts, ...(metricsPort ? [metricsPort] : [])].map(toServicePort),
+        selector: this.pooler?.selector ?? labels.selector,
+        ports: [...(this.pooler ? [this.pooler.clientPort] : preset.clientPorts), ...(metricsPort && !this.pooler ? [metricsPort] : [])].map(toServicePort),
       },
     });
 
@@ -725,11 +772,11 @@ export class StatefulStore extends Construct implements IConnectable {
     // ---- network
     if (natsOptions.cluster) {
       const routes = peerPorts.filter((p) => p.name === 'cluster');
-      this.connections.allowFrom(this.connections.peer, routes);
-      this.connections.allowTo(this.connections.peer, routes);
+      serverConnections.allowFrom(serverConnections.peer, routes);
+      serverConnections.allowTo(serverConnections.peer, routes);
     }
-    if (metricsPort && metrics) this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
-    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
+    if (metricsPort && metrics) serverConnections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
+    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: serverConnections });
 
     if (replicas >= 2) {
       this.pdb = drainSafePdb(this, 'pdb', { name, labels: labels.all, selector: labels.selector });
@@ -811,8 +858,11 @@ export class StatefulStore extends Construct implements IConnectable {
         },
       });
       const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
+      const backupConnections = new Connections(backupLabels.selector, []);
+      backupConnections.connectTo(this.direct, undefined, DEFAULT_JOB_POOL);
+      const backupMeta = cronJobMeta(`${name}-backup`);
       this.backupCronJob = new kinds.KubeCronJob(this, 'backup', {
-        metadata: cronJobMeta(`${name}-backup`),
+        metadata: { ...backupMeta, annotations: { ...backupMeta.annotations, ...backupConnections.poolsAnnotation() } },
         spec: {
           schedule: backup.schedule,
           timeZone: backup.timeZone,
@@ -839,8 +889,6 @@ export class StatefulStore extends Construct implements IConnectable {
       });
       syncWave(this.backupCronJob, Wave.STORES);
       syncWave(this.restoreCronJob, Wave.STORES);
-      const backupConnections = new Connections(backupLabels.selector, []);
-      backupConnections.connectTo(this);
       this.backupNetworkPolicy = workloadNetworkPolicy(this, 'backup-network-policy', {
         name: `${name}-backup`, labels: backupLabels.all, connections: backupConnections,
       });
@@ -868,8 +916,9 @@ export class StatefulStore extends Construct implements IConnectable {
       }
     }
     problems.throwIfAny();
+    const host = options.direct && this.pooler ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
     const entries = this.preset.connectionEnv({
-      host: this.host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
+      host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
     });
     return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
   }

@@ -131,6 +131,11 @@ export function scanTree(dir: string): TreeListing {
   return { files: files.sort(), dirs: dirs.sort() };
 }
 
+/** Every file under `dir`, relative to it, sorted; empty when `dir` does not exist. */
+export function listFiles(dir: string): string[] {
+  return [...scanTree(dir).files];
+}
+
 /**
  * Hard-links (or, where links are not possible, copies) `rels` from `from` into `to`.
  * Returns those that were linked: a link is also proof that the file can be removed later

@@ -1,7 +1,6 @@
 // The bad-input corpus: each case breaks one thing in an otherwise valid stack and runs it
 // through the real synth entry point (`synthesize`) with the real safety net. Every case
 // asserts the exact report and that a pre-populated dist/ is left byte for byte as it was.
-import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import * as argo from '../imports/argoproj.io';
@@ -12,7 +11,6 @@ import * as k8s from '../imports/k8s';
 import { EnvironmentConfig, StackChart } from '../charts';
 import { dev, prod, staging } from '../charts/environments';
 import { externalRefsAnnotation } from '../constructs/core/external-refs';
-import { listTree, tmpdir } from './util';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
 import { AppSecret } from '../constructs/app-secret';
@@ -20,43 +18,9 @@ import { IngressGateway } from '../constructs/ingress-gateway';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { StatefulStore } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
-import { baseline, restrictedContainer, store, webApp, WebApp, worker } from './fixtures/stack';
-
-/** The good stack: a namespace baseline and one web service. */
-function good(chart: StackChart): { web: WebApp } {
-  baseline(chart);
-  return { web: webApp(chart, 'web', { domain: chart.env.domain }) };
-}
-
-function patch(obj: ApiObject, ...ops: JsonPatch[]): void {
-  ApiObject.of(obj).addJsonPatch(...ops);
-}
-
-/**
- * Replaces a generated Kube* / CRD object with a plain ApiObject holding the same JSON,
- * at the same construct path. The generated classes re-serialize their typed props after
- * JSON patches, silently dropping unknown fields and mangling values of the wrong type,
- * so defects of that sort only survive on a plain ApiObject (as hand-written or
- * cdk8s-plus objects would carry them).
- */
-function raw(obj: ApiObject): ApiObject {
-  const json = obj.toJson();
-  const scope = obj.node.scope!;
-  scope.node.tryRemoveChild(obj.node.id);
-  return new ApiObject(scope, obj.node.id, json);
-}
-
-const C0 = '/spec/template/spec/containers/0';
-
-interface Case {
-  readonly name: string;
-  /** Builds the stack in `chart`: the good stack with one defect, usually. */
-  readonly build: (chart: StackChart) => void;
-  /** @default dev */
-  readonly env?: EnvironmentConfig;
-  /** The report lines after the header, without their indent. */
-  readonly expected: readonly string[];
-}
+import { C0, Case, good, patch, raw, runCase } from './corpus';
+import { tmpdir } from './util';
+import { baseline, restrictedContainer, store, worker } from './fixtures/stack';
 
 const cases: readonly Case[] = [
   // ── Schema: Kubernetes 1.28 definitions ──────────────────────────────────────────
@@ -312,6 +276,8 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.port: is required: Service "web" has several ports (hint: its ports: http (80), admin (9000))',
       'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.subset: names subset "canary", which no DestinationRule of this stack defines for "web"',
+      // The added port is one no NetworkPolicy opens.
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[1]: exposes "admin" (pod port 9000) of Deployment/web, but no NetworkPolicy admits anyone on it and no route reaches it: the port is dead (hint: connectTo() it from its callers, route it through the gateway, or mark it internalOnly so it is not on the Service)',
     ],
   },
   {
@@ -388,6 +354,9 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.podSelector: matches no pod template in this stack (hint: a NetworkPolicy that selects nothing has no effect: fix its labels, remove it, or annotate berth.dev/selects-runtime-pods with who creates its pods)',
       'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.ingress[1].from[0].podSelector: matches no pod template in this stack (hint: a peer without namespaceSelector means pods of this namespace: fix its labels, or add a namespaceSelector for another namespace)',
+      // What that does to the running stack: the default deny is all that selects the pods.
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[0]: exposes "http" (pod port 8080) of Deployment/web, but no NetworkPolicy admits anyone on it and no route reaches it: the port is dead (hint: connectTo() it from its callers, route it through the gateway, or mark it internalOnly so it is not on the Service)',
+      'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[0].backend.service: routes to Service/web, but no NetworkPolicy of Deployment/web admits the ingress proxies (ingress-nginx) on port 8080 (hint: route through the stack\'s IngressGateway (it opens the backend to its proxies), or allowFrom() the controller namespace)',
     ],
   },
   {
@@ -641,31 +610,13 @@ const constructCases: readonly Case[] = [
 ];
 
 
-/** Runs a case through `synthesize` into a dist/ holding an earlier synth's files. */
-function run(c: Case): { exitCode: number; errors: string[]; before: Record<string, string>; after: Record<string, string> } {
-  const env = c.env ?? dev;
-  const outdir = path.join(tmpdir('berth-corpus-'), 'dist');
-  fs.mkdirSync(path.join(outdir, env.name, 'shop'), { recursive: true });
-  fs.writeFileSync(path.join(outdir, env.name, 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
-  fs.writeFileSync(path.join(outdir, env.name, 'shop', 'kustomization.yaml'), 'resources:\n  - 00-namespace-shop.yaml\n');
-  const before = listTree(outdir);
-  const errors: string[] = [];
-  const build = () => {
-    const chart = new StackChart(new App(), 'shop', env);
-    c.build(chart);
-    return [{ env: env.name, stack: 'shop', chart }];
-  };
-  const { exitCode } = synthesize(build, { outdir, validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
-  return { exitCode, errors, before, after: listTree(outdir) };
-}
-
 describe('bad-input corpus', () => {
   test('has at least 30 cases', () => {
     expect(cases.length + constructCases.length).toBeGreaterThanOrEqual(30);
   });
 
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = run(c);
+    const r = runCase(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the synthesized output; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
@@ -673,7 +624,7 @@ describe('bad-input corpus', () => {
   });
 
   test.each(constructCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = run(c);
+    const r = runCase(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the stack definitions; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
@@ -683,7 +634,7 @@ describe('bad-input corpus', () => {
 
 describe('what the safety net accepts', () => {
   const ok = (env: EnvironmentConfig, build: (c: StackChart) => void) => {
-    const r = run({ name: 'ok', env, build, expected: [] });
+    const r = runCase({ name: 'ok', env, build, expected: [] });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
   };
@@ -698,6 +649,15 @@ describe('what the safety net accepts', () => {
   test('a StatefulSet mounts its volumeClaimTemplates; its headless Service exists', () => ok(prod, (c) => {
     good(c);
     store(c, 'db');
+    // Its one client, so the port is not dead.
+    new k8s.KubeNetworkPolicy(c, 'db-netpol', {
+      metadata: { name: 'db' },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }], ports: [{ port: k8s.IntOrString.fromNumber(5432) }] }],
+      },
+    });
   }));
 
   test('ConfigMaps and Secrets declared external resolve', () => ok(prod, (c) => {

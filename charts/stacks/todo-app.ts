@@ -40,7 +40,7 @@ export const todoApp: StackDefinition = {
       healthPath: '/health',
       runAs,
       ...scaling(env, { min: 2, max: 6, cpu: 75 }),
-      metrics: metrics(env, 'http'),
+      metrics: metrics(env),
     });
     backend.connectTo(postgres);
 

@@ -1,19 +1,33 @@
 // The safety net: every check the synth runs before it writes anything.
 import type { Validator } from '../index';
+import { affinityValidator } from './affinity';
 import { apiServerValidator } from './api-server';
 import { baselineValidator } from './baseline';
+import { canaryValidator } from './canary';
 import { coherenceValidator } from './coherence';
+import { connectionBudgetValidator } from './connection-budget';
+import { metricsValidator } from './metrics';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
+import { reachabilityValidator } from './reachability';
 import { referencesValidator } from './references';
+import { resourceFitValidator } from './resource-fit';
+import { RuntimeFacts } from './runtime-facts';
 import { schemaValidator } from './schema';
 
+export { affinityValidator } from './affinity';
 export { apiServerValidator } from './api-server';
 export { baselineValidator } from './baseline';
+export { canaryValidator } from './canary';
 export { coherenceValidator } from './coherence';
+export { connectionBudgetValidator } from './connection-budget';
+export { metricsValidator } from './metrics';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
+export { reachabilityValidator } from './reachability';
 export { referencesValidator } from './references';
+export { resourceFitValidator } from './resource-fit';
+export { DEFAULT_RUNTIME_FACTS, RuntimeFacts } from './runtime-facts';
 export { schemaProblems, schemaValidator } from './schema';
 
 export interface SafetyNetOptions {
@@ -23,11 +37,15 @@ export interface SafetyNetOptions {
   readonly mutableTagEnvs: readonly string[];
   /** Stacks whose Namespaces need no baseline. @default ['argocd'] - Argo CD's own objects */
   readonly baselineExemptStacks?: readonly string[];
+  /** Per environment: where the scraper and the ingress proxies run. @default - DEFAULT_RUNTIME_FACTS for every environment */
+  readonly runtime?: Readonly<Record<string, RuntimeFacts>>;
 }
 
 /**
  * Every check, in report order: schema, API-server rules, cross-object coherence,
- * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline.
+ * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
+ * then what a running cluster would do: reachable ports and URLs, session affinity, metrics,
+ * canaries, connection budgets and resource fit.
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -38,5 +56,11 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     podSecurityValidator(),
     policyValidator(options),
     baselineValidator({ exemptStacks: options.baselineExemptStacks ?? ['argocd'] }),
+    reachabilityValidator(options.runtime),
+    affinityValidator(),
+    metricsValidator(options.runtime),
+    canaryValidator(),
+    connectionBudgetValidator(),
+    resourceFitValidator(),
   ];
 }

@@ -5,7 +5,7 @@ import { isColorSupported } from 'picocolors';
 import { ENVIRONMENTS } from '../../charts/environments';
 import { diffEnvironments, diffStacks, DiffReport, exitCodeOf } from './diff';
 import { formatJson, formatMarkdown, formatText } from './format-diff';
-import { loadDistAtRef, loadDistDir, StackManifests } from './load';
+import { compareEnvs, loadDistAtRef, loadDistDir, StackManifests } from './load';
 import { recoverTree } from '../../synth/write';
 
 const USAGE = `usage: npm run diff -- [options]
@@ -96,7 +96,7 @@ function run(argv: readonly string[], io: CliIo): number {
   if (values.vs !== undefined && values.env !== undefined) {
     const present = new Set(current.map((s) => s.env));
     for (const e of [values.env, values.vs]) {
-      if (!present.has(e)) throw new UsageError(`no environment '${e}' in ${dist}/ (${currentName}); found: ${[...present].sort().join(', ') || 'none'}`);
+      if (!present.has(e)) throw new UsageError(`no environment '${e}' in ${dist}/ (${currentName}); found: ${[...present].sort(compareEnvs).join(', ') || 'none'}`);
     }
     const identity = (name: string) => ({ name, domain: ENVIRONMENTS.find((e) => e.name === name)?.domain });
     report = diffEnvironments(current.filter(keep), identity(values.env), identity(values.vs));
