@@ -100,6 +100,11 @@ export function namespaceFor(stack: string, env: EnvironmentConfig): string {
   return `${stack}-${env.name}`;
 }
 
+/** The key of a Secret's kubeseal output in `secrets.encryptedData`: `<namespace>/<secret>`. */
+export function namespacedSecretKey(stack: string, env: EnvironmentConfig, secretName: string): string {
+  return `${namespaceFor(stack, env)}/${secretName}`;
+}
+
 /** The gateway mode a stack uses in an environment. */
 export function gatewayModeFor(stack: string, env: EnvironmentConfig): GatewayMode {
   return env.gateway.overrides[stack] ?? env.gateway.mode;

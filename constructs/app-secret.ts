@@ -8,6 +8,8 @@ import { EnvValue } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain } from './core/names';
+import { STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, object, oneOf, opt, propsOf, recordOf, req, str, variants } from './core/props';
 import { protectFromPrune } from './core/prune';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
@@ -208,6 +210,7 @@ export class AppSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: AppSecretProps) {
     super(scope, id);
+    checkProps(new Problems(this), APP_SECRET_PROPS, props);
     const source = props.source;
     const name = source.mode === 'existing' ? source.secretName : props.name ?? id;
     const values = props.values ?? {};
@@ -358,3 +361,27 @@ function escapeValue(value: string, escape: SecretTemplateRef['escape']): string
   if (escape === 'backslash') return value.replace(/[\\"]/g, '\\$&');
   return escape === 'double-quote' ? value.replace(/"/g, '""') : value;
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+/** Where a Secret's values come from; also a StatefulStore's `credentials`. */
+export const SECRET_SOURCE = variants<SecretSource, 'mode'>('SecretSource', 'mode', {
+  generated: object<GeneratedSecretSource>('GeneratedSecretSource', { mode: req(oneOf('generated')), seed: opt(str) }),
+  external: object<ExternalSecretSource>('ExternalSecretSource', {
+    mode: req(oneOf('external')), clusterSecretStore: req(str), remotePrefix: opt(str), refreshInterval: opt(str),
+  }),
+  sealed: object<SealedSecretSource>('SealedSecretSource', { mode: req(oneOf('sealed')), encryptedData: req(STRING_MAP) }),
+  existing: object<ExistingSecretSource>('ExistingSecretSource', { mode: req(oneOf('existing')), secretName: req(str) }),
+});
+
+const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(str), escape: req(oneOf('none', 'backslash', 'double-quote')) });
+
+const APP_SECRET_PROPS = propsOf<AppSecretProps>('AppSecret', {
+  name: opt(str),
+  source: req(SECRET_SOURCE),
+  keys: req(STRINGS),
+  values: opt(STRING_MAP),
+  templates: opt(recordOf(arrayOf(anyOf(str, TEMPLATE_REF)))),
+  allowGenerated: opt(bool),
+  optional: opt(bool),
+});

@@ -9,6 +9,8 @@ import { NetworkPeer, Peer, ServicePort } from './core/connections';
 import { Problems } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from './core/names';
+import { DURATION, ROUTABLE, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { arrayOf, bool, checkProps, checkShape, num, object, opt, propsOf, req, str, text } from './core/props';
 import { IRoutable } from './core/routable';
 import { destinationRuleFor } from './core/destination-rules';
 import { RUNTIME_PODS_ANNOTATION } from './core/external-refs';
@@ -395,6 +397,7 @@ export class IngressGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: IngressGatewayProps) {
     super(scope, id);
+    checkProps(new Problems(this), INGRESS_GATEWAY_PROPS, props);
     this.props = props;
     this.name = props.name ?? id;
     this.mode = props.mode ?? 'ingress';
@@ -511,6 +514,8 @@ export class IngressGateway extends Construct {
   public addRoute(route: GatewayRoute): void {
     const i = this.inputs.length;
     const problems = new Problems(this);
+    checkShape(GATEWAY_ROUTE, route, `routes[${i}]`, problems);
+    problems.throwIfAny();
     const resolved = this.validateRoute(problems, `routes[${i}]`, route, i, this.resolved);
     problems.throwIfAny();
     this.register(route, resolved!);
@@ -518,6 +523,7 @@ export class IngressGateway extends Construct {
 
   /** Routes `options.host` + `options.path` to `service` (on `options.port`, or its first port). */
   public routeTo(service: IRoutable, options: RouteToOptions): void {
+    checkProps(new Problems(this), ROUTE_TO_OPTIONS, options);
     const { port, ...settings } = options;
     this.addRoute({ ...settings, backend: { service, port } });
   }
@@ -1189,3 +1195,47 @@ function rewriteTarget(r: Route, to: string): string {
   if (r.path === '/') return to === '/' ? '/$1' : `${to}/$1`;
   return to === '/' ? '/$2' : `${to}$1$2`;
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const ROUTE_SETTINGS = {
+  host: req(str),
+  path: opt(str),
+  match: opt(text<PathMatch>()),
+  rewrite: opt(str),
+  timeout: opt(DURATION),
+  retries: opt(num),
+  nodePort: opt(num),
+};
+const ROUTE_BACKEND = object<RouteBackend>('RouteBackend', { service: req(ROUTABLE), port: opt(str) });
+const GATEWAY_ROUTE = object<GatewayRoute>('GatewayRoute', {
+  ...ROUTE_SETTINGS,
+  backend: opt(ROUTE_BACKEND),
+  backends: opt(arrayOf(object<WeightedBackend>('WeightedBackend', { service: req(ROUTABLE), port: opt(str), weight: req(num) }))),
+});
+const ROUTE_TO_OPTIONS = object<RouteToOptions>('RouteToOptions', { ...ROUTE_SETTINGS, port: opt(str) });
+
+const INGRESS_GATEWAY_PROPS = propsOf<IngressGatewayProps>('IngressGateway', {
+  name: opt(str),
+  mode: opt(text<GatewayMode>()),
+  capabilities: req(object<GatewayCapabilities>('GatewayCapabilities', {
+    ingressNginx: req(bool), gatewayApi: req(bool), istio: req(bool), certManager: req(bool),
+  })),
+  routes: opt(arrayOf(GATEWAY_ROUTE)),
+  tls: opt(object<GatewayTls>('GatewayTls', {
+    issuer: opt(object<CertificateIssuer>('CertificateIssuer', { name: req(str), kind: req(text<CertificateIssuer['kind']>()) })),
+    secretName: opt(str),
+    hsts: opt(bool),
+  })),
+  ingressClassName: opt(str),
+  gatewayClassName: opt(str),
+  controllerNamespace: opt(str),
+  istio: opt(object<IstioGatewayOptions>('IstioGatewayOptions', {
+    gatewaySelector: opt(STRING_MAP),
+    gatewayPrincipal: opt(str),
+    callers: opt(STRINGS),
+    allowSameNamespace: opt(bool),
+    maxConnections: opt(num),
+    consecutive5xxErrors: opt(num),
+  })),
+});

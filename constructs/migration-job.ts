@@ -9,6 +9,8 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
 import { isDns1123Label } from './core/names';
+import { CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, RESOURCES, RUN_AS, STRINGS } from './core/prop-shapes';
+import { arrayOf, bool, checkProps, num, opt, propsOf, req, str, text } from './core/props';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { DEFAULT_UID, RunAs } from './core/security';
 import { jobPodTemplate } from './core/workload';
@@ -94,6 +96,7 @@ export class MigrationJob extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
+    checkProps(new Problems(this), MIGRATION_JOB_PROPS, props);
     const name = props.name ?? id;
     const env = props.env ?? {};
     const envFrom = props.envFrom ?? [];
@@ -155,3 +158,19 @@ export class MigrationJob extends Construct {
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
   }
 }
+
+const MIGRATION_JOB_PROPS = propsOf<MigrationJobProps>('MigrationJob', {
+  name: opt(str),
+  image: req(IMAGE),
+  command: req(STRINGS),
+  env: opt(ENV_MAP),
+  envFrom: opt(ENV_FROM),
+  connectTo: opt(arrayOf(CONNECTABLE)),
+  allowMutableImageTags: opt(bool),
+  backoffLimit: opt(num),
+  activeDeadlineSeconds: opt(num),
+  resources: opt(RESOURCES),
+  runAs: opt(RUN_AS),
+  meshSidecar: opt(bool),
+  sidecarQuitTool: opt(text<SidecarQuitTool>()),
+});

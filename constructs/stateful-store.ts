@@ -2,8 +2,9 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
-import { AppSecret, checkSecretSource, SecretSource } from './app-secret';
+import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource } from './app-secret';
 import { checksum } from './core/checksum';
+import { checkPeerCidr, isPrivateCidr } from './core/cidr';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { DEFAULT_JOB_POOL } from './core/connection-budget';
 import { checkCronSchedule, checkTimeZone } from './core/cron';
@@ -14,7 +15,10 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, withSidecarQuit } from './core/mesh';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
+import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
 import { protectFromPrune } from './core/prune';
+import { HOLDS_DATA } from './core/routable';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
@@ -397,6 +401,8 @@ const NAMES = new WeakMap<Chart, Map<string, string>>();
  * `kubectl -n <ns> logs job/<a backup job>` or by mounting the PVC.
  */
 export class StatefulStore extends Construct implements IConnectable {
+  /** A store holds data: never routed by a gateway, never open to public addresses. */
+  public readonly [HOLDS_DATA] = true as const;
   /** The engine. */
   public readonly engine: StoreEngine;
   /** The store's name: the StatefulSet's and the client Service's. */
@@ -444,6 +450,7 @@ export class StatefulStore extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: StatefulStoreProps) {
     super(scope, id);
+    checkProps(new Problems(this), STORE_PROPS, props);
     const preset = ENGINE_PRESETS[props.engine] as EnginePreset | undefined;
     if (!preset) {
       throw new ValidationError([`[${this.node.path}] 'engine' must be one of ${Object.keys(ENGINE_PRESETS).join(', ')}, received ${JSON.stringify(props.engine)}`]);
@@ -906,6 +913,7 @@ export class StatefulStore extends Construct implements IConnectable {
    * external or sealed passwords, use characters that need no URL encoding.
    */
   public connectionEnv(options: ConnectionEnvOptions = {}): EnvMap {
+    checkProps(new Problems(this), CONNECTION_ENV_OPTIONS, options);
     const prefix = options.prefix ?? `${this.engine.toUpperCase()}_`;
     const problems = new Problems(this);
     problems.check(prefix === '' || isEnvVarName(`${prefix}HOST`), 'prefix', 'must start an env var name (letters, digits and _)', prefix);
@@ -923,8 +931,19 @@ export class StatefulStore extends Construct implements IConnectable {
     return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
   }
 
-  /** Admits `peer` (a Job, another namespace) on the store's client ports. */
+  /**
+   * Admits `peer` (a Job, another namespace, a private network) on the store's client ports.
+   * An address range beyond private networks is refused: the store's port would be public.
+   */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    const problems = new Problems(this);
+    const cidr = checkPeerCidr(problems, 'allowFrom', peer);
+    if (cidr !== undefined) {
+      problems.check(isPrivateCidr(cidr), 'allowFrom',
+        'must not admit addresses beyond private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) to a store: its port would be reachable from outside; connect the services that use it (service.connectTo(store))',
+        peer.policyPeer.ipBlock?.cidr);
+    }
+    problems.throwIfAny();
     this.connections.allowFrom(peer, ports);
   }
 
@@ -1023,3 +1042,63 @@ function backupPodSpec(p: {
     ],
   };
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const STORE_PROPS = propsOf<StatefulStoreProps>('StatefulStore', {
+  engine: req(text<StoreEngine>()),
+  name: opt(str),
+  image: opt(IMAGE),
+  allowMutableImageTags: opt(bool),
+  replicas: opt(num),
+  storage: opt(object<StoreStorageProps>('StoreStorageProps', { size: opt(str), storageClass: opt(str) })),
+  resources: opt(RESOURCES),
+  credentials: req(SECRET_SOURCE),
+  allowGeneratedCredentials: opt(bool),
+  postgres: opt(object<PostgresOptions>('PostgresOptions', {
+    database: opt(str),
+    username: opt(str),
+    adminUsername: opt(str),
+    adminCredentials: opt(SECRET_SOURCE),
+    schemas: opt(STRINGS),
+    databases: opt(STRINGS),
+    initScripts: opt(STRING_MAP),
+    settings: opt(STRING_MAP),
+    initdbArgs: opt(str),
+    maxConnections: opt(num),
+    pooler: opt(object<PostgresPoolerProps>('PostgresPoolerProps', {
+      replicas: opt(num),
+      poolMode: opt(text<NonNullable<PostgresPoolerProps['poolMode']>>()),
+      maxClientConnections: opt(num),
+      defaultPoolSize: opt(num),
+      image: opt(IMAGE),
+      resources: opt(RESOURCES),
+    })),
+  })),
+  redis: opt(object<RedisOptions>('RedisOptions', {
+    appendOnly: opt(bool),
+    maxmemoryPolicy: opt(oneOf('noeviction', 'allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl')),
+  })),
+  nats: opt(object<NatsOptions>('NatsOptions', { cluster: opt(bool) })),
+  neo4j: opt(object<Neo4jOptions>('Neo4jOptions', { apoc: opt(bool) })),
+  podManagementPolicy: opt(oneOf('OrderedReady', 'Parallel')),
+  terminationGracePeriodSeconds: opt(num),
+  runAs: opt(RUN_AS),
+  backup: opt(object<StoreBackupProps>('StoreBackupProps', {
+    schedule: opt(str),
+    retain: opt(num),
+    size: opt(str),
+    storageClass: opt(str),
+    timeZone: opt(str),
+    startingDeadlineSeconds: opt(num),
+    activeDeadlineSeconds: opt(num),
+    resources: opt(RESOURCES),
+  })),
+  metrics: opt(object<StoreMetricsProps>('StoreMetricsProps', {
+    image: opt(IMAGE), scraperNamespace: opt(str), serviceMonitor: opt(bool), serviceMonitorLabels: opt(STRING_MAP), interval: opt(str),
+  })),
+  meshSidecar: opt(bool),
+  clusterDomain: opt(str),
+});
+
+const CONNECTION_ENV_OPTIONS = object<ConnectionEnvOptions>('ConnectionEnvOptions', { prefix: opt(str), database: opt(str), direct: opt(bool) });

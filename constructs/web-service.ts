@@ -6,6 +6,7 @@ import * as monitoring from '../imports/monitoring.coreos.com';
 import * as istio from '../imports/networking.istio.io';
 import * as istiosec from '../imports/security.istio.io';
 import { checksum } from './core/checksum';
+import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_SERVICE_POOL } from './core/connection-budget';
 import { ConnectOptions, Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { destinationRuleFor } from './core/destination-rules';
@@ -17,6 +18,8 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
+import { CONNECT_OPTIONS, CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { checkResources, MEMORY_AT_IDLE_ANNOTATION, resolveResources, Resources, toK8sResources } from './core/resources';
 import { IRoutable } from './core/routable';
@@ -333,6 +336,7 @@ export class WebService extends Construct implements IRoutable {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
+    checkProps(new Problems(this), WEB_SERVICE_PROPS, props);
     const name = props.name ?? id;
     const component = props.component ?? 'api';
     const allowMutableImageTags = props.allowMutableImageTags ?? false;
@@ -659,6 +663,10 @@ export class WebService extends Construct implements IRoutable {
    * To a connection-limited store, each pod's `pool` counts against its limit (default 5).
    */
   public connectTo(other: IConnectable, options?: readonly ServicePort[] | ConnectOptions): void {
+    const shapes = new Problems(this);
+    checkShape(CONNECTABLE, other, 'connectTo(other)', shapes);
+    if (options !== undefined) checkShape(CONNECT_OPTIONS, options, 'connectTo(options)', shapes);
+    shapes.throwIfAny();
     const o: ConnectOptions = Array.isArray(options) ? { ports: options as readonly ServicePort[] } : (options as ConnectOptions | undefined) ?? {};
     const pool = o.pool ?? DEFAULT_SERVICE_POOL;
     const problems = new Problems(this);
@@ -669,13 +677,23 @@ export class WebService extends Construct implements IRoutable {
 
   /** Admits `peer` on `ports`. @default all of this service's ports */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    checkPeer(this, 'allowFrom', peer, ports);
     this.connections.allowFrom(peer, ports);
   }
 
   /** Lets this service call `peer` (outside berth: a CIDR, another namespace) on `ports`. */
   public allowTo(peer: NetworkPeer, ports: readonly ServicePort[]): void {
+    checkPeer(this, 'allowTo', peer, ports);
     this.connections.allowTo(peer, ports);
   }
+}
+
+/** A peer's CIDR as the API server checks it, and ports of the right shape: written as given, they would fail at apply. */
+function checkPeer(scope: Construct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
+  const problems = new Problems(scope);
+  checkPeerCidr(problems, `${method}(peer)`, peer);
+  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
+  problems.throwIfAny();
 }
 
 function intOrString(v: number | string): k8s.IntOrString {
@@ -857,3 +875,79 @@ function checkRbac(problems: Problems, rules: readonly RbacRule[]): void {
     }
   });
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const SERVICE_PORT = object<ServicePortSpec>('ServicePortSpec', {
+  name: req(str), port: req(num), targetPort: opt(num), protocol: opt(oneOf('TCP', 'UDP')), internalOnly: opt(bool),
+});
+const SCALING_RULES = object<ScalingRules>('ScalingRules', {
+  stabilizationWindowSeconds: opt(num),
+  policies: opt(arrayOf(object<ScalingPolicy>('ScalingPolicy', { type: req(oneOf('Pods', 'Percent')), value: req(num), periodSeconds: req(num) }))),
+  selectPolicy: opt(oneOf('Max', 'Min', 'Disabled')),
+});
+/** Also the shape of `scaling()`'s `behavior` (charts/platform.ts). */
+export const SCALING_BEHAVIOR = object<ScalingBehavior>('ScalingBehavior', { scaleUp: opt(SCALING_RULES), scaleDown: opt(SCALING_RULES) });
+const AUTOSCALING = object<AutoscalingProps>('AutoscalingProps', {
+  minReplicas: req(num),
+  maxReplicas: req(num),
+  cpuUtilization: opt(num),
+  memoryUtilization: opt(num),
+  behavior: opt(SCALING_BEHAVIOR),
+});
+const BOUNDS = object<ResourceBounds>('ResourceBounds', { cpu: opt(str), memory: opt(str) });
+const METRICS = object<MetricsProps>('MetricsProps', {
+  port: opt(anyOf(num, str)), path: opt(str), scraperNamespace: opt(str), serviceMonitor: opt(bool), serviceMonitorLabels: opt(STRING_MAP), interval: opt(str),
+});
+const RBAC_RULE = object<RbacRule>('RbacRule', {
+  apiGroups: opt(STRINGS),
+  resources: req(STRINGS),
+  verbs: req(arrayOf(oneOf('get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'))),
+  resourceNames: opt(STRINGS),
+});
+const INIT_CONTAINER = object<InitContainerProps>('InitContainerProps', {
+  name: req(str), image: opt(IMAGE), command: opt(STRINGS), args: opt(STRINGS), env: opt(ENV_MAP), inheritEnv: opt(bool), resources: opt(RESOURCES),
+});
+
+const WEB_SERVICE_PROPS = propsOf<WebServiceProps>('WebService', {
+  name: opt(str),
+  component: opt(str),
+  image: req(IMAGE),
+  allowMutableImageTags: opt(bool),
+  imagePullSecrets: opt(STRINGS),
+  command: opt(STRINGS),
+  args: opt(STRINGS),
+  ports: req(arrayOf(SERVICE_PORT)),
+  env: opt(ENV_MAP),
+  envFrom: opt(ENV_FROM),
+  config: opt(STRING_MAP),
+  resources: opt(RESOURCES),
+  initContainers: opt(arrayOf(INIT_CONTAINER)),
+  runAs: opt(RUN_AS),
+  writablePaths: opt(STRINGS),
+  writableSizeLimit: opt(str),
+  healthPath: opt(str),
+  readinessProbe: opt(PROBE),
+  livenessProbe: opt(PROBE),
+  startupProbe: opt(PROBE),
+  replicas: opt(num),
+  autoscaling: opt(AUTOSCALING),
+  verticalAutoscaling: opt(object<VerticalAutoscalingProps>('VerticalAutoscalingProps', {
+    updateMode: opt(oneOf('Off', 'Initial', 'Recreate')), minAllowed: opt(BOUNDS), maxAllowed: opt(BOUNDS),
+  })),
+  maxSurge: opt(anyOf(num, str)),
+  maxUnavailable: opt(anyOf(num, str)),
+  minReadySeconds: opt(num),
+  revisionHistoryLimit: opt(num),
+  progressDeadlineSeconds: opt(num),
+  terminationGracePeriodSeconds: opt(num),
+  preStopSleepSeconds: opt(num),
+  sessionAffinity: opt(oneOf('None', 'ClientIP')),
+  sessionAffinityTimeoutSeconds: opt(num),
+  rbac: opt(arrayOf(RBAC_RULE)),
+  metrics: opt(METRICS),
+  clusterDomain: opt(str),
+  podAnnotations: opt(STRING_MAP),
+  meshSidecar: opt(bool),
+  memoryAtIdle: opt(str),
+});

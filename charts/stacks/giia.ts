@@ -49,23 +49,23 @@ export const giia: StackDefinition = {
       engine: 'postgres',
       name: 'postgresql',
       postgres: { database: `giia_${env.name}`, username: 'giia', schemas: SERVICES.map((s) => s.schema), pooler: {} },
-      storage: storage(env, 'medium'),
+      storage: storage(chart, 'medium'),
       resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
       credentials: secretProps(chart, 'postgresql-credentials').source,
       allowGeneratedCredentials: secretProps(chart, 'postgresql-credentials').allowGenerated,
-      backup: backup(env),
+      backup: backup(chart),
     });
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
       name: 'redis-master',
-      storage: storage(env, 'small'),
+      storage: storage(chart, 'small'),
       resources: 'small',
       credentials: secretProps(chart, 'redis-master-credentials').source,
       allowGeneratedCredentials: secretProps(chart, 'redis-master-credentials').allowGenerated,
     });
     const nats = new StatefulStore(chart, 'nats', {
       engine: 'nats',
-      storage: storage(env, 'small'),
+      storage: storage(chart, 'small'),
       resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
       credentials: secretProps(chart, 'nats-credentials').source,
       allowGeneratedCredentials: secretProps(chart, 'nats-credentials').allowGenerated,
@@ -104,15 +104,15 @@ export const giia: StackDefinition = {
         resources: 'small',
         readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
         livenessProbe: Probe.http('/health', { initialDelaySeconds: 10, periodSeconds: 10 }),
-        ...scaling(env, { min: 2, max: 10, cpu: 80 }),
+        ...scaling(chart, { min: 2, max: 10, cpu: 80 }),
         maxSurge: 1,
         maxUnavailable: 1,
-        metrics: metrics(env),
+        metrics: metrics(chart),
       });
       svc.connectTo(postgres);
       svc.connectTo(nats);
       svc.connectTo(redis);
-      gateway.routeTo(svc, { host: hostFor(env, `${s.name}.giia`), port: 'http' });
+      gateway.routeTo(svc, { host: hostFor(chart, `${s.name}.giia`), port: 'http' });
       services.set(s.name, svc);
     }
     const auth = services.get('auth')!;

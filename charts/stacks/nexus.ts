@@ -28,7 +28,7 @@ function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra:
   const creds = secretProps(chart, `${engine}-credentials`);
   return new StatefulStore(chart, engine, {
     engine,
-    storage: storage(chart.env, engine === 'redis' ? 'small' : 'medium'),
+    storage: storage(chart, engine === 'redis' ? 'small' : 'medium'),
     // neo4j keeps its engine default (2Gi): its heap, page cache and JVM need that much.
     ...(engine === 'neo4j' ? {} : { resources: 'medium' as const }),
     credentials: creds.source,
@@ -45,7 +45,7 @@ export const nexus: StackDefinition = {
     const vpa = env.capabilities.vpa && env.scaling.autoscaling ? { verticalAutoscaling: { updateMode: 'Off' as const } } : {};
     const common: Partial<WebServiceProps> = {
       allowMutableImageTags,
-      metrics: metrics(env),
+      metrics: metrics(chart),
       meshSidecar: inMesh(chart),
       ...vpa,
     };
@@ -53,9 +53,9 @@ export const nexus: StackDefinition = {
 
     // api, its canary and dataflow at their HPA maxima would open ~280 connections: PgBouncer
     // folds them into 20 server connections per pooler pod.
-    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus', pooler: {} }, backup: backup(env) });
+    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus', pooler: {} }, backup: backup(chart) });
     const redis = store(chart, 'redis', { redis: { appendOnly: true } });
-    const neo4j = store(chart, 'neo4j', { backup: backup(env) });
+    const neo4j = store(chart, 'neo4j', { backup: backup(chart) });
 
     const apiProps: WebServiceProps = {
       ...common,
@@ -65,7 +65,7 @@ export const nexus: StackDefinition = {
       // Room above idle use (and the sidecar) for the 80 % memory target to mean load.
       resources: 'medium',
       memoryAtIdle: '128Mi',
-      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
     };
     const api = new WebService(chart, 'api', apiProps);
     // The canary runs the next release beside the stable one and takes 10 % of requests; two
@@ -87,7 +87,7 @@ export const nexus: StackDefinition = {
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,
       terminationGracePeriodSeconds: 135,
-      ...scaling(env, { min: 2, max: 6, cpu: 70 }),
+      ...scaling(chart, { min: 2, max: 6, cpu: 70 }),
     });
     mcp.connectTo(redis);
 
@@ -107,7 +107,7 @@ export const nexus: StackDefinition = {
       writablePaths: ['/var/cache/dataflow'],
       writableSizeLimit: '2Gi',
       rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
-      ...scaling(env, { min: 2, max: 8, cpu: 70 }),
+      ...scaling(chart, { min: 2, max: 8, cpu: 70 }),
     });
     dataflow.connectTo(postgres, { pool: 20 });
     dataflow.connectTo(neo4j);
@@ -121,7 +121,7 @@ export const nexus: StackDefinition = {
       memoryAtIdle: '128Mi',
       // Leader election for session cleanup.
       rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
-      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
     });
     app.connectTo(redis);
     for (const target of [api, apiCanary, dataflow, mcp]) app.connectTo(target);
@@ -141,14 +141,14 @@ export const nexus: StackDefinition = {
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
     gateway.addRoute({
-      host: hostFor(env, 'api.nexus'),
+      host: hostFor(chart, 'api.nexus'),
       backends: [{ service: api, weight: 90 }, { service: apiCanary, weight: 10 }],
       timeout: Duration.seconds(30),
       retries: 3,
     });
-    gateway.routeTo(app, { host: hostFor(env, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
-    gateway.routeTo(app, { host: hostFor(env, 'cli.nexus'), port: 'cli', timeout: Duration.seconds(30), retries: 3 });
-    gateway.routeTo(mcp, { host: hostFor(env, 'mcp.nexus'), timeout: Duration.hours(1) });
+    gateway.routeTo(app, { host: hostFor(chart, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
+    gateway.routeTo(app, { host: hostFor(chart, 'cli.nexus'), port: 'cli', timeout: Duration.seconds(30), retries: 3 });
+    gateway.routeTo(mcp, { host: hostFor(chart, 'mcp.nexus'), timeout: Duration.hours(1) });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,

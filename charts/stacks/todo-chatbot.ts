@@ -30,7 +30,7 @@ export const todoChatbot: StackDefinition = {
   id: 'todo-chatbot',
   build: (chart, env) => {
     const allowMutableImageTags = env.allowMutableImageTags;
-    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(env, 'todo-chatbot')}`;
+    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(chart, 'todo-chatbot')}`;
     const hpa = { min: 2, max: 5, cpu: 70, memory: 80, behavior: {
       scaleUp: { stabilizationWindowSeconds: 30 },
       scaleDown: { stabilizationWindowSeconds: 300 },
@@ -41,7 +41,7 @@ export const todoChatbot: StackDefinition = {
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
       redis: { appendOnly: true },
-      storage: storage(env, 'small'),
+      storage: storage(chart, 'small'),
       resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
       credentials: redisCreds.source,
       allowGeneratedCredentials: redisCreds.allowGenerated,
@@ -85,7 +85,7 @@ export const todoChatbot: StackDefinition = {
       resources: big,
       // An idle FastAPI worker; the 80 % memory target then means load.
       memoryAtIdle: '256Mi',
-      ...scaling(env, hpa),
+      ...scaling(chart, hpa),
     });
     backend.connectTo(mcp);
     backend.connectTo(redis);
@@ -107,13 +107,13 @@ export const todoChatbot: StackDefinition = {
       writablePaths: ['/app/.next/cache'],
       resources: big,
       memoryAtIdle: '256Mi',
-      ...scaling(env, hpa),
+      ...scaling(chart, hpa),
     });
     frontend.connectTo(backend);
     frontend.allowTo(Peer.internet(), NEON);
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-chatbot', ...gatewayProps(chart) });
-    const host = hostFor(env, 'todo-chatbot');
+    const host = hostFor(chart, 'todo-chatbot');
     gateway.routeTo(frontend, { host, path: '/' });
     gateway.routeTo(backend, { host, path: '/api' });
     // Better Auth's routes live in the Next.js app under /api/auth.

@@ -9,6 +9,7 @@ import { connectionBudgetValidator } from './connection-budget';
 import { metricsValidator } from './metrics';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
+import { quotaFitValidator } from './quota';
 import { reachabilityValidator } from './reachability';
 import { referencesValidator } from './references';
 import { resourceFitValidator } from './resource-fit';
@@ -24,6 +25,7 @@ export { connectionBudgetValidator } from './connection-budget';
 export { metricsValidator } from './metrics';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
+export { quotaFitValidator } from './quota';
 export { reachabilityValidator } from './reachability';
 export { referencesValidator } from './references';
 export { resourceFitValidator } from './resource-fit';
@@ -45,7 +47,7 @@ export interface SafetyNetOptions {
  * Every check, in report order: schema, API-server rules, cross-object coherence,
  * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
  * then what a running cluster would do: reachable ports and URLs, session affinity, metrics,
- * canaries, connection budgets and resource fit.
+ * canaries, connection budgets, resource fit, and quota and LimitRange fit.
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -62,5 +64,6 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     canaryValidator(),
     connectionBudgetValidator(),
     resourceFitValidator(),
+    quotaFitValidator(),
   ];
 }
