@@ -5,6 +5,7 @@ import * as sealed from '../imports/bitnami.com';
 import * as eso from '../imports/external-secrets.io';
 import * as k8s from '../imports/k8s';
 import { EnvValue } from './core/env';
+import { platformPolicy } from './core/policy';
 import { Problems, ValidationError } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain } from './core/names';
@@ -91,8 +92,12 @@ export interface AppSecretProps {
    * @default - the construct id
    */
   readonly name?: string;
-  /** Where the values come from. */
-  readonly source: SecretSource;
+  /**
+   * Where the values come from.
+   * @default - the chart's platform policy for a Secret of this name (a berth chart: the
+   *   environment's secrets mode); required outside a berth chart
+   */
+  readonly source?: SecretSource;
   /** The keys the Secret holds, such as `['username', 'password']` or `['OPENAI_API_KEY']`. */
   readonly keys: readonly string[];
   /**
@@ -111,7 +116,7 @@ export interface AppSecretProps {
   readonly templates?: Readonly<Record<string, SecretTemplate>>;
   /**
    * Accept the `generated` (plaintext in git) mode. Only dev environments set it.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: only where the environment generates Secrets), else false
    */
   readonly allowGenerated?: boolean;
   /**
@@ -211,11 +216,13 @@ export class AppSecret extends Construct {
   constructor(scope: Construct, id: string, props: AppSecretProps) {
     super(scope, id);
     checkProps(new Problems(this), APP_SECRET_PROPS, props);
-    const source = props.source;
+    const policy = platformPolicy(this);
+    const source = props.source ?? policy.secrets?.sourceFor(props.name ?? id);
+    if (!source) throw new ValidationError([`[${this.node.path}] 'source' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
     const name = source.mode === 'existing' ? source.secretName : props.name ?? id;
     const values = props.values ?? {};
     const templates = props.templates ?? {};
-    const allowGenerated = props.allowGenerated ?? false;
+    const allowGenerated = props.allowGenerated ?? policy.secrets?.allowGenerated ?? false;
     this.optional = props.optional ?? false;
 
     const problems = new Problems(this);
@@ -378,7 +385,7 @@ const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(s
 
 const APP_SECRET_PROPS = propsOf<AppSecretProps>('AppSecret', {
   name: opt(str),
-  source: req(SECRET_SOURCE),
+  source: opt(SECRET_SOURCE),
   keys: req(STRINGS),
   values: opt(STRING_MAP),
   templates: opt(recordOf(arrayOf(anyOf(str, TEMPLATE_REF)))),

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
+import { platformPolicy } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
@@ -38,7 +39,7 @@ export interface SmokeTestProps {
   readonly image?: Image;
   /**
    * Accept `latest` and untagged images.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: the environment's setting), else false
    */
   readonly allowMutableImageTags?: boolean;
   /**
@@ -53,7 +54,7 @@ export interface SmokeTestProps {
   /**
    * The pod gets an Istio sidecar (its namespace is in the mesh): the test waits for the
    * proxy to start and, pass or fail, tells it to exit (with `curl`), or the Job never ends.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
 }
@@ -79,7 +80,9 @@ export class SmokeTest extends Construct {
     const image = props.image ?? 'curlimages/curl:8.10.1';
     const attempts = props.attempts ?? 12;
     const resources = props.resources ?? 'nano';
-    const meshSidecar = props.meshSidecar ?? false;
+    const policy = platformPolicy(this);
+    const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
 
     const problems = new Problems(this);
     problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
@@ -90,7 +93,7 @@ export class SmokeTest extends Construct {
         `must name a port of service '${t.service.serviceName}' (${t.service.connections.ports.map((p) => p.name).join(', ')})`, t.port);
     });
     problems.check(Number.isInteger(attempts) && attempts >= 1, 'attempts', 'must be an integer >= 1', attempts);
-    checkImage(problems, 'image', image, props.allowMutableImageTags ?? false);
+    checkImage(problems, 'image', image, allowMutableImageTags);
     checkResources(problems, 'resources', resources);
     problems.throwIfAny();
 

@@ -6,7 +6,7 @@ import { IngressGateway } from '../../constructs/ingress-gateway';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService } from '../../constructs/web-service';
-import { gatewayProps, hostFor, scaling, secretProps, storage } from '../platform';
+import { hostFor } from '../platform';
 import { StackDefinition } from '../stack';
 
 /**
@@ -29,34 +29,27 @@ const HTTPS = [{ name: 'https', port: 443, targetPort: 443 }];
 export const todoChatbot: StackDefinition = {
   id: 'todo-chatbot',
   build: (chart, env) => {
-    const allowMutableImageTags = env.allowMutableImageTags;
-    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(chart, 'todo-chatbot')}`;
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-chatbot' });
+    const host = hostFor(chart, 'todo-chatbot');
+    const publicUrl = gateway.publicUrl(host);
     const hpa = { min: 2, max: 5, cpu: 70, memory: 80, behavior: {
       scaleUp: { stabilizationWindowSeconds: 30 },
       scaleDown: { stabilizationWindowSeconds: 300 },
     } };
     const big = { cpu: { request: '500m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } };
-
-    const redisCreds = secretProps(chart, 'redis-credentials');
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
       redis: { appendOnly: true },
-      storage: storage(chart, 'small'),
+      storage: { tier: 'small' },
       resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
-      credentials: redisCreds.source,
-      allowGeneratedCredentials: redisCreds.allowGenerated,
     });
-    const secrets = new AppSecret(chart, 'backend-secrets', {
-      ...secretProps(chart, 'backend-secrets'),
-      keys: ['DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_SECRET'],
-    });
+    const secrets = new AppSecret(chart, 'backend-secrets', { keys: ['DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_SECRET'] });
     // The plan marks Gemini optional: its own Secret, optional, so a missing remote key neither
     // stops the backend nor marks the sync wave Degraded.
-    const gemini = new AppSecret(chart, 'gemini-api-key', { ...secretProps(chart, 'gemini-api-key'), keys: ['GEMINI_API_KEY'], optional: true });
+    const gemini = new AppSecret(chart, 'gemini-api-key', { keys: ['GEMINI_API_KEY'], optional: true });
 
     const mcp = new WebService(chart, 'mcp-server', {
       image: 'todo-chatbot-mcp:1.0.0',
-      allowMutableImageTags,
       ports: [{ name: 'http', port: 8001 }],
       env: { DATABASE_URL: secrets.envValue('DATABASE_URL') },
       readinessProbe: Probe.tcp({ periodSeconds: 5 }),
@@ -68,7 +61,6 @@ export const todoChatbot: StackDefinition = {
 
     const backend = new WebService(chart, 'backend', {
       image: 'todo-chatbot-backend:1.0.0',
-      allowMutableImageTags,
       ports: [{ name: 'http', port: 8000 }],
       config: {
         // What the backend's code compares against: 'development' or 'production'.
@@ -85,7 +77,7 @@ export const todoChatbot: StackDefinition = {
       resources: big,
       // An idle FastAPI worker; the 80 % memory target then means load.
       memoryAtIdle: '256Mi',
-      ...scaling(chart, hpa),
+      scaling: hpa,
     });
     backend.connectTo(mcp);
     backend.connectTo(redis);
@@ -94,7 +86,6 @@ export const todoChatbot: StackDefinition = {
     const frontend = new WebService(chart, 'frontend', {
       component: 'frontend',
       image: 'todo-chatbot-frontend:1.0.0',
-      allowMutableImageTags,
       ports: [{ name: 'http', port: 3000 }],
       // NEXT_PUBLIC_* values end up in the browser bundle: the public host, never cluster DNS.
       config: {
@@ -107,13 +98,11 @@ export const todoChatbot: StackDefinition = {
       writablePaths: ['/app/.next/cache'],
       resources: big,
       memoryAtIdle: '256Mi',
-      ...scaling(chart, hpa),
+      scaling: hpa,
     });
     frontend.connectTo(backend);
     frontend.allowTo(Peer.internet(), NEON);
 
-    const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-chatbot', ...gatewayProps(chart) });
-    const host = hostFor(chart, 'todo-chatbot');
     gateway.routeTo(frontend, { host, path: '/' });
     gateway.routeTo(backend, { host, path: '/api' });
     // Better Auth's routes live in the Next.js app under /api/auth.
@@ -122,7 +111,6 @@ export const todoChatbot: StackDefinition = {
     gateway.routeTo(backend, { host, path: '/api/health', match: 'Exact', rewrite: '/health' });
 
     new SmokeTest(chart, 'smoke-test', {
-      allowMutableImageTags,
       targets: [{ service: backend, port: 'http', path: '/health' }, { service: frontend, port: 'http', path: '/' }],
     });
   },
