@@ -59,6 +59,21 @@ export function policyFor(chartPath: string, stack: string, env: EnvironmentConf
     secrets: {
       sourceFor: (secretName) => secretSourceFor(chartPath, stack, env, secretName),
       allowGenerated: env.secrets.mode === 'generated',
+      // What berth would generate in dev, an operator supplies from a local file instead.
+      providedSourceFor: (secretName) => {
+        const s = env.secrets;
+        if (s.mode === 'generated') return { mode: 'local' };
+        if (s.mode === 'external') return { mode: 'external', clusterSecretStore: s.clusterSecretStore };
+        return { mode: 'sealed', encryptedData: s.encryptedData[namespacedSecretKey(stack, env, secretName)] ?? {} };
+      },
+      supplyHint: (mode, remoteKey) => {
+        const s = env.secrets;
+        switch (mode) {
+          case 'local': return `npm run secrets -- ${env.name} ${stack}`;
+          case 'external': return `add them as properties of ${remoteKey} in ClusterSecretStore ${s.mode === 'external' ? s.clusterSecretStore : ''}`.trim();
+          case 'sealed': return `seal them with kubeseal into charts/environments.ts (secrets.encryptedData["${namespacedSecretKey(stack, env, remoteKey)}"])`;
+        }
+      },
     },
     storage: { sizes: env.storage.sizes, ...(env.storage.storageClass ? { storageClass: env.storage.storageClass } : {}) },
     backups: b ? { schedule: b.schedule, retain: b.retain, size: b.size } : false,

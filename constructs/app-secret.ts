@@ -75,9 +75,10 @@ export interface SecretTemplateRef {
   /**
    * `'none'` inserts the value as it is; `'backslash'` puts a `\` before every `\` and `"`,
    * for the inside of a double-quoted string (NATS configuration); `'double-quote'` doubles
-   * every `"` (PgBouncer's userlist).
+   * every `"` (PgBouncer's userlist); `'url'` percent-encodes it for a URL's user or
+   * password (`@`, `:`, `/`, `%` and the rest), so any password gives a working URL.
    */
-  readonly escape: 'none' | 'backslash' | 'double-quote';
+  readonly escape: 'none' | 'backslash' | 'double-quote' | 'url';
 }
 
 /**
@@ -135,6 +136,9 @@ const GO_ESCAPE: Readonly<Record<SecretTemplateRef['escape'], string>> = {
   'none': '',
   'backslash': String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`,
   'double-quote': String.raw` | replace "\"" "\"\""`,
+  // text/template's urlquery is query escaping: a space becomes '+', which a URL's user or
+  // password reads as a plus, so it becomes %20 (a real '+' is already %2B).
+  'url': ' | urlquery | replace "+" "%20"',
 };
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
@@ -366,22 +370,25 @@ function renderTemplates(
 
 function escapeValue(value: string, escape: SecretTemplateRef['escape']): string {
   if (escape === 'backslash') return value.replace(/[\\"]/g, '\\$&');
+  if (escape === 'url') return encodeURIComponent(value);
   return escape === 'double-quote' ? value.replace(/"/g, '""') : value;
 }
 
 // ---------------------------------------------------------------- run-time prop shapes
 
 /** Where a Secret's values come from; also a StatefulStore's `credentials`. */
+export const EXTERNAL_SECRET_SOURCE = object<ExternalSecretSource>('ExternalSecretSource', {
+  mode: req(oneOf('external')), clusterSecretStore: req(str), remotePrefix: opt(str), refreshInterval: opt(str),
+});
+export const SEALED_SECRET_SOURCE = object<SealedSecretSource>('SealedSecretSource', { mode: req(oneOf('sealed')), encryptedData: req(STRING_MAP) });
 export const SECRET_SOURCE = variants<SecretSource, 'mode'>('SecretSource', 'mode', {
   generated: object<GeneratedSecretSource>('GeneratedSecretSource', { mode: req(oneOf('generated')), seed: opt(str) }),
-  external: object<ExternalSecretSource>('ExternalSecretSource', {
-    mode: req(oneOf('external')), clusterSecretStore: req(str), remotePrefix: opt(str), refreshInterval: opt(str),
-  }),
-  sealed: object<SealedSecretSource>('SealedSecretSource', { mode: req(oneOf('sealed')), encryptedData: req(STRING_MAP) }),
+  external: EXTERNAL_SECRET_SOURCE,
+  sealed: SEALED_SECRET_SOURCE,
   existing: object<ExistingSecretSource>('ExistingSecretSource', { mode: req(oneOf('existing')), secretName: req(str) }),
 });
 
-const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(str), escape: req(oneOf('none', 'backslash', 'double-quote')) });
+const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(str), escape: req(oneOf('none', 'backslash', 'double-quote', 'url')) });
 
 const APP_SECRET_PROPS = propsOf<AppSecretProps>('AppSecret', {
   name: opt(str),

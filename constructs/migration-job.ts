@@ -5,6 +5,7 @@ import { Connections, IConnectable, ServicePort, workloadNetworkPolicy } from '.
 import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
+import { valueCheckContainer } from './core/value-check';
 import { platformPolicy } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
@@ -142,6 +143,7 @@ export class MigrationJob extends Construct {
         activeDeadlineSeconds,
         ttlSecondsAfterFinished: 3600,
         template: jobPodTemplate({
+          initContainers: [valueCheckContainer(env, runAs)].filter((c): c is k8s.Container => c !== undefined),
           labels: labels.all,
           runAs,
           meshSidecar,

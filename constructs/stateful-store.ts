@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
-import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource } from './app-secret';
+import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource, SecretTemplate } from './app-secret';
 import { checksum } from './core/checksum';
 import { checkPeerCidr, isPrivateCidr } from './core/cidr';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
@@ -640,14 +640,28 @@ export class StatefulStore extends Construct implements IConnectable {
     const directHost = pgOptions.pooled ? `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}` : name;
 
     // ---- credentials, config, identity
+    // One connection URL per host clients use and database, built where the Secret is made,
+    // with the user and password URL-encoded: any password gives a working URL.
+    const urlTemplates: Record<string, SecretTemplate> = {};
+    if (preset.urlTemplate) {
+      const hosts: [string, string][] = [['', this.host], ...(pgOptions.pooled ? [['direct-', `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}`] as [string, string]] : [])];
+      const databases: (string | undefined)[] = preset.engine === 'postgres' ? [...this.databases] : [undefined];
+      for (const [variant, host] of hosts) {
+        for (const database of databases) {
+          urlTemplates[urlKey(variant, database === this.database ? undefined : database)] = preset.urlTemplate({ host, port: clientPort.port, database });
+        }
+      }
+    }
     this.credentials = new AppSecret(this, 'credentials', {
       name: `${name}-credentials`,
       source: credentials,
       keys: ['username', 'password'],
       ...(credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
-      ...(preset.credentialTemplates || pgOptions.pooled
-        ? { templates: { ...preset.credentialTemplates, ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}) } }
-        : {}),
+      templates: {
+        ...preset.credentialTemplates,
+        ...urlTemplates,
+        ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}),
+      },
       allowGenerated: allowGeneratedCredentials,
     });
     this.secretName = this.credentials.secretName;
@@ -950,10 +964,12 @@ export class StatefulStore extends Construct implements IConnectable {
       }
     }
     problems.throwIfAny();
-    const host = options.direct && this.pooler ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
-    const entries = this.preset.connectionEnv({
-      host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
-    });
+    const direct = options.direct === true && this.pooler !== undefined;
+    const host = direct ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
+    const database = options.database ?? this.database;
+    const url = this.preset.urlTemplate
+      ? this.credentials.envValue(urlKey(direct ? 'direct-' : '', database === this.database ? undefined : database)) : undefined;
+    const entries = this.preset.connectionEnv({ host, port: this.port, prefix, credentials: this.credentials, database, url });
     return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
   }
 
@@ -1001,6 +1017,11 @@ export class StatefulStore extends Construct implements IConnectable {
       problems.check(PG_SETTING.test(key), 'postgres.settings', 'must use postgresql.conf parameter names', key);
     }
   }
+}
+
+/** The credentials Secret's key of a connection URL: `url`, `url-<database>`, `direct-url`, …. */
+function urlKey(variant: string, database: string | undefined): string {
+  return `${variant}url${database !== undefined ? `-${database.replace(/_/g, '-')}` : ''}`;
 }
 
 /** Short-lived helper containers: the neo4j conf seed, the backup volume bind. */

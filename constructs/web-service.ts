@@ -14,6 +14,7 @@ import { MESH_PROXY_RESOURCES, meshMetricsException } from './core/mesh';
 import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
+import { VALUE_CHECK_NAME, valueCheckContainer } from './core/value-check';
 import { platformPolicy, PlatformPolicy } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
@@ -560,6 +561,8 @@ export class WebService extends Construct implements IRoutable {
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: writable.mounts,
     };
+    // First of all: a pod that lacks a value only an operator can supply says which, and how.
+    const valueCheck = valueCheckContainer({ ...env, ...Object.assign({}, ...initContainers.map((c) => c.env ?? {})) }, runAs);
     const inits: k8s.Container[] = initContainers.map((c) => {
       const inherit = c.inheritEnv ?? true;
       const initEnv = { ...(inherit ? env : {}), ...(c.env ?? {}) };
@@ -613,7 +616,7 @@ export class WebService extends Construct implements IRoutable {
             ...(imagePullSecrets.length ? { imagePullSecrets: imagePullSecrets.map((s) => ({ name: s })) } : {}),
             // ScheduleAnyway spread is harmless for one pod, so it follows the most replicas an HPA may run.
             ...(maxReplicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
-            ...(inits.length ? { initContainers: inits } : {}),
+            ...(inits.length || valueCheck ? { initContainers: [...(valueCheck ? [valueCheck] : []), ...inits] } : {}),
             containers: [container],
             volumes: writable.volumes,
           },
@@ -874,6 +877,7 @@ function checkInitContainers(problems: Problems, mainName: string, inits: readon
     const at = `initContainers[${i}]`;
     if (problems.check(isDns1123Label(c.name), `${at}.name`, 'must be a DNS-1123 label', c.name)) {
       problems.check(!seen.has(c.name), `${at}.name`, 'must be unique among the pod\'s containers', c.name);
+      problems.check(c.name !== VALUE_CHECK_NAME, `${at}.name`, 'is reserved for the provided-values check berth adds', c.name);
       seen.add(c.name);
     }
     if (c.image !== undefined) checkImage(problems, `${at}.image`, c.image, allowMutableImageTags);

@@ -3,6 +3,7 @@ import { EnvFrom } from '../../constructs/core/env-from';
 import { Peer } from '../../constructs/core/connections';
 import { Probe } from '../../constructs/core/probes';
 import { IngressGateway } from '../../constructs/ingress-gateway';
+import { ProvidedSecret } from '../../constructs/provided-secret';
 import { SharedConfig } from '../../constructs/shared-config';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
@@ -74,6 +75,10 @@ export const giia: StackDefinition = {
       },
     });
     const sharedSecrets = new AppSecret(chart, 'shared-secrets', { keys: ['JWT_SECRET'] });
+    // The key of the LLM provider ai-agent calls: only the operator has it.
+    const llm = new ProvidedSecret(chart, 'llm-credentials', {
+      values: { LLM_API_KEY: { description: 'The API key of the LLM provider ai-agent calls over HTTPS' } },
+    });
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'giia' });
     const services = new Map<string, WebService>();
@@ -90,6 +95,7 @@ export const giia: StackDefinition = {
           ...nats.connectionEnv(),
           // The plan's shared config gives every service REDIS_URL.
           ...redis.connectionEnv(),
+          ...(s.name === 'ai-agent' ? { LLM_API_KEY: llm.envValue('LLM_API_KEY') } : {}),
         },
         envFrom: [EnvFrom.configMap(shared), EnvFrom.secret(sharedSecrets.secretName)],
         resources: 'small',

@@ -7,6 +7,7 @@
 import { IConstruct } from 'constructs';
 import type { SecretSource } from '../app-secret';
 import type { GatewayCapabilities, GatewayMode, GatewayTls } from '../ingress-gateway';
+import type { ProvidedSource } from '../provided-secret';
 
 /** Where the policy sits in the construct tree's context. */
 export const POLICY_CONTEXT = 'berth:platform-policy';
@@ -28,6 +29,10 @@ export interface PlatformPolicy {
   readonly secrets?: {
     readonly sourceFor: (secretName: string) => SecretSource;
     readonly allowGenerated: boolean;
+    /** Where values only an operator knows come from (a ProvidedSecret of this name). */
+    readonly providedSourceFor?: (secretName: string) => ProvidedSource;
+    /** How an operator supplies a missing provided value, for the message of the pods that lack one. */
+    readonly supplyHint?: (mode: ProvidedSource['mode'], remoteKey: string) => string;
   };
   /** The storage tiers a store may ask for, and the StorageClass. */
   readonly storage?: {
