@@ -55,7 +55,12 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
     external: object<Extract<SecretsConfig, { mode: 'external' }>>('external secrets', { mode: req(oneOf('external')), clusterSecretStore: req(subdomain) }),
     sealed: object<Extract<SecretsConfig, { mode: 'sealed' }>>('sealed secrets', { mode: req(oneOf('sealed')), encryptedData: req(recordOf(STRING_MAP)) }),
   })),
-  allowMutableImageTags: req(bool),
+  images: req(object<EnvironmentConfig['images']>('images', {
+    registry: opt(like<string>("a registry host, optionally with a port and a path, such as registry.example.com or ghcr.io/acme",
+      (v) => typeof v === 'string' && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(v))),
+    pin: req(oneOf('mutable', 'tag', 'digest')),
+    pullPolicy: req(oneOf('Always', 'IfNotPresent', 'Never')),
+  })),
   gateway: req(object<EnvironmentConfig['gateway']>('gateway', {
     mode: req(mode), overrides: req(recordOf(mode)), ingressClassName: req(subdomain), controllerNamespace: req(label), istioNamespace: opt(label),
   })),

@@ -6,7 +6,7 @@ import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { valueCheckContainer } from './core/value-check';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
@@ -108,7 +108,7 @@ export class MigrationJob extends Construct {
     const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
     const policy = platformPolicy(this);
     const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
     const sidecarQuitTool = props.sidecarQuitTool ?? 'curl';
 
     const problems = new Problems(this);
@@ -131,7 +131,7 @@ export class MigrationJob extends Construct {
     this.job = new kinds.KubeJob(this, 'job', {
       metadata: {
         name,
-        labels: labels.all,
+        labels: labels.versioned,
         annotations: {
           ...this.connections.poolsAnnotation(),
           'argocd.argoproj.io/hook': 'Sync',
@@ -143,14 +143,15 @@ export class MigrationJob extends Construct {
         activeDeadlineSeconds,
         ttlSecondsAfterFinished: 3600,
         template: jobPodTemplate({
-          initContainers: [valueCheckContainer(env, runAs)].filter((c): c is k8s.Container => c !== undefined),
-          labels: labels.all,
+          initContainers: [valueCheckContainer(env, runAs, pullPolicyOf(this))].filter((c): c is k8s.Container => c !== undefined),
+          labels: labels.versioned,
           runAs,
           meshSidecar,
           sidecarQuitTool,
           container: {
             name: 'migrate',
             image: formatImage(parseImage(props.image)),
+            pullPolicy: pullPolicyOf(this),
             command: props.command,
             env: renderEnv(env),
             envFrom: envFrom.map((e) => e.render()),

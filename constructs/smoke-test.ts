@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
@@ -82,7 +82,7 @@ export class SmokeTest extends Construct {
     const resources = props.resources ?? 'nano';
     const policy = platformPolicy(this);
     const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
 
     const problems = new Problems(this);
     problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
@@ -117,7 +117,7 @@ export class SmokeTest extends Construct {
     this.job = new kinds.KubeJob(this, 'job', {
       metadata: {
         name,
-        labels: labels.all,
+        labels: labels.versioned,
         annotations: {
           'argocd.argoproj.io/hook': 'PostSync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
@@ -128,12 +128,13 @@ export class SmokeTest extends Construct {
         activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
         ttlSecondsAfterFinished: 3600,
         template: jobPodTemplate({
-          labels: labels.all,
+          labels: labels.versioned,
           runAs,
           meshSidecar,
           container: {
             name: 'smoke',
             image: formatImage(parseImage(image)),
+            pullPolicy: pullPolicyOf(this),
             command: ['/bin/sh', '-c', script],
             resources: toK8sResources(resolveResources(resources)),
           },

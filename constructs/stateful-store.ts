@@ -28,7 +28,7 @@ import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
 import * as kinds from './core/kinds';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, PullPolicy, pullPolicyOf } from './core/policy';
 import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
@@ -469,7 +469,8 @@ export class StatefulStore extends Construct implements IConnectable {
     const name = props.name ?? preset.engine;
     const image = props.image ?? preset.image;
     const policy = platformPolicy(this);
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
+    const pullPolicy = pullPolicyOf(this);
     const replicas = props.replicas ?? 1;
     const tier = props.storage?.tier;
     const tierSize = tier !== undefined && policy.storage && Object.prototype.hasOwnProperty.call(policy.storage.sizes, tier) ? policy.storage.sizes[tier] : undefined;
@@ -678,7 +679,7 @@ export class StatefulStore extends Construct implements IConnectable {
     // Every pod of the store and its backups reads all of its Secrets.
     const existingSecrets = [this.credentials, this.adminCredentials].flatMap((c) => (c?.mode === 'existing' ? [c.secretName] : []));
     const workloadMeta = {
-      labels: labels.all,
+      labels: labels.versioned,
       ...(existingSecrets.length > 0 ? { annotations: externalRefsAnnotation({ secrets: existingSecrets }) } : {}),
     };
 
@@ -708,7 +709,7 @@ export class StatefulStore extends Construct implements IConnectable {
     const engineContainer: k8s.Container = {
       name: preset.engine,
       image: imageText,
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy: pullPolicy,
       ...(plan.args ? { args: plan.args } : {}),
       ports: [...preset.clientPorts, ...peerPorts, ...localPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
       env: renderEnv(plan.env),
@@ -728,7 +729,7 @@ export class StatefulStore extends Construct implements IConnectable {
       ],
     };
     const containers: k8s.Container[] = [engineContainer];
-    if (exporter) containers.push(exporterContainer(exporter));
+    if (exporter) containers.push(exporterContainer(exporter, pullPolicy));
     const checksumData = Object.fromEntries(plan.runtimeConfigKeys.map((k) => [k, plan.config[k]]));
 
     this.headlessService = new kinds.KubeService(this, 'headless-service', {
@@ -771,7 +772,7 @@ export class StatefulStore extends Construct implements IConnectable {
         selector: { matchLabels: labels.selector },
         template: {
           metadata: {
-            labels: labels.all,
+            labels: labels.versioned,
             annotations: { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) },
           },
           spec: {
@@ -783,7 +784,7 @@ export class StatefulStore extends Construct implements IConnectable {
             terminationGracePeriodSeconds,
             ...(replicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
             ...(plan.initContainers ? {
-              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
+              initContainers: plan.initContainers({ image: imageText, pullPolicy, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
             } : {}),
             containers,
             volumes: [
@@ -877,7 +878,7 @@ export class StatefulStore extends Construct implements IConnectable {
             runAs,
             meshSidecar,
             sidecarQuitTool: backupPlan.sidecarQuitTool,
-            container: { name: 'bind', image: imageText, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
+            container: { name: 'bind', image: imageText, pullPolicy, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
             volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
           }),
         },
@@ -890,7 +891,7 @@ export class StatefulStore extends Construct implements IConnectable {
       syncWave(scripts, Wave.CONFIG);
       const podSpec = (script: string, extraEnv: EnvMap): k8s.PodSpec => backupPodSpec({
         name, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
-        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar,
+        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar, pullPolicy,
         env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
       });
       const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
@@ -1042,12 +1043,12 @@ function toServicePort(p: ServicePort): k8s.ServicePort {
   return { name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: p.protocol ?? 'TCP' };
 }
 
-function exporterContainer(exporter: ExporterPlan): k8s.Container {
+function exporterContainer(exporter: ExporterPlan, pullPolicy: PullPolicy): k8s.Container {
   const runAs = { uid: exporter.uid, gid: exporter.uid };
   return {
     name: 'metrics',
     image: exporter.image,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: pullPolicy,
     ...(exporter.args ? { args: exporter.args } : {}),
     ports: [{ name: 'metrics', containerPort: exporter.port, protocol: 'TCP' }],
     env: renderEnv(exporter.env),
@@ -1058,7 +1059,7 @@ function exporterContainer(exporter: ExporterPlan): k8s.Container {
 
 function backupPodSpec(p: {
   name: string; image: string; runAs: RunAs; plan: BackupPlan; pvcName: string; scriptsConfigMap: string;
-  resources: ResourceSpec; script: string; env: EnvMap; meshSidecar: boolean;
+  resources: ResourceSpec; script: string; env: EnvMap; meshSidecar: boolean; pullPolicy: PullPolicy;
 }): k8s.PodSpec {
   const tmp = writablePaths(p.plan.writablePaths);
   const command = [p.plan.shell, `/scripts/${p.script}`];
@@ -1071,7 +1072,7 @@ function backupPodSpec(p: {
     containers: [{
       name: p.script.replace(/\.sh$/, ''),
       image: p.image,
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy: p.pullPolicy,
       command: p.meshSidecar ? withSidecarQuit(command, p.plan.sidecarQuitTool) : command,
       env: renderEnv(p.env),
       resources: toK8sResources(p.resources),

@@ -14,7 +14,8 @@ export function runtimeFactsOf(env: EnvironmentConfig): RuntimeFacts {
 export function validatorsFor(envs: readonly EnvironmentConfig[]): Validator[] {
   return safetyNet({
     plaintextSecretEnvs: envs.filter((e) => e.secrets.mode === 'generated').map((e) => e.name),
-    mutableTagEnvs: envs.filter((e) => e.allowMutableImageTags).map((e) => e.name),
+    mutableTagEnvs: envs.filter((e) => e.images.pin === 'mutable').map((e) => e.name),
+    pullPolicies: Object.fromEntries(envs.map((e) => [e.name, e.images.pullPolicy])),
     runtime: Object.fromEntries(envs.map((e) => [e.name, runtimeFactsOf(e)])),
   });
 }
