@@ -42,7 +42,6 @@ describe('SmokeTest', () => {
     expect(one(out, 'NetworkPolicy', 'check').spec).toEqual({
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
       egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'todo-chatbot-dev' } } }], ports: [{ port: 8000, protocol: 'TCP' }] }],
     });
     expect(get(one(out, 'NetworkPolicy', 'backend'), 'spec', 'ingress')).toContainEqual({ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 8000, protocol: 'TCP' }] });
