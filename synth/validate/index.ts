@@ -2,6 +2,7 @@
 import type { Validator } from '../index';
 import { apiServerValidator } from './api-server';
 import { baselineValidator } from './baseline';
+import { canonicalValidator } from './canonical';
 import { coherenceValidator } from './coherence';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
@@ -10,6 +11,7 @@ import { schemaValidator } from './schema';
 
 export { apiServerValidator } from './api-server';
 export { baselineValidator } from './baseline';
+export { canonicalValidator } from './canonical';
 export { coherenceValidator } from './coherence';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
@@ -27,7 +29,8 @@ export interface SafetyNetOptions {
 
 /**
  * Every check, in report order: schema, API-server rules, cross-object coherence,
- * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline.
+ * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
+ * canonical form (what the API server stores).
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -38,5 +41,6 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     podSecurityValidator(),
     policyValidator(options),
     baselineValidator({ exemptStacks: options.baselineExemptStacks ?? ['argocd'] }),
+    canonicalValidator(),
   ];
 }
