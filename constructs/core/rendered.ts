@@ -74,6 +74,14 @@ export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsC
 }
 
 /**
+ * Typed props (a Job's spec, say) resolved as the render resolves them, with keys sorted:
+ * for content hashes of what an object will hold.
+ */
+export function resolveProps(value: unknown): unknown {
+  return renderValue(value, true);
+}
+
+/**
  * The fields `ApiObjectMetadataDefinition.toJson()` reads. They are private in cdk8s's
  * typings; the test that renders every reference object both ways would catch a rename.
  */
