@@ -72,6 +72,7 @@ const cases: readonly Case[] = [
     build: (c) => patch(good(c).web.deployment, JsonPatch.add('/spec/replicas', '3')),
     expected: [
       'dev/shop Deployment/web [shop-dev/web-deployment] spec.replicas: must be integer, received "3"',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.replicas: is owned by HorizontalPodAutoscaler/web, which scales Deployment/web: every apply resets it and the HPA scales it back, received "3" (hint: leave spec.replicas out of a workload an HPA scales)',
     ],
   },
   {
@@ -497,7 +498,7 @@ const cases: readonly Case[] = [
       'dev/shop Namespace/shop-dev [shop-dev/namespace] metadata.name: has no default-deny NetworkPolicy in this stack (podSelector {}, policyTypes Ingress and Egress, no ingress rule) (namespace baseline) (hint: NamespaceBaseline creates the whole baseline)',
     ],
   },
-  // ── Canonical form: what the API server stores (docs/deployment.md) ──────────────
+  // ── Canonical form (what the API server stores) and field ownership ─────────────
   {
     name: 'canonical: object counts in a ResourceQuota as integers',
     build: (c) => {
@@ -621,6 +622,13 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop Secret/creds [shop-dev/creds] stringData: is merged into data by the API server and not stored: every apply sends it again, and a key removed from it stays in data, received keys ["password"] (hint: write the values base64-encoded under data)',
       'dev/shop Secret/token [shop-dev/token] data.token: is stored by the API server as "QQ==" (it keeps the decoded bytes), received "QR==" (hint: write "QQ==")',
+    ],
+  },
+  {
+    name: 'field ownership: replicas on a Deployment an HPA scales',
+    build: (c) => patch(raw(good(c).web.deployment), JsonPatch.add('/spec/replicas', 3)),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.replicas: is owned by HorizontalPodAutoscaler/web, which scales Deployment/web: every apply resets it and the HPA scales it back, received 3 (hint: leave spec.replicas out of a workload an HPA scales)',
     ],
   },
   // ── Construct cases ──────────────────────────────────────────────────────────────

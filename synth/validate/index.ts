@@ -4,6 +4,7 @@ import { apiServerValidator } from './api-server';
 import { baselineValidator } from './baseline';
 import { canonicalValidator } from './canonical';
 import { coherenceValidator } from './coherence';
+import { ownershipValidator } from './ownership';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
 import { referencesValidator } from './references';
@@ -13,6 +14,7 @@ export { apiServerValidator } from './api-server';
 export { baselineValidator } from './baseline';
 export { canonicalValidator } from './canonical';
 export { coherenceValidator } from './coherence';
+export { ownershipValidator } from './ownership';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
 export { referencesValidator } from './references';
@@ -30,7 +32,7 @@ export interface SafetyNetOptions {
 /**
  * Every check, in report order: schema, API-server rules, cross-object coherence,
  * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
- * canonical form (what the API server stores).
+ * canonical form (what the API server stores), field ownership (nothing an HPA owns).
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -42,5 +44,6 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     policyValidator(options),
     baselineValidator({ exemptStacks: options.baselineExemptStacks ?? ['argocd'] }),
     canonicalValidator(),
+    ownershipValidator(),
   ];
 }
