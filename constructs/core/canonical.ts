@@ -117,7 +117,18 @@ export function kindShape(apiVersion: string, kind: string): { readonly root: nu
  */
 export function canonicalize(manifest: Obj): void {
   run(manifest, true, undefined);
+  for (const k in manifest) {
+    const v = manifest[k];
+    if (k !== 'metadata' && v !== null && typeof v === 'object') STORED.add(v);
+  }
 }
+
+/**
+ * The top-level fields `canonicalize` wrote (spec, data, …): what the render hands the synth
+ * keeps them as they are, so the check need not walk them again. Anything else (a plain
+ * ApiObject, a copy, metadata, which the synth rebuilds) is walked in full.
+ */
+const STORED = new WeakSet<object>();
 
 /**
  * Each deviation of `manifest` from the stored form; `manifest` is left as it is. A first
@@ -235,10 +246,11 @@ function walkStruct(v: Obj, n: Node, w: Walk, atomic: number, top: boolean): voi
     else if (n.rule === 'Subject') subject(v, w, at);
   }
   const { keys, kids } = n;
+  const trusted = top && !w.fix;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const x = v[k];
-    if (x === undefined) continue;
+    if (x === undefined || (trusted && typeof x === 'object' && x !== null && STORED.has(x))) continue;
     if (w.track) w.path.push(k);
     set(v, k, walk(x, kids[i], w, at, false));
     if (w.track) w.path.pop();
