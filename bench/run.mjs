@@ -3,7 +3,7 @@
 // the benchmark stack at N = 10, 100 and 1000 services × 3 environments (validation on),
 // then `npm run synth` of the reference stacks and `cdk8s synth`, after an idle node process
 // as a gauge of the machine's load. Prints medians.
-//   node bench/run.mjs [--runs 5] [--sizes 10,100,1000]
+//   node bench/run.mjs [--runs 5] [--sizes 10,100,1000] [--help]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,7 +13,38 @@ import { parseArgs } from 'util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, sizes: { type: 'string', default: '10,100,1000' } } });
+const USAGE = `usage: npm run bench -- [options]
+
+Times whole processes (median of the runs after one warm-up, with /usr/bin/time): the
+benchmark stack at each size × 3 environments, then npm run synth and npx cdk8s synth of
+the reference stacks. See docs/performance.md.
+
+  --runs <n>        counted runs per series (default: 5)
+  --sizes <n,...>   services in the benchmark stack (default: 10,100,1000)
+  -h, --help        print this and exit
+
+Exit status: 0, 1 a run failed, 2 a bad option or no /usr/bin/time.`;
+function usageError(message) {
+  console.error(`berth bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+let values;
+try {
+  ({ values } = parseArgs({
+    options: { runs: { type: 'string', default: '5' }, sizes: { type: 'string', default: '10,100,1000' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  }));
+} catch (e) {
+  usageError(e.message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const positive = (s) => /^[1-9][0-9]*$/.test(s);
+if (!positive(values.runs)) usageError(`--runs must be a positive integer, received '${values.runs}'`);
+if (!values.sizes.split(',').every(positive)) usageError(`--sizes must be positive integers separated by commas, received '${values.sizes}'`);
 const runs = Number(values.runs);
 const sizes = values.sizes.split(',').map(Number);
 const TIME = '/usr/bin/time';

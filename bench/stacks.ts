@@ -4,6 +4,7 @@
 import { ENVIRONMENTS, planUnits, StackDefinition } from '../charts';
 import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../charts/platform';
 import { IngressGateway } from '../constructs/ingress-gateway';
+import type { QuotaSpec } from '../constructs/namespace-baseline';
 import { StatefulStore } from '../constructs/stateful-store';
 import { WebService } from '../constructs/web-service';
 import type { PlannedUnit } from '../synth';
@@ -18,13 +19,14 @@ export function benchStack(services: number): StackDefinition {
         stores.push(new StatefulStore(chart, `db-${i}`, {
           engine: 'postgres',
           name: `db-${i}`,
-          storage: storage(env, 'medium'),
+          storage: storage(chart, 'medium'),
           credentials: creds.source,
           allowGeneratedCredentials: creds.allowGenerated,
-          backup: backup(env),
+          backup: backup(chart),
         }));
       }
       const gateway = new IngressGateway(chart, 'gateway', { name: 'bench', ...gatewayProps(chart) });
+      const all: WebService[] = [];
       for (let i = 0; i < services; i++) {
         const db = stores[Math.floor(i / 10)];
         const svc = new WebService(chart, `svc-${i}`, {
@@ -34,17 +36,38 @@ export function benchStack(services: number): StackDefinition {
           config: { LOG_LEVEL: 'info', FEATURE_FLAGS: `svc-${i}`, UPSTREAM_TIMEOUT: '5s' },
           env: db.connectionEnv({ prefix: 'DB_' }),
           resources: 'small',
-          ...scaling(env, { min: 2, max: 6, cpu: 75 }),
-          metrics: metrics(env, 'http'),
+          ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
+          metrics: metrics(chart, { port: 9100 }),
         });
-        svc.connectTo(db);
-        gateway.routeTo(svc, { host: hostFor(env, `svc-${i}.bench`) });
+        // One connection per pod keeps ten services at their HPA maxima within the store's limit.
+        svc.connectTo(db, { pool: 1 });
+        gateway.routeTo(svc, { host: hostFor(chart, `svc-${i}.bench`) });
+        all.push(svc);
       }
+      // Each service calls the next one over gRPC, so no port is dead.
+      all.forEach((svc, i) => {
+        const next = all[(i + 1) % all.length];
+        svc.connectTo(next, [next.port('grpc')]);
+      });
     },
+  };
+}
+
+/**
+ * A namespace quota that admits the bench stack at its minimum replicas (the safety net
+ * refuses a stack that can't fit): the environments' own quotas are sized for the
+ * reference stacks, not for a thousand services in one namespace.
+ */
+function benchQuota(services: number): QuotaSpec {
+  const n = Math.max(services, 10);
+  return {
+    requestsCpu: String(n), requestsMemory: `${2 * n}Gi`, limitsCpu: String(4 * n), limitsMemory: `${4 * n}Gi`,
+    requestsStorage: `${10 * n}Gi`, pods: 5 * n, persistentVolumeClaims: n,
   };
 }
 
 /** The bench stack in all three environments. */
 export function benchUnits(services: number): PlannedUnit[] {
-  return planUnits(ENVIRONMENTS, [benchStack(services)]);
+  const quota = benchQuota(services);
+  return planUnits(ENVIRONMENTS.map((env) => ({ ...env, quota })), [benchStack(services)]);
 }

@@ -34,6 +34,13 @@ export interface EnvironmentConfig {
   readonly name: string;
   /** Base DNS domain for routed hosts, such as `dev.example.com`. */
   readonly domain: string;
+  /**
+   * What application code is told it runs as (`ENVIRONMENT`): the values the plans' code
+   * compares against. Staging runs as production, so it tests what prod will do.
+   */
+  readonly appEnvironment: 'development' | 'production';
+  /** The log level stacks give their services. */
+  readonly logLevel: 'debug' | 'info';
   readonly scaling: {
     /** Replicas of a service without an HPA. */
     readonly replicas: number;
@@ -67,6 +74,8 @@ export interface EnvironmentConfig {
     readonly ingressClassName: string;
     /** Where the ingress controller runs: routed services admit traffic from it. */
     readonly controllerNamespace: string;
+    /** Where the Istio ingress gateway runs, for stacks in istio mode. @default 'istio-system' */
+    readonly istioNamespace?: string;
   };
   /**
    * Where pods reach the Kubernetes API (after kube-proxy's DNAT), for services with RBAC:
@@ -77,6 +86,8 @@ export interface EnvironmentConfig {
   readonly quota: QuotaSpec;
   /** ServiceMonitors for metrics ports. */
   readonly monitoring: boolean;
+  /** The namespace of the Prometheus that scrapes them (outside the mesh). @default 'monitoring' */
+  readonly scraperNamespace?: string;
   /** Scheduled backups of stores that support them. */
   readonly backups?: { readonly schedule: string; readonly retain: number; readonly size: string };
   readonly capabilities: Capabilities;
@@ -87,6 +98,11 @@ export interface EnvironmentConfig {
 /** `<stack>-<env>`: one namespace per stack installation. */
 export function namespaceFor(stack: string, env: EnvironmentConfig): string {
   return `${stack}-${env.name}`;
+}
+
+/** The key of a Secret's kubeseal output in `secrets.encryptedData`: `<namespace>/<secret>`. */
+export function namespacedSecretKey(stack: string, env: EnvironmentConfig, secretName: string): string {
+  return `${namespaceFor(stack, env)}/${secretName}`;
 }
 
 /** The gateway mode a stack uses in an environment. */

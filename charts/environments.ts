@@ -10,6 +10,8 @@ const ALL_OPERATORS: Capabilities = {
 export const dev: EnvironmentConfig = {
   name: 'dev',
   domain: 'dev.berth.example.com',
+  appEnvironment: 'development',
+  logLevel: 'debug',
   scaling: { replicas: 1, autoscaling: false, maxReplicasDivisor: 1 },
   storage: { sizes: { small: '1Gi', medium: '2Gi', large: '5Gi' } },
   secrets: { mode: 'generated' },
@@ -28,6 +30,8 @@ export const dev: EnvironmentConfig = {
 export const staging: EnvironmentConfig = {
   name: 'staging',
   domain: 'staging.berth.example.com',
+  appEnvironment: 'production',
+  logLevel: 'info',
   scaling: { replicas: 2, autoscaling: true, maxReplicasDivisor: 2 },
   tls: {
     issuer: { name: 'letsencrypt-staging', kind: 'ClusterIssuer' },
@@ -48,6 +52,8 @@ export const staging: EnvironmentConfig = {
 export const prod: EnvironmentConfig = {
   name: 'prod',
   domain: 'berth.example.com',
+  appEnvironment: 'production',
+  logLevel: 'info',
   scaling: { replicas: 3, autoscaling: true, maxReplicasDivisor: 1 },
   tls: {
     issuer: { name: 'letsencrypt-prod', kind: 'ClusterIssuer' },

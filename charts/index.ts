@@ -2,7 +2,9 @@ import { ENVIRONMENTS } from './environments';
 import { argocdUnit } from './argocd';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
-import { planUnits } from './stack';
+import type { EnvironmentConfig } from './environment';
+import { planUnits, StackDefinition } from './stack';
+import { validateEnvironments } from './validate-environments';
 import { giia } from './stacks/giia';
 import { nexus } from './stacks/nexus';
 import { shop } from './stacks/shop';
@@ -16,13 +18,23 @@ export * from './stack';
 /** Every reference stack, in synth order. */
 export const STACKS = [giia, todoChatbot, shop, todoApp, nexus];
 
+/**
+ * The (environment, stack) charts of `envs` × `stacks` plus each environment's Argo CD
+ * objects, each built when the synth reaches it. The environments and the stack list are
+ * validated first: a problem there is reported like a construct's, and nothing is built.
+ */
+export function planFor(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): PlannedUnit[] {
+  validateEnvironments(envs, stacks);
+  const ids = stacks.map((s) => s.id);
+  return [
+    ...planUnits(envs, stacks),
+    ...envs.map((env) => ({ env: env.name, stack: 'argocd', build: () => argocdUnit(env, ids).chart })),
+  ];
+}
+
 /** All (environment, stack) charts, each built when the synth reaches it. */
 export function planAll(): PlannedUnit[] {
-  const ids = STACKS.map((s) => s.id);
-  return [
-    ...planUnits(ENVIRONMENTS, STACKS),
-    ...ENVIRONMENTS.map((env) => ({ env: env.name, stack: 'argocd', build: () => argocdUnit(env, ids).chart })),
-  ];
+  return planFor(ENVIRONMENTS, STACKS);
 }
 
 /** All (environment, stack) charts, built now. */

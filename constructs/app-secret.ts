@@ -8,6 +8,8 @@ import { EnvValue } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain } from './core/names';
+import { STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, object, oneOf, opt, propsOf, recordOf, req, str, variants } from './core/props';
 import { protectFromPrune } from './core/prune';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
@@ -71,9 +73,10 @@ export interface SecretTemplateRef {
   readonly key: string;
   /**
    * `'none'` inserts the value as it is; `'backslash'` puts a `\` before every `\` and `"`,
-   * for the inside of a double-quoted string (NATS configuration).
+   * for the inside of a double-quoted string (NATS configuration); `'double-quote'` doubles
+   * every `"` (PgBouncer's userlist).
    */
-  readonly escape: 'none' | 'backslash';
+  readonly escape: 'none' | 'backslash' | 'double-quote';
 }
 
 /**
@@ -111,11 +114,23 @@ export interface AppSecretProps {
    * @default false
    */
   readonly allowGenerated?: boolean;
+  /**
+   * The values may be missing (an optional API key). In `external` mode a missing remote
+   * secret then leaves the ExternalSecret Ready with no Secret (`deletionPolicy: Delete`), so
+   * it never marks the sync wave Degraded; `envValue()` reads its keys with `optional: true`,
+   * so pods start without them.
+   * @default false
+   */
+  readonly optional?: boolean;
 }
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /** `escapeValue(…, 'backslash')` as a Go template pipeline (sprig's `replace`, in External Secrets and Sealed Secrets). */
-const GO_BACKSLASH_ESCAPE = String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`;
+const GO_ESCAPE: Readonly<Record<SecretTemplateRef['escape'], string>> = {
+  'none': '',
+  'backslash': String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`,
+  'double-quote': String.raw` | replace "\"" "\"\""`,
+};
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /**
@@ -190,14 +205,18 @@ export class AppSecret extends Construct {
   public readonly externalSecret?: eso.ExternalSecret;
   /** The SealedSecret (`sealed` mode). */
   public readonly sealedSecret?: sealed.SealedSecret;
+  /** Whether the values may be missing. */
+  public readonly optional: boolean;
 
   constructor(scope: Construct, id: string, props: AppSecretProps) {
     super(scope, id);
+    checkProps(new Problems(this), APP_SECRET_PROPS, props);
     const source = props.source;
     const name = source.mode === 'existing' ? source.secretName : props.name ?? id;
     const values = props.values ?? {};
     const templates = props.templates ?? {};
     const allowGenerated = props.allowGenerated ?? false;
+    this.optional = props.optional ?? false;
 
     const problems = new Problems(this);
     if (source.mode !== 'existing') {
@@ -239,7 +258,7 @@ export class AppSecret extends Construct {
     // over the values it fetched or decrypted; fixed values are not among those, so inline them.
     const goTemplates = () => renderTemplates(templates, (ref) => (ref.key in values
       ? escapeValue(values[ref.key], ref.escape)
-      : `{{ index . ${JSON.stringify(ref.key)}${ref.escape === 'backslash' ? GO_BACKSLASH_ESCAPE : ''} }}`));
+      : `{{ index . ${JSON.stringify(ref.key)}${GO_ESCAPE[ref.escape]} }}`));
 
     switch (source.mode) {
       case 'generated': {
@@ -267,8 +286,10 @@ export class AppSecret extends Construct {
             target: {
               name,
               creationPolicy: eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
-              // Keep the Secret when the remote value disappears, rather than break the store.
-              deletionPolicy: eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+              // Required values: keep the Secret when the remote value disappears, rather than break
+              // the store. Optional ones: a missing remote secret is no error (the ExternalSecret
+              // stays Ready), so it never holds a sync wave; there is then no Secret to read.
+              deletionPolicy: this.optional ? eso.ExternalSecretSpecTargetDeletionPolicy.DELETE : eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
               ...(Object.keys(values).length + Object.keys(templates).length > 0 ? {
                 template: {
                   mergePolicy: eso.ExternalSecretSpecTargetTemplateMergePolicy.MERGE,
@@ -314,7 +335,7 @@ export class AppSecret extends Construct {
     if (!this.keys.includes(key)) {
       throw new ValidationError([`[${this.node.path}] 'key' must be one of ${this.keys.join(', ')}, received ${JSON.stringify(key)}`]);
     }
-    return EnvValue.fromSecret(this.secretName, key);
+    return EnvValue.fromSecret(this.secretName, key, { optional: this.optional });
   }
 }
 
@@ -337,5 +358,30 @@ function renderTemplates(
 }
 
 function escapeValue(value: string, escape: SecretTemplateRef['escape']): string {
-  return escape === 'backslash' ? value.replace(/[\\"]/g, '\\$&') : value;
+  if (escape === 'backslash') return value.replace(/[\\"]/g, '\\$&');
+  return escape === 'double-quote' ? value.replace(/"/g, '""') : value;
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+/** Where a Secret's values come from; also a StatefulStore's `credentials`. */
+export const SECRET_SOURCE = variants<SecretSource, 'mode'>('SecretSource', 'mode', {
+  generated: object<GeneratedSecretSource>('GeneratedSecretSource', { mode: req(oneOf('generated')), seed: opt(str) }),
+  external: object<ExternalSecretSource>('ExternalSecretSource', {
+    mode: req(oneOf('external')), clusterSecretStore: req(str), remotePrefix: opt(str), refreshInterval: opt(str),
+  }),
+  sealed: object<SealedSecretSource>('SealedSecretSource', { mode: req(oneOf('sealed')), encryptedData: req(STRING_MAP) }),
+  existing: object<ExistingSecretSource>('ExistingSecretSource', { mode: req(oneOf('existing')), secretName: req(str) }),
+});
+
+const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(str), escape: req(oneOf('none', 'backslash', 'double-quote')) });
+
+const APP_SECRET_PROPS = propsOf<AppSecretProps>('AppSecret', {
+  name: opt(str),
+  source: req(SECRET_SOURCE),
+  keys: req(STRINGS),
+  values: opt(STRING_MAP),
+  templates: opt(recordOf(arrayOf(anyOf(str, TEMPLATE_REF)))),
+  allowGenerated: opt(bool),
+  optional: opt(bool),
+});

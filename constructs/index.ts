@@ -10,6 +10,8 @@ export * from './core/routable';
 export * from './core/waves';
 export * from './core/prune';
 export * from './core/mesh';
+export * from './core/connection-budget';
+export * from './core/destination-rules';
 export * from './namespace-baseline';
 export * from './smoke-test';
 export * from './web-service';

@@ -9,7 +9,10 @@ import { NetworkPeer, Peer, ServicePort } from './core/connections';
 import { Problems } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from './core/names';
+import { DURATION, ROUTABLE, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { arrayOf, bool, checkProps, checkShape, num, object, opt, propsOf, req, str, text } from './core/props';
 import { IRoutable } from './core/routable';
+import { destinationRuleFor } from './core/destination-rules';
 import { RUNTIME_PODS_ANNOTATION } from './core/external-refs';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
@@ -385,6 +388,7 @@ export class IngressGateway extends Construct {
   private readonly ingressGroups = new Map<string, IngressGroup>();
   private readonly regexHosts = new Set<string>();
   private readonly perService = new Map<string, ApiObject>();
+  private readonly meshSplits = new Set<string>();
   private readonly nodePortsOf = new Map<string, Route[]>();
   private gatewayApiGateway?: gwapi.Gateway;
   private redirect?: gwapi.HttpRoute;
@@ -393,6 +397,7 @@ export class IngressGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: IngressGatewayProps) {
     super(scope, id);
+    checkProps(new Problems(this), INGRESS_GATEWAY_PROPS, props);
     this.props = props;
     this.name = props.name ?? id;
     this.mode = props.mode ?? 'ingress';
@@ -509,6 +514,8 @@ export class IngressGateway extends Construct {
   public addRoute(route: GatewayRoute): void {
     const i = this.inputs.length;
     const problems = new Problems(this);
+    checkShape(GATEWAY_ROUTE, route, `routes[${i}]`, problems);
+    problems.throwIfAny();
     const resolved = this.validateRoute(problems, `routes[${i}]`, route, i, this.resolved);
     problems.throwIfAny();
     this.register(route, resolved!);
@@ -516,6 +523,7 @@ export class IngressGateway extends Construct {
 
   /** Routes `options.host` + `options.path` to `service` (on `options.port`, or its first port). */
   public routeTo(service: IRoutable, options: RouteToOptions): void {
+    checkProps(new Problems(this), ROUTE_TO_OPTIONS, options);
     const { port, ...settings } = options;
     this.addRoute({ ...settings, backend: { service, port } });
   }
@@ -646,11 +654,24 @@ export class IngressGateway extends Construct {
           'must be an integer from 30000 to 32767', r.nodePort);
       }
     }
+    this.checkAffinity(p, at, backends);
     if (p.count > start) return undefined;
 
     const route: Route = { index, host: r.host, path, match, backends, rewrite: r.rewrite, timeoutSeconds, retries: r.retries, nodePort: r.nodePort };
     this.checkAgainst(p, at, route, before);
     return p.count > start ? undefined : route;
+  }
+
+  /** Session affinity the mode can carry: refused where it can't hold. */
+  private checkAffinity(p: Problems, at: string, backends: readonly Backend[]): void {
+    const pinned = backends.filter((b) => b.service.sessionAffinity !== undefined);
+    if (pinned.length === 0) return;
+    const names = pinned.map((b) => b.service.serviceName).join(', ');
+    if (backends.length === 2) {
+      p.add(`${at}.backends`, `can't split by weight to ${names}, which asks for ClientIP session affinity: the split is chosen per request, so a client's requests switch pods (drop the weights or the affinity)`, names);
+    } else if (this.mode === 'gateway-api') {
+      p.add(`${at}.backend.service`, `asks for ClientIP session affinity, which gateway-api mode can't carry: the Gateway API standard channel has no session persistence (use ingress or istio mode, or drop the affinity)`, names);
+    }
   }
 
   /** The backend's ServicePort, when the service is in this chart and has the named port. */
@@ -660,6 +681,8 @@ export class IngressGateway extends Construct {
       `must be a service in this gateway's chart ("${chart.namespace ?? chart.node.id}"); a service from another chart does not exist here`,
       b.service.node.path)) return undefined;
     const ports = b.service.connections.ports;
+    if (!p.check(b.port === undefined || b.port !== b.service.metricsPort || ports.some((sp) => sp.name === b.port), `${at}.port`,
+      `is the metrics port of service "${b.service.serviceName}", which is never routed: metrics stay inside the cluster`, b.port)) return undefined;
     const port = b.port === undefined ? ports[0] : ports.find((sp) => sp.name === b.port);
     if (!p.check(port !== undefined, `${at}.port`,
       `must name a port of service "${b.service.serviceName}" (${ports.map((sp) => sp.name).join(', ') || 'it has none'})`, b.port)) return undefined;
@@ -730,6 +753,7 @@ export class IngressGateway extends Construct {
         this.ensureIstioGateway();
         if (newHost) this.virtualServiceFor(route.host);
         for (const b of route.backends) this.ensureDestinationRule(b.service);
+        if (route.backends.length === 2) this.ensureMeshSplit(route);
         break;
       case 'nodeport':
         this.addNodePort(route);
@@ -1039,27 +1063,44 @@ export class IngressGateway extends Construct {
     const key = service.serviceName;
     if (this.perService.has(key)) return;
     const o = this.istioOptions;
-    const dr = new kinds.DestinationRule(this, `DestinationRule-${key}`, {
-      metadata: { name: key, labels: this.labels },
+    // One DestinationRule per host: the service may already have made it (session affinity).
+    const { rule, policy } = destinationRuleFor(this, service, this.labels);
+    policy.tls = { mode: istio.DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL };
+    policy.connectionPool = {
+      tcp: { maxConnections: o.maxConnections },
+      http: { http1MaxPendingRequests: o.maxConnections, http2MaxRequests: o.maxConnections },
+    };
+    policy.outlierDetection = { consecutive5XxErrors: o.consecutive5xxErrors, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 };
+    // Gateway and sidecars send requests to pod endpoints: the hash is what keeps a client on one pod.
+    if (service.sessionAffinity) policy.loadBalancer ??= { consistentHash: { useSourceIp: true } };
+    this.perService.set(key, rule);
+    this.destinationRules.push(rule);
+  }
+
+  /**
+   * In-mesh callers reach a service by its cluster host, so a split the gateway makes for
+   * outside traffic would pass them by: a VirtualService on the `mesh` gateway gives them the
+   * same weights for every request to the stable service (they call its own paths, not the
+   * route's). The first weighted route of a stable service sets them.
+   */
+  private ensureMeshSplit(route: Route): void {
+    const stable = route.backends[0].service;
+    if (this.meshSplits.has(stable.serviceName)) return;
+    this.meshSplits.add(stable.serviceName);
+    // The split sends the stable service's in-mesh callers to the other backends too.
+    for (const b of route.backends.slice(1)) stable.connections.splitTo(b.service);
+    const vs = new kinds.VirtualService(this, `MeshVirtualService-${stable.serviceName}`, {
+      metadata: { name: `${this.name}-mesh-${stable.serviceName}`, labels: this.labels },
       spec: {
-        host: service.host,
-        trafficPolicy: {
-          tls: { mode: istio.DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
-          connectionPool: {
-            tcp: { maxConnections: o.maxConnections },
-            http: { http1MaxPendingRequests: o.maxConnections, http2MaxRequests: o.maxConnections },
-          },
-          outlierDetection: {
-            consecutive5XxErrors: o.consecutive5xxErrors,
-            interval: '10s',
-            baseEjectionTime: '30s',
-            maxEjectionPercent: 50,
-          },
-        },
+        hosts: [stable.host],
+        gateways: ['mesh'],
+        http: [{
+          route: route.backends.map((b) => ({ destination: { host: b.service.host, port: { number: b.port.port } }, weight: b.weight })),
+        }],
       },
     });
-    this.perService.set(key, dr);
-    this.destinationRules.push(dr);
+    syncWave(vs, Wave.GATEWAY);
+    this.virtualServices.push(vs);
   }
 
   // nodeport --------------------------------------------------------------
@@ -1079,6 +1120,10 @@ export class IngressGateway extends Construct {
       spec: {
         type: 'NodePort',
         selector: { ...b.service.connections.selector },
+        // kube-proxy applies it to node-port traffic too (the client address may be a node's, behind SNAT).
+        ...(b.service.sessionAffinity
+          ? { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIp: { timeoutSeconds: b.service.sessionAffinity.timeoutSeconds } } }
+          : {}),
         ports: Lazy.any({
           produce: (): k8s.ServicePort[] => {
             const seen = new Map<string, k8s.ServicePort>();
@@ -1134,6 +1179,8 @@ function ingressPath(r: Route, regex: boolean): { path: string; pathType: string
 /** The nginx annotations a route needs for itself, as a stable key. */
 function annotationKey(r: Route): string {
   const a: Record<string, string> = {};
+  // ingress-nginx balances over pod endpoints, so the Service's ClientIP affinity never applies: hash by client address here.
+  if (r.backends.length === 1 && r.backends[0].service.sessionAffinity) a[`${NGINX}/upstream-hash-by`] = '$remote_addr';
   if (r.retries !== undefined) a[`${NGINX}/proxy-next-upstream-tries`] = String(r.retries + 1);
   if (r.timeoutSeconds !== undefined) {
     a[`${NGINX}/proxy-read-timeout`] = String(r.timeoutSeconds);
@@ -1148,3 +1195,47 @@ function rewriteTarget(r: Route, to: string): string {
   if (r.path === '/') return to === '/' ? '/$1' : `${to}/$1`;
   return to === '/' ? '/$2' : `${to}$1$2`;
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const ROUTE_SETTINGS = {
+  host: req(str),
+  path: opt(str),
+  match: opt(text<PathMatch>()),
+  rewrite: opt(str),
+  timeout: opt(DURATION),
+  retries: opt(num),
+  nodePort: opt(num),
+};
+const ROUTE_BACKEND = object<RouteBackend>('RouteBackend', { service: req(ROUTABLE), port: opt(str) });
+const GATEWAY_ROUTE = object<GatewayRoute>('GatewayRoute', {
+  ...ROUTE_SETTINGS,
+  backend: opt(ROUTE_BACKEND),
+  backends: opt(arrayOf(object<WeightedBackend>('WeightedBackend', { service: req(ROUTABLE), port: opt(str), weight: req(num) }))),
+});
+const ROUTE_TO_OPTIONS = object<RouteToOptions>('RouteToOptions', { ...ROUTE_SETTINGS, port: opt(str) });
+
+const INGRESS_GATEWAY_PROPS = propsOf<IngressGatewayProps>('IngressGateway', {
+  name: opt(str),
+  mode: opt(text<GatewayMode>()),
+  capabilities: req(object<GatewayCapabilities>('GatewayCapabilities', {
+    ingressNginx: req(bool), gatewayApi: req(bool), istio: req(bool), certManager: req(bool),
+  })),
+  routes: opt(arrayOf(GATEWAY_ROUTE)),
+  tls: opt(object<GatewayTls>('GatewayTls', {
+    issuer: opt(object<CertificateIssuer>('CertificateIssuer', { name: req(str), kind: req(text<CertificateIssuer['kind']>()) })),
+    secretName: opt(str),
+    hsts: opt(bool),
+  })),
+  ingressClassName: opt(str),
+  gatewayClassName: opt(str),
+  controllerNamespace: opt(str),
+  istio: opt(object<IstioGatewayOptions>('IstioGatewayOptions', {
+    gatewaySelector: opt(STRING_MAP),
+    gatewayPrincipal: opt(str),
+    callers: opt(STRINGS),
+    allowSameNamespace: opt(bool),
+    maxConnections: opt(num),
+    consecutive5xxErrors: opt(num),
+  })),
+});

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { DEFAULT_JOB_POOL } from './core/connection-budget';
 import { Connections, IConnectable, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
@@ -8,6 +9,8 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
 import { isDns1123Label } from './core/names';
+import { CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, RESOURCES, RUN_AS, STRINGS } from './core/prop-shapes';
+import { arrayOf, bool, checkProps, num, opt, propsOf, req, str, text } from './core/props';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { DEFAULT_UID, RunAs } from './core/security';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
@@ -106,6 +109,7 @@ export class MigrationJob extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
+    checkProps(new Problems(this), MIGRATION_JOB_PROPS, props);
     const name = props.name ?? id;
     const contentNamed = props.contentName ?? true;
     const env = props.env ?? {};
@@ -134,7 +138,7 @@ export class MigrationJob extends Construct {
 
     const labels = appLabels(this, { name, component: 'migration', version: imageVersion(props.image) });
     this.connections = new Connections(labels.selector, [] as ServicePort[]);
-    for (const target of props.connectTo ?? []) this.connections.connectTo(target);
+    for (const target of props.connectTo ?? []) this.connections.connectTo(target, undefined, DEFAULT_JOB_POOL);
 
     const spec: k8s.JobSpec = {
       backoffLimit,
@@ -156,10 +160,27 @@ export class MigrationJob extends Construct {
     };
     this.jobName = contentNamed ? contentName(name, spec) : name;
     this.job = new kinds.KubeJob(this, 'job', {
-      metadata: { name: this.jobName, labels: labels.all, annotations: hookAnnotations('Sync') },
+      metadata: { name: this.jobName, labels: labels.all, annotations: { ...this.connections.poolsAnnotation(), ...hookAnnotations('Sync') } },
       spec,
     });
     syncWave(this.job, Wave.MIGRATIONS);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
   }
 }
+
+const MIGRATION_JOB_PROPS = propsOf<MigrationJobProps>('MigrationJob', {
+  name: opt(str),
+  contentName: opt(bool),
+  image: req(IMAGE),
+  command: req(STRINGS),
+  env: opt(ENV_MAP),
+  envFrom: opt(ENV_FROM),
+  connectTo: opt(arrayOf(CONNECTABLE)),
+  allowMutableImageTags: opt(bool),
+  backoffLimit: opt(num),
+  activeDeadlineSeconds: opt(num),
+  resources: opt(RESOURCES),
+  runAs: opt(RUN_AS),
+  meshSidecar: opt(bool),
+  sidecarQuitTool: opt(text<SidecarQuitTool>()),
+});

@@ -4,6 +4,8 @@ import * as k8s from '../imports/k8s';
 import { Problems } from './core/errors';
 import { MANAGED_BY } from './core/labels';
 import { isDns1123Label, isLabelValue } from './core/names';
+import { STRING_MAP } from './core/prop-shapes';
+import { checkProps, num, object, opt, propsOf, req, str } from './core/props';
 import { protectFromPrune } from './core/prune';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { syncWave, Wave } from './core/waves';
@@ -144,6 +146,7 @@ export class NamespaceBaseline extends Construct {
 
   constructor(scope: Construct, id: string, props: NamespaceBaselineProps = {}) {
     super(scope, id);
+    checkProps(new Problems(this), NAMESPACE_BASELINE_PROPS, props);
     const namespaceName = props.namespace ?? Chart.of(this).namespace;
     const extraLabels = props.labels ?? {};
     const quota = props.quota ?? DEFAULT_QUOTA;
@@ -278,3 +281,28 @@ export class NamespaceBaseline extends Construct {
     }
   }
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+/** Also the shape of an environment's `quota` (charts/environments.ts). */
+export const QUOTA_SPEC = object<QuotaSpec>('QuotaSpec', {
+  requestsCpu: req(str),
+  requestsMemory: req(str),
+  limitsCpu: req(str),
+  limitsMemory: req(str),
+  requestsStorage: req(str),
+  pods: req(num),
+  persistentVolumeClaims: req(num),
+});
+const CPU_AND_MEMORY = object<ContainerLimits['max']>('{ cpu, memory }', { cpu: req(str), memory: req(str) });
+
+const NAMESPACE_BASELINE_PROPS = propsOf<NamespaceBaselineProps>('NamespaceBaseline', {
+  namespace: opt(str),
+  labels: opt(STRING_MAP),
+  quota: opt(QUOTA_SPEC),
+  containerLimits: opt(object<ContainerLimits>('ContainerLimits', {
+    defaultRequest: req(CPU_AND_MEMORY), defaultLimit: req(CPU_AND_MEMORY), max: req(CPU_AND_MEMORY),
+  })),
+  dns: opt(object<NonNullable<NamespaceBaselineProps['dns']>>('{ namespace, podLabels }', { namespace: req(str), podLabels: req(STRING_MAP) })),
+  mesh: opt(object<NamespaceMeshProps>('NamespaceMeshProps', { controlPlaneNamespace: opt(str), istiodPodLabels: opt(STRING_MAP), revision: opt(str) })),
+});

@@ -5,6 +5,8 @@ import { IConfigSource } from './core/env-from';
 import { Problems } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain, isEnvVarName } from './core/names';
+import { STRING_MAP } from './core/prop-shapes';
+import { checkProps, opt, propsOf, req, str } from './core/props';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
 
@@ -30,6 +32,7 @@ export class SharedConfig extends Construct implements IConfigSource {
 
   constructor(scope: Construct, id: string, props: SharedConfigProps) {
     super(scope, id);
+    checkProps(new Problems(this), SHARED_CONFIG_PROPS, props);
     const name = props.name ?? id;
 
     const problems = new Problems(this);
@@ -49,3 +52,5 @@ export class SharedConfig extends Construct implements IConfigSource {
     syncWave(this.configMap, Wave.CONFIG);
   }
 }
+
+const SHARED_CONFIG_PROPS = propsOf<SharedConfigProps>('SharedConfig', { name: opt(str), data: req(STRING_MAP) });

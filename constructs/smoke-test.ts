@@ -5,6 +5,8 @@ import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
+import { IMAGE, RESOURCES, ROUTABLE } from './core/prop-shapes';
+import { arrayOf, bool, checkProps, num, object, opt, propsOf, req, str } from './core/props';
 import { IRoutable } from './core/routable';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
@@ -86,6 +88,7 @@ export class SmokeTest extends Construct {
 
   constructor(scope: Construct, id: string, props: SmokeTestProps) {
     super(scope, id);
+    checkProps(new Problems(this), SMOKE_TEST_PROPS, props);
     const name = props.name ?? 'smoke-test';
     const contentNamed = props.contentName ?? true;
     const image = props.image ?? 'curlimages/curl:8.10.1';
@@ -149,3 +152,14 @@ export class SmokeTest extends Construct {
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
   }
 }
+
+const SMOKE_TEST_PROPS = propsOf<SmokeTestProps>('SmokeTest', {
+  name: opt(str),
+  contentName: opt(bool),
+  targets: req(arrayOf(object<SmokeTarget>('SmokeTarget', { service: req(ROUTABLE), port: req(str), path: req(str) }))),
+  image: opt(IMAGE),
+  allowMutableImageTags: opt(bool),
+  attempts: opt(num),
+  resources: opt(RESOURCES),
+  meshSidecar: opt(bool),
+});

@@ -7,6 +7,7 @@ import { ServicePort } from './core/connections';
 import { EnvMap, EnvValue } from './core/env';
 import { parseImage } from './core/image';
 import { SidecarQuitTool } from './core/mesh';
+import { jvmOverheadBytes } from './core/jvm';
 import { Probe } from './core/probes';
 import { parseQuantity } from './core/quantity';
 import { ResourceSpec } from './core/resources';
@@ -20,6 +21,8 @@ export interface EngineContext {
   readonly namespace: string;
   readonly clusterDomain: string;
   readonly headlessServiceName: string;
+  /** The host that reaches the engine itself, bypassing any pooler: what backups use. */
+  readonly directHost: string;
   readonly image: string;
   readonly replicas: number;
   readonly resources: ResourceSpec;
@@ -44,6 +47,10 @@ export interface ResolvedPostgres {
   readonly initScripts: Readonly<Record<string, string>>;
   readonly settings: Readonly<Record<string, string>>;
   readonly initdbArgs: string;
+  /** `max_connections`. */
+  readonly maxConnections: number;
+  /** Clients reach a PgBouncer in front of the server: the server's own address is `directHost`. */
+  readonly pooled: boolean;
 }
 export interface ResolvedRedis {
   readonly appendOnly: boolean;
@@ -129,8 +136,10 @@ export interface EnginePreset {
   readonly credentialTemplates?: Readonly<Record<string, SecretTemplate>>;
   /** Ports clients reach on the client Service (the first is `port`). */
   readonly clientPorts: readonly ServicePort[];
-  /** Extra ports on the headless Service (peers, monitoring). */
+  /** Extra ports on the headless Service, that peers reach. */
   readonly peerPorts: (clustered: boolean) => readonly ServicePort[];
+  /** Container ports for the pod itself (probes, a local exporter), on no Service. @default - none */
+  readonly localPorts?: readonly ServicePort[];
   /** Why replicas > 1 is refused, or undefined when the configuration replicates. */
   readonly singleNodeReason: (ctx: { nats: ResolvedNats }) => string | undefined;
   readonly plan: (ctx: EngineContext) => EnginePlan;
@@ -251,7 +260,7 @@ const postgres: EnginePreset = {
       listen_addresses: "'*'",
       port: '5432',
       unix_socket_directories: "'/var/run/postgresql'",
-      max_connections: '100',
+      max_connections: String(pg.maxConnections),
       shared_buffers: `${Math.max(32, mib(memory, 0.25))}MB`,
       effective_cache_size: `${mib(memory, 0.5)}MB`,
       maintenance_work_mem: '64MB',
@@ -317,7 +326,8 @@ const postgres: EnginePreset = {
     // Alpine's busybox has wget, not curl.
     sidecarQuitTool: 'wget',
     env: {
-      PGHOST: ctx.name,
+      // The server itself: a pooler in front knows only the application role.
+      PGHOST: ctx.directHost,
       PGPORT: '5432',
       // The superuser: pg_dumpall reads every role, and restore recreates objects owned by any role.
       PGUSER: ctx.adminCredentials.envValue('username'),
@@ -368,7 +378,8 @@ echo "restore of $id complete"
     ['USER', c.credentials.envValue('username')],
     ['PASSWORD', c.credentials.envValue('password')],
     ['DATABASE', c.database!],
-    ['URL', `postgres://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}/${c.database}`],
+    // postgresql://, which libpq, pgx and SQLAlchemy all accept (SQLAlchemy refuses postgres://).
+    ['URL', `postgresql://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}/${c.database}`],
   ],
 };
 
@@ -473,10 +484,9 @@ const nats: EnginePreset = {
     ],
   },
   clientPorts: [{ name: 'nats', port: 4222, targetPort: 4222 }],
-  peerPorts: (clustered) => [
-    ...(clustered ? [{ name: 'cluster', port: 6222, targetPort: 6222 }] : []),
-    { name: 'monitor', port: 8222, targetPort: 8222 },
-  ],
+  peerPorts: (clustered) => (clustered ? [{ name: 'cluster', port: 6222, targetPort: 6222 }] : []),
+  // The kubelet's probes and a local exporter read it; no other pod needs to.
+  localPorts: [{ name: 'monitor', port: 8222, targetPort: 8222 }],
   singleNodeReason: (ctx) => (ctx.nats.cluster ? undefined : 'nats runs a single server unless nats.cluster is true'),
   plan: (ctx) => {
     const memory = memoryLimitBytes(ctx.resources);
@@ -546,7 +556,8 @@ const nats: EnginePreset = {
     ['PORT', String(c.port)],
     ['USER', c.credentials.envValue('username')],
     ['PASSWORD', c.credentials.envValue('password')],
-    ['URL', `nats://${c.host}:${c.port}`],
+    // The server requires the user and password: clients that read only NATS_URL need them in it.
+    ['URL', `nats://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}`],
   ],
 };
 
@@ -569,12 +580,14 @@ const neo4j: EnginePreset = {
   singleNodeReason: () => 'neo4j Community Edition has no clustering',
   plan: (ctx) => {
     const memory = memoryLimitBytes(ctx.resources);
+    // Heap and page cache share what the JVM's native memory leaves; the synth checks the sum.
+    const rest = memory - jvmOverheadBytes(memory);
     // The image's entrypoint turns NEO4J_* variables into neo4j.conf settings.
-    const heap = `${mib(memory, 0.4)}m`;
+    const heap = `${mib(rest, 0.5)}m`;
     const config: Record<string, string> = {
       NEO4J_server_memory_heap_initial__size: heap,
       NEO4J_server_memory_heap_max__size: heap,
-      NEO4J_server_memory_pagecache_size: `${mib(memory, 0.3)}m`,
+      NEO4J_server_memory_pagecache_size: `${mib(rest, 0.5)}m`,
       NEO4J_server_directories_run: '/var/lib/neo4j/run',
       NEO4J_server_jvm_additional: '-XX:+ExitOnOutOfMemoryError',
       // APOC core ships in the image (labs/); the entrypoint copies it into /plugins, no download.

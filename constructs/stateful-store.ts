@@ -2,9 +2,11 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
-import { AppSecret, checkSecretSource, SecretSource } from './app-secret';
+import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource } from './app-secret';
 import { checksum } from './core/checksum';
+import { checkPeerCidr, isPrivateCidr } from './core/cidr';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { DEFAULT_JOB_POOL } from './core/connection-budget';
 import { checkCronSchedule, checkTimeZone } from './core/cron';
 import { externalRefsAnnotation } from './core/external-refs';
 import { EnvMap, renderEnv } from './core/env';
@@ -13,8 +15,11 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, withSidecarQuit } from './core/mesh';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
+import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
 import { protectFromPrune } from './core/prune';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
+import { HOLDS_DATA } from './core/routable';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
@@ -24,8 +29,10 @@ import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
 import * as kinds from './core/kinds';
+import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
+export { PostgresPoolerProps } from './stateful-store-pooler';
 
 /** Each replica's data volume. */
 export interface StoreStorageProps {
@@ -97,6 +104,19 @@ export interface PostgresOptions {
    * @default - '--auth-host=scram-sha-256 --encoding=UTF8 --locale-provider=builtin --builtin-locale=C.UTF-8' (before PostgreSQL 17: '--locale=C.UTF-8')
    */
   readonly initdbArgs?: string;
+  /**
+   * `max_connections`: what every client's pool at its peak must fit (the synth adds them
+   * up). Each connection is a server process of ~10 MiB: raise the memory with it.
+   * @default 100
+   */
+  readonly maxConnections?: number;
+  /**
+   * PgBouncer in front of the server: clients keep the store's Service name and port and
+   * share a few server connections. Migrations and other session-bound clients connect
+   * directly (`connectionEnv({ direct: true })`, `connectTo(store.direct)`).
+   * @default - none: clients connect to the server
+   */
+  readonly pooler?: PostgresPoolerProps;
 }
 
 /** Redis settings (engine `redis` only). */
@@ -321,6 +341,13 @@ export interface ConnectionEnvOptions {
    * @default - `postgres.database`
    */
   readonly database?: string;
+  /**
+   * (postgres) Reach the server itself, past a pooler: for migrations and other clients that
+   * need a session of their own (advisory locks, `SET`, `LISTEN`). Pair it with
+   * `connectTo(store.direct)`. Without a pooler it changes nothing.
+   * @default false
+   */
+  readonly direct?: boolean;
 }
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -377,6 +404,8 @@ const NAMES = new WeakMap<Chart, Map<string, string>>();
  * `kubectl -n <ns> logs job/<a backup job>` or by mounting the PVC.
  */
 export class StatefulStore extends Construct implements IConnectable {
+  /** A store holds data: never routed by a gateway, never open to public addresses. */
+  public readonly [HOLDS_DATA] = true as const;
   /** The engine. */
   public readonly engine: StoreEngine;
   /** The store's name: the StatefulSet's and the client Service's. */
@@ -395,8 +424,12 @@ export class StatefulStore extends Construct implements IConnectable {
   public readonly adminSecretName?: string;
   /** The database clients get by default (postgres). */
   public readonly database?: string;
-  /** Who may connect: `web.connectTo(store)` admits a WebService. */
+  /** Who may connect: `web.connectTo(store)` admits a WebService (to the pooler, when there is one). */
   public readonly connections: Connections;
+  /** The server's own pods, past any pooler: what `connectionEnv({ direct: true })` clients connect to. */
+  public readonly direct: IConnectable;
+  /** PgBouncer in front of the server (postgres with `postgres.pooler`). */
+  public readonly pooler?: PostgresPooler;
   public readonly credentials: AppSecret;
   /** The superuser's credentials (postgres). */
   public readonly adminCredentials?: AppSecret;
@@ -420,6 +453,7 @@ export class StatefulStore extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: StatefulStoreProps) {
     super(scope, id);
+    checkProps(new Problems(this), STORE_PROPS, props);
     const preset = ENGINE_PRESETS[props.engine] as EnginePreset | undefined;
     if (!preset) {
       throw new ValidationError([`[${this.node.path}] 'engine' must be one of ${Object.keys(ENGINE_PRESETS).join(', ')}, received ${JSON.stringify(props.engine)}`]);
@@ -448,6 +482,8 @@ export class StatefulStore extends Construct implements IConnectable {
       initScripts: props.postgres?.initScripts ?? {},
       settings: props.postgres?.settings ?? {},
       initdbArgs: props.postgres?.initdbArgs ?? defaultInitdbArgs(imageText),
+      maxConnections: props.postgres?.maxConnections ?? 100,
+      pooled: props.postgres?.pooler !== undefined,
     };
     const redisOptions = { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' };
     const neo4jOptions = { apoc: props.neo4j?.apoc ?? props.backup !== undefined };
@@ -514,6 +550,9 @@ export class StatefulStore extends Construct implements IConnectable {
     }
     if (preset.engine === 'postgres') {
       this.checkPostgres(problems, pgOptions);
+      problems.check(Number.isInteger(pgOptions.maxConnections) && pgOptions.maxConnections >= 10 && pgOptions.maxConnections <= 10000,
+        'postgres.maxConnections', 'must be an integer from 10 to 10000', pgOptions.maxConnections);
+      if (props.postgres?.pooler) checkPooler(problems, props.postgres.pooler, allowMutableImageTags);
       if (props.postgres?.adminCredentials !== undefined) {
         checkSecretSource(problems, 'postgres.adminCredentials', props.postgres.adminCredentials, {
           keys: ['username', 'password'],
@@ -574,7 +613,11 @@ export class StatefulStore extends Construct implements IConnectable {
     this.databases = preset.engine === 'postgres' ? [pgOptions.database, ...pgOptions.databases] : [];
     const version = imageVersion(image);
     const labels = appLabels(this, { name, component: preset.component, version });
-    this.connections = new Connections(labels.selector, preset.clientPorts);
+    // A postgres server limits its connections: clients' pools count under the Service they use.
+    const serverConnections = new Connections(labels.selector, preset.clientPorts,
+      preset.engine !== 'postgres' ? undefined : pgOptions.pooled ? this.headlessServiceName : name);
+    this.direct = { connections: serverConnections };
+    const directHost = pgOptions.pooled ? `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}` : name;
 
     // ---- credentials, config, identity
     this.credentials = new AppSecret(this, 'credentials', {
@@ -582,7 +625,9 @@ export class StatefulStore extends Construct implements IConnectable {
       source: props.credentials,
       keys: ['username', 'password'],
       ...(props.credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
-      ...(preset.credentialTemplates ? { templates: preset.credentialTemplates } : {}),
+      ...(preset.credentialTemplates || pgOptions.pooled
+        ? { templates: { ...preset.credentialTemplates, ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}) } }
+        : {}),
       allowGenerated: allowGeneratedCredentials,
     });
     this.secretName = this.credentials.secretName;
@@ -605,7 +650,7 @@ export class StatefulStore extends Construct implements IConnectable {
 
     const resourceSpec = resolveResources(resources);
     const ctx: EngineContext = {
-      name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, image: imageText, replicas,
+      name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, directHost, image: imageText, replicas,
       resources: resourceSpec, storageBytes: parseQuantity(storageSize)!,
       credentials: this.credentials, adminCredentials: this.adminCredentials ?? this.credentials,
       postgres: pgOptions, redis: redisOptions, nats: natsOptions, neo4j: neo4jOptions,
@@ -620,6 +665,7 @@ export class StatefulStore extends Construct implements IConnectable {
     const exporter = metrics && !('unsupported' in preset.exporter) ? preset.exporter(ctx, imageTextOf(metrics.image!)) : undefined;
     const metricsPort: ServicePort | undefined = exporter && { name: 'metrics', port: exporter.port, targetPort: exporter.port };
     const peerPorts = preset.peerPorts(natsOptions.cluster);
+    const localPorts = preset.localPorts ?? [];
     const containerSecurity = restrictedContainerSecurityContext(runAs);
     const k8sResources = toK8sResources(resourceSpec);
     const small = writablePaths(plan.writablePaths);
@@ -630,7 +676,7 @@ export class StatefulStore extends Construct implements IConnectable {
       image: imageText,
       imagePullPolicy: 'IfNotPresent',
       ...(plan.args ? { args: plan.args } : {}),
-      ports: [...preset.clientPorts, ...peerPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
+      ports: [...preset.clientPorts, ...peerPorts, ...localPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
       env: renderEnv(plan.env),
       ...(plan.envFromConfig ? { envFrom: [{ configMapRef: { name: configName } }] } : {}),
       resources: k8sResources,
@@ -658,15 +704,23 @@ export class StatefulStore extends Construct implements IConnectable {
         // Peers must resolve each other before they are ready (NATS routes, ordered startup).
         publishNotReadyAddresses: true,
         selector: labels.selector,
-        ports: [...preset.clientPorts, ...peerPorts].map(toServicePort),
+        ports: [...preset.clientPorts, ...peerPorts, ...(metricsPort && props.postgres?.pooler ? [metricsPort] : [])].map(toServicePort),
       },
     });
+    if (props.postgres?.pooler && preset.engine === 'postgres') {
+      this.pooler = new PostgresPooler(this, 'pooler', props.postgres.pooler, {
+        name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, secretName: this.secretName,
+        databases: [pgOptions.database, ...pgOptions.databases], meshSidecar, allowMutableImageTags, server: this.direct,
+      });
+    }
+    this.connections = this.pooler?.connections ?? serverConnections;
+    // The name clients use: the pooler's pods when there is one (the server's own stay on the headless Service).
     this.service = new kinds.KubeService(this, 'service', {
       metadata: { name, labels: labels.all },
       spec: {
         type: 'ClusterIP',
-        selector: labels.selector,
-        ports: [...preset.clientPorts, ...(metricsPort ? [metricsPort] : [])].map(toServicePort),
+        selector: this.pooler?.selector ?? labels.selector,
+        ports: [...(this.pooler ? [this.pooler.clientPort] : preset.clientPorts), ...(metricsPort && !this.pooler ? [metricsPort] : [])].map(toServicePort),
       },
     });
 
@@ -731,11 +785,11 @@ export class StatefulStore extends Construct implements IConnectable {
     // ---- network
     if (natsOptions.cluster) {
       const routes = peerPorts.filter((p) => p.name === 'cluster');
-      this.connections.allowFrom(this.connections.peer, routes);
-      this.connections.allowTo(this.connections.peer, routes);
+      serverConnections.allowFrom(serverConnections.peer, routes);
+      serverConnections.allowTo(serverConnections.peer, routes);
     }
-    if (metricsPort && metrics) this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
-    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
+    if (metricsPort && metrics) serverConnections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
+    this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: serverConnections });
 
     if (replicas >= 2) {
       this.pdb = drainSafePdb(this, 'pdb', { name, labels: labels.all, selector: labels.selector });
@@ -815,8 +869,11 @@ export class StatefulStore extends Construct implements IConnectable {
         },
       });
       const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
+      const backupConnections = new Connections(backupLabels.selector, []);
+      backupConnections.connectTo(this.direct, undefined, DEFAULT_JOB_POOL);
+      const backupMeta = cronJobMeta(`${name}-backup`);
       this.backupCronJob = new kinds.KubeCronJob(this, 'backup', {
-        metadata: cronJobMeta(`${name}-backup`),
+        metadata: { ...backupMeta, annotations: { ...backupMeta.annotations, ...backupConnections.poolsAnnotation() } },
         spec: {
           schedule: backup.schedule,
           timeZone: backup.timeZone,
@@ -843,8 +900,6 @@ export class StatefulStore extends Construct implements IConnectable {
       });
       syncWave(this.backupCronJob, Wave.STORES);
       syncWave(this.restoreCronJob, Wave.STORES);
-      const backupConnections = new Connections(backupLabels.selector, []);
-      backupConnections.connectTo(this);
       this.backupNetworkPolicy = workloadNetworkPolicy(this, 'backup-network-policy', {
         name: `${name}-backup`, labels: backupLabels.all, connections: backupConnections,
       });
@@ -862,6 +917,7 @@ export class StatefulStore extends Construct implements IConnectable {
    * external or sealed passwords, use characters that need no URL encoding.
    */
   public connectionEnv(options: ConnectionEnvOptions = {}): EnvMap {
+    checkProps(new Problems(this), CONNECTION_ENV_OPTIONS, options);
     const prefix = options.prefix ?? `${this.engine.toUpperCase()}_`;
     const problems = new Problems(this);
     problems.check(prefix === '' || isEnvVarName(`${prefix}HOST`), 'prefix', 'must start an env var name (letters, digits and _)', prefix);
@@ -872,14 +928,26 @@ export class StatefulStore extends Construct implements IConnectable {
       }
     }
     problems.throwIfAny();
+    const host = options.direct && this.pooler ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
     const entries = this.preset.connectionEnv({
-      host: this.host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
+      host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
     });
     return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
   }
 
-  /** Admits `peer` (a Job, another namespace) on the store's client ports. */
+  /**
+   * Admits `peer` (a Job, another namespace, a private network) on the store's client ports.
+   * An address range beyond private networks is refused: the store's port would be public.
+   */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    const problems = new Problems(this);
+    const cidr = checkPeerCidr(problems, 'allowFrom', peer);
+    if (cidr !== undefined) {
+      problems.check(isPrivateCidr(cidr), 'allowFrom',
+        'must not admit addresses beyond private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) to a store: its port would be reachable from outside; connect the services that use it (service.connectTo(store))',
+        peer.policyPeer.ipBlock?.cidr);
+    }
+    problems.throwIfAny();
     this.connections.allowFrom(peer, ports);
   }
 
@@ -978,3 +1046,63 @@ function backupPodSpec(p: {
     ],
   };
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const STORE_PROPS = propsOf<StatefulStoreProps>('StatefulStore', {
+  engine: req(text<StoreEngine>()),
+  name: opt(str),
+  image: opt(IMAGE),
+  allowMutableImageTags: opt(bool),
+  replicas: opt(num),
+  storage: opt(object<StoreStorageProps>('StoreStorageProps', { size: opt(str), storageClass: opt(str) })),
+  resources: opt(RESOURCES),
+  credentials: req(SECRET_SOURCE),
+  allowGeneratedCredentials: opt(bool),
+  postgres: opt(object<PostgresOptions>('PostgresOptions', {
+    database: opt(str),
+    username: opt(str),
+    adminUsername: opt(str),
+    adminCredentials: opt(SECRET_SOURCE),
+    schemas: opt(STRINGS),
+    databases: opt(STRINGS),
+    initScripts: opt(STRING_MAP),
+    settings: opt(STRING_MAP),
+    initdbArgs: opt(str),
+    maxConnections: opt(num),
+    pooler: opt(object<PostgresPoolerProps>('PostgresPoolerProps', {
+      replicas: opt(num),
+      poolMode: opt(text<NonNullable<PostgresPoolerProps['poolMode']>>()),
+      maxClientConnections: opt(num),
+      defaultPoolSize: opt(num),
+      image: opt(IMAGE),
+      resources: opt(RESOURCES),
+    })),
+  })),
+  redis: opt(object<RedisOptions>('RedisOptions', {
+    appendOnly: opt(bool),
+    maxmemoryPolicy: opt(oneOf('noeviction', 'allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl')),
+  })),
+  nats: opt(object<NatsOptions>('NatsOptions', { cluster: opt(bool) })),
+  neo4j: opt(object<Neo4jOptions>('Neo4jOptions', { apoc: opt(bool) })),
+  podManagementPolicy: opt(oneOf('OrderedReady', 'Parallel')),
+  terminationGracePeriodSeconds: opt(num),
+  runAs: opt(RUN_AS),
+  backup: opt(object<StoreBackupProps>('StoreBackupProps', {
+    schedule: opt(str),
+    retain: opt(num),
+    size: opt(str),
+    storageClass: opt(str),
+    timeZone: opt(str),
+    startingDeadlineSeconds: opt(num),
+    activeDeadlineSeconds: opt(num),
+    resources: opt(RESOURCES),
+  })),
+  metrics: opt(object<StoreMetricsProps>('StoreMetricsProps', {
+    image: opt(IMAGE), scraperNamespace: opt(str), serviceMonitor: opt(bool), serviceMonitorLabels: opt(STRING_MAP), interval: opt(str),
+  })),
+  meshSidecar: opt(bool),
+  clusterDomain: opt(str),
+});
+
+const CONNECTION_ENV_OPTIONS = object<ConnectionEnvOptions>('ConnectionEnvOptions', { prefix: opt(str), database: opt(str), direct: opt(bool) });

@@ -3,8 +3,14 @@ import { Construct } from 'constructs';
 import * as vpa from '../imports/autoscaling.k8s.io';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
+import * as istio from '../imports/networking.istio.io';
+import * as istiosec from '../imports/security.istio.io';
 import { checksum } from './core/checksum';
-import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { checkPeerCidr } from './core/cidr';
+import { DEFAULT_SERVICE_POOL } from './core/connection-budget';
+import { ConnectOptions, Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { destinationRuleFor } from './core/destination-rules';
+import { MESH_PROXY_RESOURCES, meshMetricsException } from './core/mesh';
 import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
@@ -12,8 +18,10 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
+import { CONNECT_OPTIONS, CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
-import { checkResources, resolveResources, Resources, toK8sResources } from './core/resources';
+import { checkResources, MEMORY_AT_IDLE_ANNOTATION, resolveResources, Resources, toK8sResources } from './core/resources';
 import { IRoutable } from './core/routable';
 import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, volumeNameForPath, writablePaths } from './core/security';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
@@ -32,6 +40,13 @@ export interface ServicePortSpec {
   readonly targetPort?: number;
   /** @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
+  /**
+   * Served for the pod itself (a debug or admin port reached with `kubectl port-forward`):
+   * a container port only, not on the Service, so nothing can `connectTo` or route it. Not
+   * allowed on the first port, which is the service's `url`.
+   * @default false
+   */
+  readonly internalOnly?: boolean;
 }
 
 /** One HPA scaling policy: at most `value` pods (or percent) per `periodSeconds`. */
@@ -100,8 +115,14 @@ export interface VerticalAutoscalingProps {
 
 /** A Prometheus metrics endpoint. */
 export interface MetricsProps {
-  /** The name of one of `ports`. */
-  readonly port: string;
+  /**
+   * A port number serves metrics on a port of their own, named `metrics`, on the container
+   * and the Service; it is never routed, so `/metrics` stays off the internet whatever the
+   * routes' paths. A name serves them on one of `ports` instead, which no route may reach
+   * with the metrics path, and which can't be scraped through STRICT mTLS.
+   * @default 9090
+   */
+  readonly port?: number | string;
   /** @default '/metrics' */
   readonly path?: string;
   /** The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port. @default 'monitoring' */
@@ -239,9 +260,26 @@ export interface WebServiceProps {
    * The `checksum.berth.dev/` prefix is berth's own. @default - none
    */
   readonly podAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * The pods get an Istio sidecar (their namespace is in the mesh): the proxy is sized like
+   * every berth sidecar (MESH_PROXY_RESOURCES, not Istio's 2-CPU default limit, which counts
+   * against the quota); a dedicated metrics port gets an mTLS exception and an ALLOW rule for
+   * the plaintext scraper; ClientIP session affinity becomes a DestinationRule consistent hash,
+   * since sidecars bypass kube-proxy.
+   * @default false
+   */
+  readonly meshSidecar?: boolean;
+  /**
+   * What one idle pod's container uses (runtime, caches, no load). An HPA memory target must
+   * stay above it, or the HPA scales to its maximum and stays there: the synth checks it.
+   * @default - the memory request, which is what Kubernetes expects a pod to use
+   */
+  readonly memoryAtIdle?: string;
 }
 
 const MAX_PORT = 65535;
+/** The metrics port of a service that names none: a port of its own, Prometheus' conventional 9090. */
+const DEFAULT_METRICS_PORT = 9090;
 const PERCENT = /^(100|[1-9]?[0-9])%$/;
 const PROM_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
 const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode>> = {
@@ -285,9 +323,20 @@ export class WebService extends Construct implements IRoutable {
   public readonly pdb?: k8s.KubePodDisruptionBudget;
   /** With `metrics.serviceMonitor`. */
   public readonly serviceMonitor?: monitoring.ServiceMonitor;
+  /** ClientIP affinity, for the gateways that must carry it (they bypass the Service's). */
+  public readonly sessionAffinity?: { readonly timeoutSeconds: number };
+  /** The name of the port that serves metrics, which no route may reach. */
+  public readonly metricsPort?: string;
+  /** With `meshSidecar` and ClientIP affinity: a consistent hash for in-mesh callers. */
+  public readonly destinationRule?: istio.DestinationRule;
+  /** With `meshSidecar` and a dedicated metrics port: the port's mTLS exception. */
+  public readonly metricsPeerAuthentication?: istiosec.PeerAuthentication;
+  /** With `meshSidecar` and a dedicated metrics port: admits the plaintext scraper on it. */
+  public readonly metricsAuthorizationPolicy?: istiosec.AuthorizationPolicy;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
+    checkProps(new Problems(this), WEB_SERVICE_PROPS, props);
     const name = props.name ?? id;
     const component = props.component ?? 'api';
     const allowMutableImageTags = props.allowMutableImageTags ?? false;
@@ -312,10 +361,13 @@ export class WebService extends Construct implements IRoutable {
     const sessionAffinityTimeoutSeconds = props.sessionAffinityTimeoutSeconds ?? 10800;
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
     const podAnnotations = props.podAnnotations ?? {};
+    const meshSidecar = props.meshSidecar ?? false;
+    const memoryAtIdle = props.memoryAtIdle;
     const autoscaling = props.autoscaling;
     const cpuUtilization = autoscaling && (autoscaling.cpuUtilization ?? (autoscaling.memoryUtilization === undefined ? 80 : undefined));
     const metrics = props.metrics && {
       ...props.metrics,
+      port: props.metrics.port ?? DEFAULT_METRICS_PORT,
       path: props.metrics.path ?? '/metrics',
       scraperNamespace: props.metrics.scraperNamespace ?? 'monitoring',
       serviceMonitor: props.metrics.serviceMonitor ?? false,
@@ -371,7 +423,13 @@ export class WebService extends Construct implements IRoutable {
     checkInt(problems, 'sessionAffinityTimeoutSeconds', sessionAffinityTimeoutSeconds, 1, 86400);
     if (props.rbac) checkRbac(problems, props.rbac);
     if (metrics) {
-      problems.check(portNames.includes(metrics.port), 'metrics.port', `must name one of ports (${portNames.join(', ')})`, metrics.port);
+      if (typeof metrics.port === 'string') {
+        problems.check(props.ports.some((p) => p.name === metrics.port && !p.internalOnly), 'metrics.port', `must name one of ports that is on the Service (${portNames.join(', ')}), or be a port number of its own`, metrics.port);
+        problems.check(!meshSidecar, 'metrics.port', 'must be a port of its own (a number) with meshSidecar: an mTLS exception for the scraper on an app port would open that port to plaintext', metrics.port);
+      } else if (checkInt(problems, 'metrics.port', metrics.port, 1, MAX_PORT)) {
+        const clash = props.ports.find((p) => (p.targetPort ?? p.port) === metrics.port || p.port === metrics.port || p.name === 'metrics');
+        problems.check(clash === undefined, 'metrics.port', `must differ from the ports' numbers and the name "metrics" (ports[${props.ports.indexOf(clash!)}] is ${JSON.stringify(clash?.name)})`, metrics.port);
+      }
       problems.check(metrics.path.startsWith('/'), 'metrics.path', "must start with '/'", metrics.path);
       problems.check(isDns1123Label(metrics.scraperNamespace), 'metrics.scraperNamespace', 'must be a namespace name (DNS-1123 label)', metrics.scraperNamespace);
       for (const [key, value] of Object.entries(metrics.serviceMonitorLabels ?? {})) {
@@ -382,6 +440,8 @@ export class WebService extends Construct implements IRoutable {
       }
     }
     problems.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', 'must be a DNS name', clusterDomain);
+    if (memoryAtIdle !== undefined) problems.check(isQuantity(memoryAtIdle), 'memoryAtIdle', 'must be a Kubernetes quantity such as 200Mi', memoryAtIdle);
+    problems.check(!props.ports[0]?.internalOnly, 'ports[0].internalOnly', "must not be set on the first port: it is the service's url and default route", true);
     problems.throwIfAny();
 
     // Inputs are valid: build.
@@ -390,9 +450,15 @@ export class WebService extends Construct implements IRoutable {
     const meta = { name, labels: labels.all };
     this.serviceName = name;
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
-    this.ports = props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' }));
+    const served = props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' as const }));
+    this.ports = served.filter((_, i) => !props.ports[i].internalOnly);
     this.url = `http://${this.host}:${this.ports[0].port}`;
     this.connections = new Connections(labels.selector, this.ports);
+    if (sessionAffinity === 'ClientIP') this.sessionAffinity = { timeoutSeconds: sessionAffinityTimeoutSeconds };
+    const dedicatedMetrics: ServicePort | undefined = metrics && typeof metrics.port === 'number'
+      ? { name: 'metrics', port: metrics.port, targetPort: metrics.port, protocol: 'TCP' } : undefined;
+    const metricsPort = metrics && (dedicatedMetrics ?? this.port(metrics.port as string));
+    this.metricsPort = metricsPort?.name;
 
     const rbac = props.rbac !== undefined;
     this.serviceAccount = serviceAccount(this, 'service-account', { ...meta, automountToken: rbac });
@@ -435,7 +501,7 @@ export class WebService extends Construct implements IRoutable {
       image: formatImage(parseImage(props.image)),
       ...(props.command ? { command: [...props.command] } : {}),
       ...(props.args ? { args: [...props.args] } : {}),
-      ports: this.ports.map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: p.protocol })),
+      ports: [...served, ...(dedicatedMetrics ? [dedicatedMetrics] : [])].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: p.protocol })),
       ...(Object.keys(env).length ? { env: renderEnv(env) } : {}),
       ...(renderedEnvFrom.length ? { envFrom: renderedEnvFrom } : {}),
       resources: toK8sResources(resolveResources(resources)),
@@ -469,8 +535,12 @@ export class WebService extends Construct implements IRoutable {
 
     const minReplicas = autoscaling ? autoscaling.minReplicas : replicas;
     const maxReplicas = autoscaling ? autoscaling.maxReplicas : replicas;
+    const allPodAnnotations = { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), ...podAnnotations };
     this.deployment = new kinds.KubeDeployment(this, 'deployment', {
-      metadata: meta,
+      metadata: {
+        ...meta,
+        annotations: { ...this.connections.poolsAnnotation(), ...(memoryAtIdle !== undefined ? { [MEMORY_AT_IDLE_ANNOTATION]: memoryAtIdle } : {}) },
+      },
       spec: {
         // With an HPA, leave replicas out so a GitOps sync never resets its count.
         ...(autoscaling ? {} : { replicas }),
@@ -482,7 +552,7 @@ export class WebService extends Construct implements IRoutable {
         template: {
           metadata: {
             labels: { ...labels.all },
-            ...(Object.keys(checksums).length + Object.keys(podAnnotations).length ? { annotations: { ...podAnnotations, ...checksums } } : {}),
+            ...(Object.keys(checksums).length + Object.keys(allPodAnnotations).length ? { annotations: { ...allPodAnnotations, ...checksums } } : {}),
           },
           spec: {
             serviceAccountName: name,
@@ -507,7 +577,8 @@ export class WebService extends Construct implements IRoutable {
       spec: {
         type: 'ClusterIP',
         selector: { ...labels.selector },
-        ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol })),
+        ports: [...this.ports, ...(dedicatedMetrics ? [dedicatedMetrics] : [])]
+          .map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol })),
         ...(sessionAffinity === 'ClientIP'
           ? { sessionAffinity, sessionAffinityConfig: { clientIp: { timeoutSeconds: sessionAffinityTimeoutSeconds } } }
           : {}),
@@ -554,14 +625,24 @@ export class WebService extends Construct implements IRoutable {
     }
 
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { ...meta, connections: this.connections });
-    if (metrics) {
-      this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [this.port(metrics.port)]);
+    if (meshSidecar && this.sessionAffinity) {
+      const dr = destinationRuleFor(this, this, labels.all);
+      dr.policy.loadBalancer = { consistentHash: { useSourceIp: true } };
+      this.destinationRule = dr.rule;
+    }
+    if (metrics && metricsPort) {
+      this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
+      if (meshSidecar && dedicatedMetrics) {
+        const exception = meshMetricsException(this, { name, labels: labels.all, selector: labels.selector, port: dedicatedMetrics.targetPort, path: metrics.path });
+        this.metricsPeerAuthentication = exception.peerAuthentication;
+        this.metricsAuthorizationPolicy = exception.authorizationPolicy;
+      }
       if (metrics.serviceMonitor) {
         this.serviceMonitor = new kinds.ServiceMonitor(this, 'service-monitor', {
           metadata: { name, labels: { ...labels.all, ...(metrics.serviceMonitorLabels ?? {}) } },
           spec: {
             selector: { matchLabels: { ...labels.selector } },
-            endpoints: [{ port: metrics.port, path: metrics.path, ...(metrics.interval ? { interval: metrics.interval } : {}) }],
+            endpoints: [{ port: metricsPort.name, path: metrics.path, ...(metrics.interval ? { interval: metrics.interval } : {}) }],
           },
         });
       }
@@ -577,20 +658,42 @@ export class WebService extends Construct implements IRoutable {
     return found!;
   }
 
-  /** Lets this service call `other` (all its ports, or `ports`): opens both ends' policies. */
-  public connectTo(other: IConnectable, ports?: readonly ServicePort[]): void {
-    this.connections.connectTo(other, ports);
+  /**
+   * Lets this service call `other` (all its ports, or `ports`): opens both ends' policies.
+   * To a connection-limited store, each pod's `pool` counts against its limit (default 5).
+   */
+  public connectTo(other: IConnectable, options?: readonly ServicePort[] | ConnectOptions): void {
+    const shapes = new Problems(this);
+    checkShape(CONNECTABLE, other, 'connectTo(other)', shapes);
+    if (options !== undefined) checkShape(CONNECT_OPTIONS, options, 'connectTo(options)', shapes);
+    shapes.throwIfAny();
+    const o: ConnectOptions = Array.isArray(options) ? { ports: options as readonly ServicePort[] } : (options as ConnectOptions | undefined) ?? {};
+    const pool = o.pool ?? DEFAULT_SERVICE_POOL;
+    const problems = new Problems(this);
+    problems.check(Number.isInteger(pool) && pool >= 1, 'connectTo.pool', 'must be an integer >= 1', pool);
+    problems.throwIfAny();
+    this.connections.connectTo(other, o.ports, pool);
   }
 
   /** Admits `peer` on `ports`. @default all of this service's ports */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    checkPeer(this, 'allowFrom', peer, ports);
     this.connections.allowFrom(peer, ports);
   }
 
   /** Lets this service call `peer` (outside berth: a CIDR, another namespace) on `ports`. */
   public allowTo(peer: NetworkPeer, ports: readonly ServicePort[]): void {
+    checkPeer(this, 'allowTo', peer, ports);
     this.connections.allowTo(peer, ports);
   }
+}
+
+/** A peer's CIDR as the API server checks it, and ports of the right shape: written as given, they would fail at apply. */
+function checkPeer(scope: Construct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
+  const problems = new Problems(scope);
+  checkPeerCidr(problems, `${method}(peer)`, peer);
+  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
+  problems.throwIfAny();
 }
 
 function intOrString(v: number | string): k8s.IntOrString {
@@ -772,3 +875,79 @@ function checkRbac(problems: Problems, rules: readonly RbacRule[]): void {
     }
   });
 }
+
+// ---------------------------------------------------------------- run-time prop shapes
+
+const SERVICE_PORT = object<ServicePortSpec>('ServicePortSpec', {
+  name: req(str), port: req(num), targetPort: opt(num), protocol: opt(oneOf('TCP', 'UDP')), internalOnly: opt(bool),
+});
+const SCALING_RULES = object<ScalingRules>('ScalingRules', {
+  stabilizationWindowSeconds: opt(num),
+  policies: opt(arrayOf(object<ScalingPolicy>('ScalingPolicy', { type: req(oneOf('Pods', 'Percent')), value: req(num), periodSeconds: req(num) }))),
+  selectPolicy: opt(oneOf('Max', 'Min', 'Disabled')),
+});
+/** Also the shape of `scaling()`'s `behavior` (charts/platform.ts). */
+export const SCALING_BEHAVIOR = object<ScalingBehavior>('ScalingBehavior', { scaleUp: opt(SCALING_RULES), scaleDown: opt(SCALING_RULES) });
+const AUTOSCALING = object<AutoscalingProps>('AutoscalingProps', {
+  minReplicas: req(num),
+  maxReplicas: req(num),
+  cpuUtilization: opt(num),
+  memoryUtilization: opt(num),
+  behavior: opt(SCALING_BEHAVIOR),
+});
+const BOUNDS = object<ResourceBounds>('ResourceBounds', { cpu: opt(str), memory: opt(str) });
+const METRICS = object<MetricsProps>('MetricsProps', {
+  port: opt(anyOf(num, str)), path: opt(str), scraperNamespace: opt(str), serviceMonitor: opt(bool), serviceMonitorLabels: opt(STRING_MAP), interval: opt(str),
+});
+const RBAC_RULE = object<RbacRule>('RbacRule', {
+  apiGroups: opt(STRINGS),
+  resources: req(STRINGS),
+  verbs: req(arrayOf(oneOf('get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'))),
+  resourceNames: opt(STRINGS),
+});
+const INIT_CONTAINER = object<InitContainerProps>('InitContainerProps', {
+  name: req(str), image: opt(IMAGE), command: opt(STRINGS), args: opt(STRINGS), env: opt(ENV_MAP), inheritEnv: opt(bool), resources: opt(RESOURCES),
+});
+
+const WEB_SERVICE_PROPS = propsOf<WebServiceProps>('WebService', {
+  name: opt(str),
+  component: opt(str),
+  image: req(IMAGE),
+  allowMutableImageTags: opt(bool),
+  imagePullSecrets: opt(STRINGS),
+  command: opt(STRINGS),
+  args: opt(STRINGS),
+  ports: req(arrayOf(SERVICE_PORT)),
+  env: opt(ENV_MAP),
+  envFrom: opt(ENV_FROM),
+  config: opt(STRING_MAP),
+  resources: opt(RESOURCES),
+  initContainers: opt(arrayOf(INIT_CONTAINER)),
+  runAs: opt(RUN_AS),
+  writablePaths: opt(STRINGS),
+  writableSizeLimit: opt(str),
+  healthPath: opt(str),
+  readinessProbe: opt(PROBE),
+  livenessProbe: opt(PROBE),
+  startupProbe: opt(PROBE),
+  replicas: opt(num),
+  autoscaling: opt(AUTOSCALING),
+  verticalAutoscaling: opt(object<VerticalAutoscalingProps>('VerticalAutoscalingProps', {
+    updateMode: opt(oneOf('Off', 'Initial', 'Recreate')), minAllowed: opt(BOUNDS), maxAllowed: opt(BOUNDS),
+  })),
+  maxSurge: opt(anyOf(num, str)),
+  maxUnavailable: opt(anyOf(num, str)),
+  minReadySeconds: opt(num),
+  revisionHistoryLimit: opt(num),
+  progressDeadlineSeconds: opt(num),
+  terminationGracePeriodSeconds: opt(num),
+  preStopSleepSeconds: opt(num),
+  sessionAffinity: opt(oneOf('None', 'ClientIP')),
+  sessionAffinityTimeoutSeconds: opt(num),
+  rbac: opt(arrayOf(RBAC_RULE)),
+  metrics: opt(METRICS),
+  clusterDomain: opt(str),
+  podAnnotations: opt(STRING_MAP),
+  meshSidecar: opt(bool),
+  memoryAtIdle: opt(str),
+});

@@ -1,23 +1,35 @@
 #!/usr/bin/env node
-// Regenerates imports/ offline from the schemas committed in imports/schemas/.
-// cdk8s-cli hard-codes a download URL for `k8s@x.y.z`; this swaps its downloader for a
-// reader of imports/schemas/k8s/<version>/_definitions.json and then runs the normal CLI,
-// which re-imports every entry under `imports:` in cdk8s.yaml. CRD entries are local paths
-// and never reach the network either.
-const fs = require('fs');
+// `npm run import`: regenerates imports/ offline, in three steps, each its own process:
+// the cdk8s bindings (scripts/import-bindings.cjs), the schema validators
+// (scripts/import-validators.cjs), then the schema facts of the stored form
+// (scripts/import-canonical.cjs). One entry point, so that its flags reach it (npm appends
+// them to the last command of a script only).
+const { spawnSync } = require('child_process');
 const path = require('path');
+const { parseArgs } = require('util');
 
-const root = path.resolve(__dirname, '..');
-process.chdir(root);
-process.env.CDK8S_CHECK_UPGRADE = 'false';
+const USAGE = `usage: npm run import [-- --help]
 
-const cli = path.dirname(require.resolve('cdk8s-cli/package.json'));
-const util = require(path.join(cli, 'lib/util'));
-const schemas = path.join(root, 'imports/schemas/k8s');
-const download = util.download;
-util.download = async (url) => {
-  const m = /\/kubernetes-schemas\/(v[0-9.]+)\/_definitions\.json$/.exec(url);
-  return m ? fs.readFileSync(path.join(schemas, m[1], '_definitions.json'), 'utf-8') : download(url);
-};
-process.argv.splice(2, process.argv.length - 2, 'import', '--language', 'typescript', '--no-check-upgrade');
-require(path.join(cli, 'lib/cli'));
+Regenerates imports/ offline from imports/schemas/ (no network): the cdk8s bindings for
+every entry under \`imports:\` in cdk8s.yaml, the schema validators in imports/validators/,
+then the schema facts of the stored form in imports/canonical/.
+Output is deterministic; commit it. Exit status: 0, 1 a step failed, 2 a bad option.`;
+
+try {
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+} catch (e) {
+  console.error(`berth import: ${e.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+for (const step of ['import-bindings.cjs', 'import-validators.cjs', 'import-canonical.cjs']) {
+  const r = spawnSync(process.execPath, [path.join(__dirname, step)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`berth import: ${step} failed (${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}

@@ -1,9 +1,14 @@
 import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { ValidationError } from '../constructs/core/errors';
+import './construct-ids';
+import { describeError } from './location';
 import { RenderedStack, renderUnit, SynthUnit } from './render';
 import { formatSummary, Progress, StackStats, statsOf, terminalProgress } from './summary';
-import { commitTree, discardTree, linkFiles, linkTree, listFiles, stackFileEntries, stageTree, ChangeWriter } from './write';
+import {
+  completeAndCommit, discardTree, fileCollisions, linkTree, recoverTree, scanTree, stackFileEntries, stageTree,
+  ChangeWriter, CommitStep, Leftover, TreeBlockedError,
+} from './write';
 
 export { RenderedObject, RenderedStack, SynthUnit, Manifest } from './render';
 
@@ -57,6 +62,14 @@ export interface SynthOptions {
   readonly error?: (line: string) => void;
   /** Progress of a long synth. @default - a line on stderr after 1 s when it is a terminal and CI is unset */
   readonly progress?: Progress;
+  /**
+   * The units are part of the tree (`npm run synth -- --env dev`): every file of `outdir`
+   * outside their stack directories is kept as it is.
+   * @default false - the units are the whole tree: files no unit produces are removed
+   */
+  readonly partial?: boolean;
+  /** Called before each step of the swap of `outdir`; for tests that kill the process there. @default - none */
+  readonly onCommitStep?: (step: CommitStep) => void;
 }
 
 export interface SynthResult {
@@ -77,7 +90,7 @@ interface UnitOutcome {
   /** Problems in the stack definition (ValidationErrors), in construct order. */
   readonly problems: readonly string[];
   /** An unexpected error while building or rendering. */
-  readonly failure?: string;
+  readonly failure?: { readonly env?: string; readonly stack?: string; readonly message: string };
   readonly findings: readonly { readonly validator: number; readonly finding: Finding }[];
   readonly crashes: readonly { readonly validator: number; readonly message: string }[];
   readonly ms: Phases;
@@ -111,10 +124,12 @@ function synthUnit(unit: UnitSource, ctx: UnitContext): UnitOutcome {
     t = process.hrtime.bigint();
     stack = renderUnit({ env: unit.env, stack: unit.stack, chart });
     ms.render = since(t);
+    const collisions = fileCollisions(stack);
+    if (collisions.length > 0) throw new ValidationError(collisions);
   } catch (e) {
     ctx.failed = true;
     if (e instanceof ValidationError) return { ...base, problems: e.problems };
-    return { ...base, failure: describeError(e) };
+    return { ...base, failure: { env: unit.env, stack: unit.stack, message: describeError(e) } };
   }
   const stats = statsOf(stack, ms.render);
   t = process.hrtime.bigint();
@@ -168,6 +183,8 @@ export function synthesize(units: () => readonly UnitSource[], options: SynthOpt
 
 function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progress: Progress): SynthResult {
   const started = process.hrtime.bigint();
+  const error = options.error ?? ((l: string) => console.error(l));
+  const out = `${path.basename(options.outdir)}/`;
   let units: readonly UnitSource[];
   try {
     progress.update('planning');
@@ -175,7 +192,21 @@ function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progre
   } catch (e) {
     return finish(started, [failedPlan(e)], undefined, options, progress);
   }
-  const staged = stageTree(options.outdir);
+  let staged: string;
+  try {
+    // A synth killed earlier may have left a swap half done, or its staged tree: put it right first.
+    for (const dir of [options.outdir, options.mirrorDir]) {
+      if (dir === undefined) continue;
+      const recovery = recoverTree(dir);
+      if (recovery.restored) error(`berth: an interrupted synth had moved ${path.basename(dir)}/ aside; it is back in place`);
+      warnLeftovers(recovery.leftovers, error);
+    }
+    staged = stageTree(options.outdir);
+  } catch (e) {
+    progress.done();
+    error(`berth: can't write ${out}: ${systemError(e)}; ${out} was not changed`);
+    return { exitCode: 1, objects: 0 };
+  }
   const ctx: UnitContext = { validators: options.validators ?? [], staged, outdir: options.outdir, writer: new ChangeWriter(), failed: false, crashed: new Set() };
   let outcomes: UnitOutcome[];
   try {
@@ -187,12 +218,29 @@ function run(unitsOf: () => readonly UnitSource[], options: SynthOptions, progre
     // Only writing a changed file throws here; building and checking errors are outcomes.
     discardTree(staged);
     progress.done();
-    const error = options.error ?? ((l: string) => console.error(l));
-    error(`berth: synth failed while writing; ${path.basename(options.outdir)}/ was not changed`);
-    error(`  ${describeError(e)}`);
+    error(`berth: synth failed while writing; ${out} was not changed`);
+    error(`  ${systemError(e)}`);
     return { exitCode: 1, objects: 0 };
   }
   return finish(started, outcomes, staged, options, progress);
+}
+
+/** An error of the file system as a person reads it: `read-only file system (EROFS: /repo/.berth-dist)`. */
+function systemError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  // Not `instanceof Error`: errors from another realm (jest's sandbox) are errors too.
+  if (typeof err === 'object' && err !== null && typeof err.code === 'string' && typeof err.syscall === 'string') {
+    const text: Record<string, string> = {
+      EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
+      ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', ENOENT: 'no such file or directory',
+    };
+    return `${text[err.code] ?? err.message} (${err.code}${err.path !== undefined ? `: ${err.path}` : ''})`;
+  }
+  return describeError(e);
+}
+
+function warnLeftovers(leftovers: readonly Leftover[], error: (line: string) => void): void {
+  for (const l of leftovers) error(`berth: warning: could not remove ${l.path}, left by an earlier run: ${systemError(l.error)}; remove it by hand`);
 }
 
 /** An outcome for a plan that could not even list its units. */
@@ -200,7 +248,23 @@ function failedPlan(e: unknown): UnitOutcome {
   const ms = { build: 0, render: 0, validate: 0, write: 0 };
   const base = { files: [], changed: [], findings: [], crashes: [], ms };
   if (e instanceof ValidationError) return { ...base, problems: e.problems };
-  return { ...base, problems: [], failure: describeError(e) };
+  return { ...base, problems: [], failure: { message: describeError(e) } };
+}
+
+/**
+ * Failures one per line, each with its stack and environments; one that is the same in
+ * several environments (as stack code mostly is) is one line.
+ */
+function failureLines(outcomes: readonly UnitOutcome[]): string[] {
+  const lines = new Map<string, { stack?: string; envs: string[]; message: string }>();
+  for (const { failure: f } of outcomes) {
+    if (f === undefined) continue;
+    const key = `${f.stack ?? ''}\n${f.message}`;
+    const line = lines.get(key) ?? { stack: f.stack, envs: [], message: f.message };
+    if (f.env !== undefined) line.envs.push(f.env);
+    lines.set(key, line);
+  }
+  return [...lines.values()].map((l) => (l.stack !== undefined ? `${l.stack} (${l.envs.join(', ')}): ${l.message}` : l.message));
 }
 
 /**
@@ -219,7 +283,7 @@ function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: strin
     for (const l of lines) error(`  ${l}`);
     return { exitCode: 1, objects };
   };
-  const failures = outcomes.flatMap((o) => (o.failure !== undefined ? [o.failure] : []));
+  const failures = failureLines(outcomes);
   if (failures.length > 0) return refuse(`berth: synth failed while building the stacks; ${unchanged}`, failures);
   const problems = outcomes.flatMap((o) => o.problems);
   if (problems.length > 0) {
@@ -233,29 +297,48 @@ function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: strin
       [...findings, ...crashes]);
   }
   if (staged === undefined) return { exitCode: 0, objects };
-  const files = outcomes.flatMap((o) => o.files);
+  const out = `${path.basename(options.outdir)}/`;
   const t = process.hrtime.bigint();
   let written = false;
+  let kept = 0;
+  let files = outcomes.flatMap((o) => o.files);
   try {
     const changed = new Set(outcomes.flatMap((o) => o.changed));
-    const current = listFiles(options.outdir);
-    if (changed.size === 0 && current.length === files.length && [...files].sort().every((f, i) => f === current[i])) {
+    const current = scanTree(options.outdir);
+    if (options.partial === true) {
+      // Everything outside the synthesized stack dirs stays: linked into the new tree like unchanged files.
+      const produced = new Set(outcomes.map((o) => o.stats && `${o.stats.env}/${o.stats.stack}/`));
+      const others = current.files.filter((f) => !produced.has(f.split('/', 2).join('/') + '/'));
+      kept = new Set(others.map((f) => path.dirname(f))).size;
+      files = [...files, ...others];
+    }
+    if (changed.size === 0 && current.files.length === files.length && [...files].sort().every((f, i) => f === current.files[i])) {
       // Nothing to change: dist/ stays as it is, inodes and timestamps included.
       discardTree(staged);
     } else {
       // The staged tree holds the changed files; the others are linked from the current tree.
-      linkFiles(files.filter((f) => !changed.has(f)), options.outdir, staged);
-      commitTree(staged, options.outdir);
+      const leftover = completeAndCommit(staged, options.outdir, files.filter((f) => !changed.has(f)), current, options.onCommitStep);
+      if (leftover !== undefined) warnLeftovers([leftover], error);
     }
     written = true;
     if (options.mirrorDir && path.resolve(options.mirrorDir) !== path.resolve(options.outdir)) {
       // cdk8s-cli empties its directory first: link the files just written to dist/.
-      linkTree(options.mirrorDir, files, options.outdir);
+      const leftover = linkTree(options.mirrorDir, files, options.outdir);
+      if (leftover !== undefined) warnLeftovers([leftover], error);
     }
   } catch (e) {
     if (!written) discardTree(staged);
-    error(`berth: synth failed while writing; ${written ? `${options.outdir}/ was written, the mirror was not` : `${options.outdir}/ was not changed`}`);
-    error(`  ${describeError(e)}`);
+    const mirror = `${path.basename(options.mirrorDir ?? '')}/`;
+    if (e instanceof TreeBlockedError) {
+      error(`berth: synth refused to replace ${written ? mirror : out}: ${e.blocked.length} path(s) in it can't be removed; `
+        + `${written ? `${out} was written, ${mirror} was not changed` : unchanged}`);
+      for (const b of e.blocked) error(`  ${path.join(written ? mirror : out, b.rel)}: ${b.reason}`);
+    } else {
+      const restored = (e as { treeRestored?: boolean }).treeRestored !== false;
+      error(`berth: synth failed while writing; ${written ? `${out} was written, ${mirror} was not`
+        : restored ? unchanged : `${out} is missing: the next berth command puts the previous tree back`}`);
+      error(`  ${systemError(e)}`);
+    }
     return { exitCode: 1, objects };
   }
   const sum = (k: keyof Phases): number => outcomes.reduce((n, o) => n + o.ms[k], 0);
@@ -265,12 +348,6 @@ function finish(started: bigint, outcomes: readonly UnitOutcome[], staged: strin
     phases: { build: sum('build'), render: sum('render'), validate: sum('validate'), write: sum('write') + since(t) },
     totalMs: since(started),
   }));
+  if (options.partial === true) log(`berth: the other ${kept} stack dir(s) in ${out} were left as they were`);
   return { exitCode: 0, objects };
-}
-
-/** One line for an unexpected error: its message and where it was thrown. */
-function describeError(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  const at = e.stack?.split('\n').find((l) => l.trim().startsWith('at '))?.trim();
-  return `${e.name}: ${e.message}${at ? ` (${at})` : ''}`;
 }

@@ -1,7 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ValidationError } from '../constructs/core/errors';
 import { RenderedStack } from './render';
 import { toYaml } from './yaml';
+import * as swap from '../scripts/tree-swap.cjs';
+
+export type { CommitStep, Leftover, Recovery } from '../scripts/tree-swap.cjs';
 
 /**
  * The files of one stack directory, relative to it: each manifest, then the Kustomization.
@@ -9,13 +13,33 @@ import { toYaml } from './yaml';
  * before taking the next never holds a whole stack's text.
  */
 export function* stackFileEntries(s: RenderedStack): Generator<[string, string]> {
-  const names = new Set<string>();
-  for (const o of s.objects) {
-    if (names.has(o.file)) throw new Error(`two objects map to ${s.env}/${s.stack}/${o.file}`);
-    names.add(o.file);
-  }
+  const collisions = fileCollisions(s);
+  if (collisions.length > 0) throw new ValidationError(collisions);
   for (const o of s.objects) yield [o.file, toYaml(o.manifest)];
   yield* s.files;
+}
+
+/**
+ * Objects of one stack that map to the same file (the same kind and name, or kinds of two API
+ * groups with one name, such as Istio's and Gateway API's Gateway), one problem per file,
+ * naming every construct path involved.
+ */
+export function fileCollisions(s: RenderedStack): string[] {
+  const byFile = new Map<string, RenderedStack['objects'][number][]>();
+  for (const o of s.objects) {
+    const same = byFile.get(o.file);
+    if (same === undefined) byFile.set(o.file, [o]);
+    else same.push(o);
+  }
+  const problems: string[] = [];
+  for (const [file, objects] of byFile) {
+    if (objects.length < 2) continue;
+    const what = objects.map((o) => `${o.manifest.kind} '${o.manifest.metadata.name}' (${o.manifest.apiVersion})`);
+    const sameObject = new Set(what).size === 1;
+    problems.push(`${objects.map((o) => `[${o.constructPath}]`).join(' and ')} ${objects.length === 2 ? 'both' : 'all'} map to ${s.env}/${s.stack}/${file}: `
+      + `${sameObject ? `${objects.length} × ${what[0]}` : what.join(' and ')}; give one of them another name`);
+  }
+  return problems;
 }
 
 /** Every file of a synth, relative to the output root: `dev/giia/05-deployment-auth.yaml`. */
@@ -79,92 +103,185 @@ export class ChangeWriter {
   }
 }
 
-/** Every file under `dir`, relative to it, sorted; empty when `dir` does not exist. */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
+/** The files and directories of a tree, relative to it, each sorted; empty when it does not exist. */
+export interface TreeListing {
+  readonly files: readonly string[];
+  /** Every directory, the tree's root (`''`) first. */
+  readonly dirs: readonly string[];
+}
+
+export function scanTree(dir: string): TreeListing {
+  const files: string[] = [];
+  const dirs: string[] = [];
   const walk = (rel: string): void => {
     let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+      entries = fs.readdirSync(rel === '' ? dir : path.join(dir, rel), { withFileTypes: true });
     } catch {
       return;
     }
+    dirs.push(rel);
     for (const e of entries) {
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) walk(child);
-      else out.push(child);
+      else files.push(child);
     }
   };
   walk('');
-  return out.sort();
+  return { files: files.sort(), dirs: dirs.sort() };
 }
 
-/** Hard-links (or, where links are not possible, copies) `rels` from `from` into `to`. */
-export function linkFiles(rels: readonly string[], from: string, to: string): void {
+/** Every file under `dir`, relative to it, sorted; empty when `dir` does not exist. */
+export function listFiles(dir: string): string[] {
+  return [...scanTree(dir).files];
+}
+
+/**
+ * Hard-links (or, where links are not possible, copies) `rels` from `from` into `to`.
+ * Returns those that were linked: a link is also proof that the file can be removed later
+ * (Linux refuses to link an immutable or append-only file).
+ */
+export function linkFiles(rels: readonly string[], from: string, to: string): Set<string> {
   const dirs = new Set<string>();
   for (const rel of rels) dirs.add(path.dirname(rel));
   for (const d of [...dirs].sort()) fs.mkdirSync(path.join(to, d), { recursive: true });
+  const linked = new Set<string>();
   for (const rel of rels) {
     try {
       fs.linkSync(path.join(from, rel), path.join(to, rel));
+      linked.add(rel);
     } catch {
       fs.copyFileSync(path.join(from, rel), path.join(to, rel));
     }
   }
+  return linked;
+}
+
+/** Something in the current tree that its swap could not remove. */
+export interface Blocked {
+  /** Relative to the tree; `''` is the tree itself. */
+  readonly rel: string;
+  readonly reason: string;
+}
+
+function reasonOf(e: unknown): string | undefined {
+  const code = (e as { code?: string }).code;
+  if (code === 'EPERM') return 'operation not permitted (EPERM): immutable or append-only? `lsattr` shows it, `chattr -i` or `-a` clears it';
+  if (code === 'EACCES') return 'permission denied (EACCES): not writable by this user';
+  if (code === 'EROFS') return 'read-only file system (EROFS)';
+  return undefined;
 }
 
 /**
- * A new, empty directory beside `outdir` that will become its whole content: everything is
- * written there first, then `commitTree` swaps it in, so a failure before the swap leaves
- * `outdir` byte-for-byte as it was.
+ * What in the tree `dir` can't be removed once it has been swapped out: a directory that is
+ * not writable (read-only, immutable) or a file that is immutable or append-only. Checked
+ * before the swap, so that a tree that can't be replaced is left exactly as it is, rather
+ * than swapped and then half deleted. `linked` files were hard-linked, which already proved them.
  */
-export function stageTree(outdir: string): string {
-  const parent = path.dirname(path.resolve(outdir));
-  fs.mkdirSync(parent, { recursive: true });
-  return fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}-new-`));
+export function unremovable(dir: string, tree: TreeListing, linked: ReadonlySet<string>): Blocked[] {
+  const blocked: Blocked[] = [];
+  for (const rel of tree.dirs) {
+    try {
+      fs.accessSync(rel === '' ? dir : path.join(dir, rel), fs.constants.W_OK);
+    } catch (e) {
+      const reason = reasonOf(e);
+      if (reason !== undefined) blocked.push({ rel, reason });
+    }
+  }
+  for (const rel of tree.files) {
+    if (linked.has(rel)) continue;
+    try {
+      // Opening for writing (without truncating) is refused for an immutable or append-only file.
+      fs.closeSync(fs.openSync(path.join(dir, rel), 'r+'));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EPERM') blocked.push({ rel, reason: reasonOf(e) ?? 'EPERM' });
+    }
+  }
+  return blocked;
 }
 
-/** Replaces `outdir` with the staged tree in two renames, then drops the old tree. */
-export function commitTree(staged: string, outdir: string): void {
-  const old = `${staged}-old`;
-  const hadOld = fs.existsSync(outdir);
-  if (hadOld) fs.renameSync(outdir, old);
-  fs.renameSync(staged, outdir);
-  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+/** Thrown when the current tree holds something its swap could not remove; nothing was changed. */
+export class TreeBlockedError extends Error {
+  public readonly blocked: readonly Blocked[];
+
+  constructor(outdir: string, blocked: readonly Blocked[]) {
+    super(`${blocked.length} path(s) in ${outdir}/ can't be replaced: ${blocked.map((b) => `${b.rel || '.'}: ${b.reason}`).join('; ')}`);
+    this.name = 'TreeBlockedError';
+    this.blocked = blocked;
+  }
+}
+
+/**
+ * Undoes an interrupted swap of `outdir` and removes the trees that killed processes left
+ * beside it (scripts/tree-swap.cjs). Every command that reads or writes a tree runs it first.
+ */
+export function recoverTree(outdir: string): swap.Recovery {
+  return swap.recover(outdir);
+}
+
+/**
+ * A new, empty directory in `outdir`'s work directory that will become its whole content:
+ * everything is written there first, then `commitTree` swaps it in, so a failure before the
+ * swap leaves `outdir` byte-for-byte as it was.
+ */
+export function stageTree(outdir: string): string {
+  return swap.stage(outdir);
+}
+
+/**
+ * Replaces `outdir` with the staged tree (see scripts/tree-swap.cjs), then removes the old
+ * tree; returns it when it could not be removed. `onStep` is for tests.
+ */
+export function commitTree(staged: string, outdir: string, onStep?: (step: swap.CommitStep) => void): swap.Leftover | undefined {
+  return swap.commit(staged, outdir, onStep);
 }
 
 export function discardTree(staged: string): void {
-  fs.rmSync(staged, { recursive: true, force: true });
+  swap.discard(staged);
+}
+
+/**
+ * Links the files `keep` from the current `outdir` into the staged tree, checks that the
+ * current tree can be removed, and swaps the staged tree in. Throws a TreeBlockedError, with
+ * `outdir` as it was, when something in it can't be removed.
+ */
+export function completeAndCommit(staged: string, outdir: string, keep: readonly string[], current: TreeListing,
+  onStep?: (step: swap.CommitStep) => void): swap.Leftover | undefined {
+  const linked = linkFiles(keep, outdir, staged);
+  const blocked = unremovable(outdir, current, linked);
+  if (blocked.length > 0) throw new TreeBlockedError(outdir, blocked);
+  return commitTree(staged, outdir, onStep);
 }
 
 /**
  * Writes `files` (relative path → content) as the whole content of `outdir`, atomically.
  * Files whose bytes equal the previous `outdir`'s are hard-linked from it, not written again.
  */
-export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>): swap.Leftover | undefined {
+  recoverTree(outdir);
   const staged = stageTree(outdir);
   try {
     const writer = new ChangeWriter();
     const unchanged = [...files].filter(([rel, content]) => writer.unchangedOrWrite(path.join(outdir, rel), path.join(staged, rel), content));
-    linkFiles(unchanged.map(([rel]) => rel), outdir, staged);
+    return completeAndCommit(staged, outdir, unchanged.map(([rel]) => rel), scanTree(outdir));
   } catch (e) {
     discardTree(staged);
     throw e;
   }
-  commitTree(staged, outdir);
 }
 
 /**
  * Makes `outdir` hold exactly the files `rel` of `from`, as hard links (copies where links
  * are not possible), atomically: cdk8s-cli's output directory mirrors dist/ this way.
  */
-export function linkTree(outdir: string, rels: readonly string[], from: string): void {
+export function linkTree(outdir: string, rels: readonly string[], from: string): swap.Leftover | undefined {
+  recoverTree(outdir);
   const staged = stageTree(outdir);
   try {
     linkFiles(rels, from, staged);
+    return completeAndCommit(staged, outdir, [], scanTree(outdir));
   } catch (e) {
     discardTree(staged);
     throw e;
   }
-  commitTree(staged, outdir);
 }

@@ -289,3 +289,19 @@ describe('AppSecret schemas', () => {
     expect(schemaErrors(out)).toEqual([]);
   });
 });
+
+describe('AppSecret optional values', () => {
+  const EXTERNAL = { mode: 'external', clusterSecretStore: 'berth-prod' } as const;
+
+  test('@default optional: false (a missing remote value keeps the Secret, and consumers require it)', () => {
+    const { out, secret } = secretIn('todo-prod', { name: 'ai', source: EXTERNAL, keys: ['OPENAI_API_KEY'] });
+    expect(get(one(out, 'ExternalSecret'), 'spec', 'target', 'deletionPolicy')).toBe('Retain');
+    expect(secret.envValue('OPENAI_API_KEY')).toEqual(EnvValue.fromSecret('ai', 'OPENAI_API_KEY'));
+  });
+
+  test('optional: a missing remote secret is no error (deletionPolicy Delete), so no sync wave waits; consumers read it as optional', () => {
+    const { out, secret } = secretIn('todo-prod', { name: 'gemini', source: EXTERNAL, keys: ['GEMINI_API_KEY'], optional: true });
+    expect(get(one(out, 'ExternalSecret'), 'spec', 'target')).toEqual({ name: 'gemini', creationPolicy: 'Owner', deletionPolicy: 'Delete' });
+    expect([secret.optional, secret.envValue('GEMINI_API_KEY')]).toEqual([true, EnvValue.fromSecret('gemini', 'GEMINI_API_KEY', { optional: true })]);
+  });
+});

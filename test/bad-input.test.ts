@@ -8,55 +8,29 @@ import * as argo from '../imports/argoproj.io';
 import * as vpa from '../imports/autoscaling.k8s.io';
 import * as istio from '../imports/networking.istio.io';
 import * as k8s from '../imports/k8s';
-import { EnvironmentConfig, StackChart } from '../charts';
+import { EnvironmentConfig, planFor, StackChart, StackDefinition } from '../charts';
 import { dev, prod, staging } from '../charts/environments';
 import { externalRefsAnnotation } from '../constructs/core/external-refs';
 import * as kinds from '../constructs/core/kinds';
-import { listTree, tmpdir } from './util';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
-import { AppSecret } from '../constructs/app-secret';
-import { IngressGateway } from '../constructs/ingress-gateway';
-import { NamespaceBaseline } from '../constructs/namespace-baseline';
-import { StatefulStore } from '../constructs/stateful-store';
+import { AppSecret, AppSecretProps } from '../constructs/app-secret';
+import { Peer, ServicePort } from '../constructs/core/connections';
+import { EnvValue } from '../constructs/core/env';
+import { EnvFrom, EnvFromOptions } from '../constructs/core/env-from';
+import { HttpProbeOptions, Probe } from '../constructs/core/probes';
+import { MigrationJob, MigrationJobProps } from '../constructs/migration-job';
+import { SharedConfig, SharedConfigProps } from '../constructs/shared-config';
+import { SmokeTest } from '../constructs/smoke-test';
+import { StorageTier } from '../charts/environment';
+import { hostFor, scaling, storage } from '../charts/platform';
+import { GatewayRoute, IngressGateway, RouteToOptions } from '../constructs/ingress-gateway';
+import { NamespaceBaseline, QuotaSpec } from '../constructs/namespace-baseline';
+import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
-import { baseline, restrictedContainer, store, webApp, WebApp, worker } from './fixtures/stack';
-
-/** The good stack: a namespace baseline and one web service. */
-function good(chart: StackChart): { web: WebApp } {
-  baseline(chart);
-  return { web: webApp(chart, 'web', { domain: chart.env.domain }) };
-}
-
-function patch(obj: ApiObject, ...ops: JsonPatch[]): void {
-  ApiObject.of(obj).addJsonPatch(...ops);
-}
-
-/**
- * Replaces a generated Kube* / CRD object with a plain ApiObject holding the same JSON,
- * at the same construct path. The generated classes re-serialize their typed props after
- * JSON patches, silently dropping unknown fields and mangling values of the wrong type,
- * so defects of that sort only survive on a plain ApiObject (as hand-written or
- * cdk8s-plus objects would carry them).
- */
-function raw(obj: ApiObject): ApiObject {
-  const json = obj.toJson();
-  const scope = obj.node.scope!;
-  scope.node.tryRemoveChild(obj.node.id);
-  return new ApiObject(scope, obj.node.id, json);
-}
-
-const C0 = '/spec/template/spec/containers/0';
-
-interface Case {
-  readonly name: string;
-  /** Builds the stack in `chart`: the good stack with one defect, usually. */
-  readonly build: (chart: StackChart) => void;
-  /** @default dev */
-  readonly env?: EnvironmentConfig;
-  /** The report lines after the header, without their indent. */
-  readonly expected: readonly string[];
-}
+import { C0, Case, good, patch, raw, runCase } from './corpus';
+import { listTree, tmpdir } from './util';
+import { baseline, restrictedContainer, store, webApp, worker } from './fixtures/stack';
 
 const cases: readonly Case[] = [
   // ── Schema: Kubernetes 1.28 definitions ──────────────────────────────────────────
@@ -313,6 +287,8 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.port: is required: Service "web" has several ports (hint: its ports: http (80), admin (9000))',
       'dev/shop VirtualService/web [shop-dev/vs] spec.http[0].route[0].destination.subset: names subset "canary", which no DestinationRule of this stack defines for "web"',
+      // The added port is one no NetworkPolicy opens.
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[1]: exposes "admin" (pod port 9000) of Deployment/web, but no NetworkPolicy admits anyone on it and no route reaches it: the port is dead (hint: connectTo() it from its callers, route it through the gateway, or mark it internalOnly so it is not on the Service)',
     ],
   },
   {
@@ -389,6 +365,9 @@ const cases: readonly Case[] = [
     expected: [
       'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.podSelector: matches no pod template in this stack (hint: a NetworkPolicy that selects nothing has no effect: fix its labels, remove it, or annotate berth.dev/selects-runtime-pods with who creates its pods)',
       'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.ingress[1].from[0].podSelector: matches no pod template in this stack (hint: a peer without namespaceSelector means pods of this namespace: fix its labels, or add a namespaceSelector for another namespace)',
+      // What that does to the running stack: the default deny is all that selects the pods.
+      'dev/shop Service/web [shop-dev/web-service] spec.ports[0]: exposes "http" (pod port 8080) of Deployment/web, but no NetworkPolicy admits anyone on it and no route reaches it: the port is dead (hint: connectTo() it from its callers, route it through the gateway, or mark it internalOnly so it is not on the Service)',
+      'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[0].backend.service: routes to Service/web, but no NetworkPolicy of Deployment/web admits the ingress proxies (ingress-nginx) on port 8080 (hint: route through the stack\'s IngressGateway (it opens the backend to its proxies), or allowFrom() the controller namespace)',
     ],
   },
   {
@@ -524,9 +503,13 @@ const cases: readonly Case[] = [
   },
   {
     name: 'canonical: an empty rule list in a NetworkPolicy',
-    build: (c) => patch(raw(good(c).web.networkPolicy), JsonPatch.add('/spec/ingress', [])),
+    build: (c) => {
+      const b = baseline(c);
+      webApp(c, 'web', { domain: c.env.domain });
+      patch(raw(b.denyAll), JsonPatch.add('/spec/ingress', []));
+    },
     expected: [
-      'dev/shop NetworkPolicy/web [shop-dev/web-netpol] spec.ingress: is an empty list, which the API server does not store: every kubectl apply rewrites the object and a GitOps diff never settles, received [] (hint: leave the field out)',
+      'dev/shop NetworkPolicy/default-deny [shop-dev/default-deny] spec.ingress: is an empty list, which the API server does not store: every kubectl apply rewrites the object and a GitOps diff never settles, received [] (hint: leave the field out)',
     ],
   },
   {
@@ -547,6 +530,15 @@ const cases: readonly Case[] = [
     name: 'canonical: volumeClaimTemplates without the apiVersion, kind and status the server adds',
     build: (c) => {
       good(c);
+      // Its one client, so the port is not dead.
+      new kinds.KubeNetworkPolicy(c, 'db-netpol', {
+        metadata: { name: 'db' },
+        spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }], ports: [{ port: k8s.IntOrString.fromNumber(5432), protocol: 'TCP' }] }],
+        },
+      });
       patch(raw(store(c, 'db').statefulSet),
         JsonPatch.remove('/spec/volumeClaimTemplates/0/apiVersion'),
         JsonPatch.remove('/spec/volumeClaimTemplates/0/kind'),
@@ -632,12 +624,61 @@ const cases: readonly Case[] = [
     ],
   },
   // ── Construct cases ──────────────────────────────────────────────────────────────
+  // ── Silent acceptance (issue 22): quota and LimitRange fit ──────────────────────────
+  {
+    name: 'quota: the pods at minimum replicas can never fit the namespace',
+    build: (c) => {
+      const b = baseline(c);
+      webApp(c, 'web', { domain: c.env.domain });
+      worker(c, 'mailer', 40);
+      patch(raw(b.quota), JsonPatch.replace('/spec/hard/requests.cpu', '1'));
+    },
+    expected: [
+      'dev/shop ResourceQuota/quota [shop-dev/quota] spec.hard["requests.cpu"]: the stack needs 1.2 at minimum replicas (Deployment/mailer 40 × 25m, Deployment/web 2 × 100m), more than the quota\'s 1: pods beyond it are refused at admission (hint: raise the ResourceQuota, or lower minimum replicas, requests or volume sizes; npm run report shows the whole budget)',
+    ],
+  },
+  {
+    name: 'quota: one run of a Job does not fit beside the floor',
+    build: (c) => {
+      const b = baseline(c);
+      webApp(c, 'web', { domain: c.env.domain });
+      patch(raw(b.quota), JsonPatch.replace('/spec/hard/pods', '2'));
+      new k8s.KubeJob(c, 'seed', {
+        metadata: { name: 'seed' },
+        spec: { template: { spec: {
+          restartPolicy: 'Never', securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [restrictedContainer('seed', 'ghcr.io/acme/seed:1.0.0')],
+        } } },
+      });
+    },
+    expected: [
+      "dev/shop Job/seed [shop-dev/seed] spec.template: one run (1 pod(s)) does not fit beside the stack at minimum replicas: 2 + 1 = 3, more than ResourceQuota/quota's 2, so its pods are refused and it never runs (hint: raise the ResourceQuota, or lower the Job's requests or the stack's minimum replicas)",
+    ],
+  },
+  {
+    name: 'LimitRange: a container above the maximum per container, and a limit the quota needs that nothing sets',
+    build: (c) => {
+      const b = baseline(c);
+      const web = webApp(c, 'web', { domain: c.env.domain });
+      patch(raw(b.limits), JsonPatch.add('/spec/limits/0/max', { memory: '1Gi' }), JsonPatch.remove('/spec/limits/0/default/cpu'));
+      patch(raw(b.quota), JsonPatch.add('/spec/hard/limits.cpu', '16'));
+      patch(raw(web.deployment), JsonPatch.replace(`${C0}/resources/limits/memory`, '2Gi'), JsonPatch.remove(`${C0}/resources/limits/cpu`));
+    },
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].resources.limits.cpu: is not set, and no LimitRange gives a default, but ResourceQuota/quota constrains limits.cpu: the API server refuses the pod ("must specify limits.cpu") (hint: set resources.limits.cpu on the container, or a default in the LimitRange)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].resources.limits.memory: is 2Gi, above LimitRange/limits\'s maximum per container of 1Gi: the API server refuses the pod (hint: keep the container within LimitRange/limits, or change its limits[0])',
+    ],
+  },
 ];
 
 /** A WebService like the reference stacks', with `extra` props. */
 function web(chart: StackChart, extra: Partial<WebServiceProps> = {}): WebService {
   return new WebService(chart, 'web', { image: 'ghcr.io/acme/web:1.2.0', ports: [{ name: 'http', port: 8080 }], ...extra });
 }
+
+/** Props as a user's JavaScript might pass them: what tsc would refuse, the synth doesn't type-check. */
+const loose = (extra: Record<string, unknown>) => extra as Partial<WebServiceProps>;
+const looseStore = (props: Record<string, unknown>) => props as unknown as StatefulStoreProps;
 
 /** Construct-level cases: the build throws a ValidationError before anything renders. */
 const constructCases: readonly Case[] = [
@@ -772,26 +813,205 @@ const constructCases: readonly Case[] = [
       "[shop-dev/baseline] 'quota.limitsMemory' must be a Kubernetes quantity, received \"64 GB\"",
     ],
   },
+  // ── Silent acceptance (issue 22): props at run time, images, routes to stores, platform helpers ──
+  {
+    name: 'props: a misspelt WebService prop, with a did-you-mean',
+    build: (c) => web(c, loose({ healthcheckPath: '/ready' })),
+    expected: ["[shop-dev/web] 'healthcheckPath' is not a prop of WebService; did you mean 'healthPath'?"],
+  },
+  {
+    name: 'props: an env value given as a number, and a number given as a string',
+    build: (c) => web(c, loose({ env: { PORT: 8080, LOG_LEVEL: 'info' }, replicas: '3' })),
+    expected: [
+      "[shop-dev/web] 'env.PORT' must be a string or an EnvValue, received 8080",
+      "[shop-dev/web] 'replicas' must be a number, received \"3\"",
+    ],
+  },
+  {
+    name: 'props: misspelt fields of nested option objects (autoscaling, metrics, ports)',
+    build: (c) => web(c, loose({
+      ports: [{ name: 'http', port: 8080, protocl: 'TCP' }],
+      autoscaling: { minReplica: 2, maxReplicas: 4 },
+      metrics: { prot: 'http' },
+    })),
+    expected: [
+      "[shop-dev/web] 'ports[0].protocl' is not a field of ServicePortSpec; did you mean 'protocol'?",
+      "[shop-dev/web] 'autoscaling.minReplica' is not a field of AutoscalingProps; did you mean 'minReplicas'?",
+      "[shop-dev/web] 'autoscaling.minReplicas' must be a number, received undefined",
+      "[shop-dev/web] 'metrics.prot' is not a field of MetricsProps; did you mean 'port'?",
+    ],
+  },
+  {
+    name: 'props: StatefulStore postgres and backup options, and a misspelt connectionEnv option',
+    build: (c) => {
+      new StatefulStore(c, 'db', looseStore({
+        engine: 'postgres', credentials: { mode: 'generated' }, allowGeneratedCredentials: true,
+        postgres: { databse: 'shop' }, backup: { retain: '7' },
+      }));
+    },
+    expected: [
+      "[shop-dev/db] 'postgres.databse' is not a field of PostgresOptions; did you mean 'database'?",
+      "[shop-dev/db] 'backup.retain' must be a number, received \"7\"",
+    ],
+  },
+  {
+    name: 'props: a misspelt StatefulStore.connectionEnv option',
+    build: (c) => {
+      const db = new StatefulStore(c, 'db', { engine: 'redis', credentials: { mode: 'generated' }, allowGeneratedCredentials: true });
+      web(c, { env: db.connectionEnv({ prefx: 'CACHE_' } as unknown as { prefix: string }) });
+    },
+    expected: ["[shop-dev/db] 'prefx' is not a field of ConnectionEnvOptions; did you mean 'prefix'?"],
+  },
+  {
+    name: 'props: a misspelt route field',
+    build: (c) => new IngressGateway(c, 'gateway', {
+      capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false },
+      routes: [{ hots: 'shop.example.com', backend: { service: web(c) } } as unknown as GatewayRoute],
+    }),
+    expected: [
+      "[shop-dev/gateway] 'routes[0].hots' is not a field of GatewayRoute; did you mean 'host'?",
+      "[shop-dev/gateway] 'routes[0].host' must be a string, received undefined",
+    ],
+  },
+  {
+    name: 'props: a misspelt routeTo option',
+    build: (c) => {
+      const gateway = new IngressGateway(c, 'gateway', { capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false } });
+      gateway.routeTo(web(c), { host: 'shop.example.com', paht: '/api' } as unknown as RouteToOptions);
+    },
+    expected: ["[shop-dev/gateway] 'paht' is not a field of RouteToOptions; did you mean 'path'?"],
+  },
+  {
+    name: 'props: AppSecret with a misspelt source mode',
+    build: (c) => new AppSecret(c, 'api-keys', { source: { mode: 'externl', clusterSecretStore: 'vault' }, keys: ['TOKEN'] } as unknown as AppSecretProps),
+    expected: ["[shop-dev/api-keys] 'source.mode' must be one of \"generated\", \"external\", \"sealed\", \"existing\", received \"externl\""],
+  },
+  {
+    name: 'props: SharedConfig data with a number',
+    build: (c) => new SharedConfig(c, 'flags', { data: { RETRIES: 3 } } as unknown as SharedConfigProps),
+    expected: ["[shop-dev/flags] 'data.RETRIES' must be a string, received 3"],
+  },
+  {
+    name: 'props: MigrationJob command as one string',
+    build: (c) => new MigrationJob(c, 'migrate', { image: 'ghcr.io/acme/web:1.2.0', command: 'alembic upgrade head' } as unknown as MigrationJobProps),
+    expected: ["[shop-dev/migrate] 'command' must be an array of strings, received \"alembic upgrade head\""],
+  },
+  {
+    name: 'props: SmokeTest targets a store',
+    build: (c) => {
+      const db = new StatefulStore(c, 'db', { engine: 'redis', credentials: { mode: 'generated' }, allowGeneratedCredentials: true });
+      // @ts-expect-error a StatefulStore is not IRoutable
+      new SmokeTest(c, 'smoke', { targets: [{ service: db, port: 'redis', path: '/' }] });
+    },
+    expected: [
+      "[shop-dev/smoke] 'targets[0].service' must be a service such as a WebService (a StatefulStore is never routed: its port would be reachable from outside), received <StatefulStore shop-dev/db>",
+    ],
+  },
+  {
+    name: 'props: NamespaceBaseline quota pods as a string',
+    build: (c) => new NamespaceBaseline(c, 'baseline', { quota: { ...c.env.quota, pods: '60' } as unknown as QuotaSpec }),
+    expected: ["[shop-dev/baseline] 'quota.pods' must be a number, received \"60\""],
+  },
+  {
+    name: 'image: a space, capital letters in the repository, a digest that is not one',
+    build: (c) => web(c, {
+      image: 'ghcr.io/acme/web :1.2.0',
+      initContainers: [{ name: 'migrate', image: 'ghcr.io/Acme/web:1.2.0' }, { name: 'seed', image: 'ghcr.io/acme/seed@sha256:abc' }],
+    }),
+    expected: [
+      "[shop-dev/web] 'image' must not contain whitespace, received \"ghcr.io/acme/web :1.2.0\"",
+      "[shop-dev/web] 'initContainers[0].image' must have a lowercase repository path (registries refuse capital letters), received \"ghcr.io/Acme/web:1.2.0\"",
+      "[shop-dev/web] 'initContainers[1].image' must have a digest such as 'sha256:<64 lowercase hex digits>', received \"ghcr.io/acme/seed@sha256:abc\"",
+    ],
+  },
+  {
+    name: 'store: a public route to its port (a gateway route, a NodePort, a smoke test)',
+    build: (c) => {
+      const db = new StatefulStore(c, 'db', { engine: 'postgres', credentials: { mode: 'generated' }, allowGeneratedCredentials: true });
+      const gateway = new IngressGateway(c, 'gateway', { mode: 'nodeport', capabilities: { ingressNginx: true, gatewayApi: false, istio: false, certManager: false } });
+      // @ts-expect-error a StatefulStore is not IRoutable: tsc refuses it too
+      gateway.routeTo(db, { host: 'db.example.com', nodePort: 30432 });
+    },
+    expected: [
+      "[shop-dev/gateway] 'routes[0].backend.service' must be a service such as a WebService (a StatefulStore is never routed: its port would be reachable from outside), received <StatefulStore shop-dev/db>",
+    ],
+  },
+  {
+    name: 'store: admitting the internet to its port',
+    build: (c) => {
+      const db = new StatefulStore(c, 'db', { engine: 'redis', credentials: { mode: 'generated' }, allowGeneratedCredentials: true });
+      db.allowFrom(Peer.internet());
+    },
+    expected: [
+      "[shop-dev/db] 'allowFrom' must not admit addresses beyond private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) to a store: its port would be reachable from outside; connect the services that use it (service.connectTo(store)), received \"0.0.0.0/0\"",
+    ],
+  },
+  {
+    name: 'found: a misspelt Probe option, and a probe path that is not a string',
+    build: (c) => web(c, {
+      readinessProbe: Probe.http('/ready', { periodSecond: 5 } as unknown as HttpProbeOptions),
+      livenessProbe: Probe.http(8080 as unknown as string),
+    }),
+    expected: [
+      "[shop-dev/web] 'readinessProbe.periodSecond' is not a field of HttpProbeOptions; did you mean 'periodSeconds'?",
+      "[shop-dev/web] 'livenessProbe.path' must be a string, received 8080",
+    ],
+  },
+  {
+    name: 'found: a misspelt EnvFrom option, and EnvValue.fromValue with a number',
+    build: (c) => web(c, {
+      envFrom: [EnvFrom.secret('web-secrets', { prefx: 'APP_' } as unknown as EnvFromOptions)],
+      env: { PORT: EnvValue.fromValue(8080 as unknown as string) },
+    }),
+    expected: [
+      "[shop-dev/web] 'env.PORT' must hold a string (EnvValue.fromValue), received 8080",
+      "[shop-dev/web] 'envFrom[0].prefx' is not a field of EnvFromOptions; did you mean 'prefix'?",
+    ],
+  },
+  {
+    name: 'found: an except range outside its CIDR, and ports of the wrong type, in allowTo',
+    build: (c) => web(c).allowTo(Peer.cidr('10.0.0.0/16', ['10.1.0.0/24']), [{ name: 'https', port: '443' } as unknown as ServicePort]),
+    expected: [
+      "[shop-dev/web] 'allowTo(peer).except[0]' must be a range strictly inside 10.0.0.0/16, received \"10.1.0.0/24\"",
+      "[shop-dev/web] 'allowTo(ports)[0].port' must be a number, received \"443\"",
+      "[shop-dev/web] 'allowTo(ports)[0].targetPort' must be a number, received undefined",
+    ],
+  },
+  {
+    name: 'found: connectTo something that is not a berth workload',
+    build: (c) => web(c).connectTo({ host: 'db.example.com' } as unknown as StatefulStore),
+    expected: ["[shop-dev/web] 'connectTo(other)' must be a berth workload (a WebService, a StatefulStore, …), received {\"host\":\"db.example.com\"}"],
+  },
+  {
+    name: 'found: a CIDR /33 in allowTo',
+    build: (c) => web(c).allowTo(Peer.cidr('10.0.0.0/33'), [{ name: 'https', port: 443, targetPort: 443 }]),
+    expected: ["[shop-dev/web] 'allowTo(peer).cidr' must have a prefix length from 0 to 32, received \"10.0.0.0/33\""],
+  },
+  {
+    name: 'platform: scaling() with min above max is refused, not made 5–5',
+    env: prod,
+    build: (c) => web(c, scaling(c, { min: 5, max: 3 })),
+    expected: ["[shop-prod] 'scaling().min' must not exceed max (3): an HPA's minimum can't be above its maximum, received 5"],
+  },
+  {
+    name: 'platform: a storage tier the environment lacks is refused, not left to the engine default',
+    env: prod,
+    build: (c) => new StatefulStore(c, 'db', {
+      engine: 'postgres', credentials: { mode: 'existing', secretName: 'db' }, postgres: { adminCredentials: { mode: 'existing', secretName: 'db-admin' } },
+      storage: storage(c, 'huge' as StorageTier),
+    }),
+    expected: ["[shop-prod] 'storage().tier' must be one of the environment's storage tiers (small, medium, large), received \"huge\""],
+  },
+  {
+    name: 'platform: a host label with capitals',
+    env: prod,
+    build: (c) => hostFor(c, 'Shop'),
+    expected: [
+      "[shop-prod] 'hostFor().sub' must be '.'-separated DNS labels (lowercase letters, digits and '-', at most 63 each), such as 'api.shop', received \"Shop\"",
+    ],
+  },
 ];
 
-
-/** Runs a case through `synthesize` into a dist/ holding an earlier synth's files. */
-function run(c: Case): { exitCode: number; errors: string[]; before: Record<string, string>; after: Record<string, string> } {
-  const env = c.env ?? dev;
-  const outdir = path.join(tmpdir('berth-corpus-'), 'dist');
-  fs.mkdirSync(path.join(outdir, env.name, 'shop'), { recursive: true });
-  fs.writeFileSync(path.join(outdir, env.name, 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
-  fs.writeFileSync(path.join(outdir, env.name, 'shop', 'kustomization.yaml'), 'resources:\n  - 00-namespace-shop.yaml\n');
-  const before = listTree(outdir);
-  const errors: string[] = [];
-  const build = () => {
-    const chart = new StackChart(new App(), 'shop', env);
-    c.build(chart);
-    return [{ env: env.name, stack: 'shop', chart }];
-  };
-  const { exitCode } = synthesize(build, { outdir, validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
-  return { exitCode, errors, before, after: listTree(outdir) };
-}
 
 describe('bad-input corpus', () => {
   test('has at least 30 cases', () => {
@@ -799,7 +1019,7 @@ describe('bad-input corpus', () => {
   });
 
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = run(c);
+    const r = runCase(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the synthesized output; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
@@ -807,7 +1027,7 @@ describe('bad-input corpus', () => {
   });
 
   test.each(constructCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = run(c);
+    const r = runCase(c);
     expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
     expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the stack definitions; dist/ was not changed`);
     expect(r.exitCode).toBe(1);
@@ -817,7 +1037,7 @@ describe('bad-input corpus', () => {
 
 describe('what the safety net accepts', () => {
   const ok = (env: EnvironmentConfig, build: (c: StackChart) => void) => {
-    const r = run({ name: 'ok', env, build, expected: [] });
+    const r = runCase({ name: 'ok', env, build, expected: [] });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
   };
@@ -832,6 +1052,15 @@ describe('what the safety net accepts', () => {
   test('a StatefulSet mounts its volumeClaimTemplates; its headless Service exists', () => ok(prod, (c) => {
     good(c);
     store(c, 'db');
+    // Its one client, so the port is not dead.
+    new kinds.KubeNetworkPolicy(c, 'db-netpol', {
+      metadata: { name: 'db' },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }], ports: [{ port: k8s.IntOrString.fromNumber(5432) }] }],
+      },
+    });
   }));
 
   test('ConfigMaps and Secrets declared external resolve', () => ok(prod, (c) => {
@@ -859,6 +1088,113 @@ describe('what the safety net accepts', () => {
     };
     const r = synthesize(build, { outdir: path.join(tmpdir('berth-corpus-'), 'dist'), validators: validatorsFor([env]), log: () => undefined, error: (l) => errors.push(l) });
     expect(errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  });
+});
+
+// ── Silent acceptance (issue 22): environment data and the stack list ──────────────────
+// Checked where the synth plans the charts (planFor), before anything is built.
+
+interface PlanCase {
+  readonly name: string;
+  readonly envs: readonly EnvironmentConfig[];
+  /** @default two small stacks, `shop` and `nexus` (the one the reference environments override) */
+  readonly stacks?: readonly StackDefinition[];
+  readonly expected: readonly string[];
+}
+
+const shopStack: StackDefinition = { id: 'shop', build: (chart) => { webApp(chart, 'web', { domain: chart.env.domain }); } };
+const SMALL_STACKS: readonly StackDefinition[] = [shopStack, { ...shopStack, id: 'nexus' }];
+/** An environment with a mistake in it, typed loosely as a user's JavaScript might hold it. */
+const envWith = (env: EnvironmentConfig, patch: Record<string, unknown>) => ({ ...env, ...patch }) as unknown as EnvironmentConfig;
+
+const planCases: readonly PlanCase[] = [
+  {
+    name: 'environments: a duplicate environment name',
+    envs: [dev, staging, { ...prod, name: 'staging' }],
+    expected: ["[charts/environments.ts: ENVIRONMENTS[2]] 'name' duplicates ENVIRONMENTS[1]'s name: both would write dist/staging/, received \"staging\""],
+  },
+  {
+    name: 'environments: a missing storage tier (silently 10Gi before)',
+    envs: [envWith(prod, { storage: { storageClass: 'premium-rwo', sizes: { small: '5Gi', large: '100Gi' } } })],
+    expected: ["[charts/environments.ts: prod] 'storage.sizes.medium' must be a storage size such as 10Gi, received undefined"],
+  },
+  {
+    name: 'environments: an API server CIDR /33 and a port out of range',
+    envs: [envWith(prod, { apiServer: { cidr: '10.20.0.0/33', port: 70000 } })],
+    expected: [
+      "[charts/environments.ts: prod] 'apiServer.port' must be an integer from 1 to 65535, received 70000",
+      "[charts/environments.ts: prod] 'apiServer.cidr' must have a prefix length from 0 to 32, received \"10.20.0.0/33\"",
+    ],
+  },
+  {
+    name: 'environments: a gateway override for a stack that does not exist',
+    envs: [envWith(prod, { gateway: { ...prod.gateway, overrides: { shopp: 'istio' } } })],
+    expected: ["[charts/environments.ts: prod] 'gateway.overrides.shopp' names no stack (did you mean 'shop'? stacks: shop, nexus), received \"shopp\""],
+  },
+  {
+    name: 'environments: external secrets, TLS and monitoring without their operators',
+    envs: [envWith(prod, { capabilities: { ...prod.capabilities, externalSecrets: false, certManager: false, prometheusOperator: false } })],
+    expected: [
+      "[charts/environments.ts: prod] 'secrets.mode' needs the External Secrets Operator in the cluster, but capabilities.externalSecrets is false, received \"external\"",
+      `[charts/environments.ts: prod] 'tls' needs cert-manager in the cluster, but capabilities.certManager is false, received ${JSON.stringify(prod.tls)}`,
+      "[charts/environments.ts: prod] 'monitoring' needs the Prometheus Operator in the cluster, but capabilities.prometheusOperator is false, received true",
+    ],
+  },
+  {
+    name: 'environments: a misspelt field and a quota quantity with a space',
+    envs: [envWith(dev, { allowMutableImageTag: true, quota: { ...dev.quota, limitsMemory: '48 Gi' } })],
+    expected: [
+      "[charts/environments.ts: dev] 'allowMutableImageTag' is not a field of EnvironmentConfig; did you mean 'allowMutableImageTags'?",
+      "[charts/environments.ts: dev] 'quota.limitsMemory' must be a Kubernetes quantity such as 500m, 2 or 10Gi, received \"48 Gi\"",
+    ],
+  },
+  {
+    name: 'found: TLS where a stack is served by node ports',
+    envs: [envWith(prod, { gateway: { ...prod.gateway, overrides: { nexus: 'nodeport' } } })],
+    expected: ["[charts/environments.ts: prod] 'gateway.overrides.nexus' serves plain TCP on node ports, but tls is set: no route could be served over HTTPS, received \"nodeport\""],
+  },
+  {
+    name: "stacks: an id that is berth's own output directory, and a duplicate id",
+    envs: [dev],
+    stacks: [shopStack, { id: 'argocd', build: () => undefined }, { id: 'shop', build: () => undefined }],
+    expected: [
+      "[charts/index.ts: STACKS[1]] 'id' is berth's own output directory (dist/<env>/argocd/): choose another id, received \"argocd\"",
+      "[charts/index.ts: STACKS[2]] 'id' duplicates STACKS[0]'s id: both would write dist/<env>/shop/, received \"shop\"",
+    ],
+  },
+  {
+    name: 'stacks: an id that is not a DNS label',
+    envs: [dev],
+    stacks: [{ id: 'Shop_v2', build: () => undefined }],
+    expected: ["[charts/index.ts: STACKS[0]] 'id' must be a DNS label (lowercase letters, digits and '-', at most 63): it names dist/<env>/<id>/ and the namespace, received \"Shop_v2\""],
+  },
+];
+
+describe('bad-input corpus: environment data and the stack list', () => {
+  const runPlan = (c: PlanCase) => {
+    const outdir = path.join(tmpdir('berth-corpus-'), 'dist');
+    fs.mkdirSync(path.join(outdir, 'dev', 'shop'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'dev', 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
+    const before = listTree(outdir);
+    const errors: string[] = [];
+    const { exitCode } = synthesize(() => planFor(c.envs, c.stacks ?? SMALL_STACKS), {
+      outdir, validators: validatorsFor(c.envs), log: () => undefined, error: (l) => errors.push(l),
+    });
+    return { exitCode, errors, before, after: listTree(outdir) };
+  };
+
+  test.each(planCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const r = runPlan(c);
+    expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
+    expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the stack definitions; dist/ was not changed`);
+    expect(r.exitCode).toBe(1);
+    expect(r.after).toEqual(r.before);
+  });
+
+  test('the same environments and stacks, without the mistakes, synthesize', () => {
+    const r = runPlan({ name: 'ok', envs: [dev, staging, prod], expected: [] });
+    expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
   });
 });

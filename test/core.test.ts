@@ -1,6 +1,7 @@
 import * as k8s from '../imports/k8s';
 import { Problems, ValidationError } from '../constructs/core/errors';
 import { checkImage, imageVersion, parseImage } from '../constructs/core/image';
+import { Cidr, cidrContains, isPrivateCidr, parseCidr } from '../constructs/core/cidr';
 import { appLabels } from '../constructs/core/labels';
 import { isDns1123Label, isEnvVarName, isHostname, isIanaSvcName } from '../constructs/core/names';
 import { Probe, PROBE_DEFAULTS } from '../constructs/core/probes';
@@ -75,6 +76,42 @@ describe('images', () => {
       "[s/x] 'image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"acme/auth\"",
     ]);
     expect(errorsOf((p) => checkImage(p, 'image', 'acme/auth:latest', true))).toEqual([]);
+  });
+
+  const D = 'a'.repeat(64);
+  test.each([
+    'postgres:18.6', 'ghcr.io/acme/auth:1.2.0', 'localhost:5000/acme/auth:1', '[::1]:5000/a/b:1', 'registry-1.docker.io/library/redis:8',
+    'quay.io/prometheuscommunity/postgres-exporter:v0.19.1', `redis@sha256:${D}`, `a/b:1@sha256:${D}`, 'a__b/c--d/e.f_g:1',
+    `a:1@sha512:${'b'.repeat(128)}`, 'My.Registry.example.com/acme/web:1',
+  ])('%s is a reference the kubelet can pull', (image) => expect(errorsOf((p) => checkImage(p, 'image', image, false))).toEqual([]));
+
+  test.each([
+    ['ghcr.io/acme/web :1.2.0', 'must not contain whitespace'],
+    ['ghcr.io/acme/web:1.2.0\n', 'must not contain whitespace'],
+    ['ghcr.io/Acme/web:1.2.0', 'must have a lowercase repository path (registries refuse capital letters)'],
+    ['Acme/web:1.2.0', 'must have a lowercase repository path (registries refuse capital letters)'],
+    ['ghcr.io//web:1.2.0', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr.io/acme/web/:1', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr.io/acme/-web:1', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr.io/acme/web___x:1', "must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-'"],
+    ['ghcr_io.example:5000/acme/web:1', "must have a valid registry host (letters, digits, '-' and '.', optionally ':<port>')"],
+    ['ghcr.io:port/acme/web:1', "must have a valid registry host (letters, digits, '-' and '.', optionally ':<port>')"],
+    [`${'a'.repeat(256)}:1`, 'must have a repository name of at most 255 characters'],
+    [':1.0', 'must name a repository'],
+    ['ghcr.io/acme/web:', "must have a valid tag (at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"],
+    ['ghcr.io/acme/web:.1', "must have a valid tag (at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"],
+    [`ghcr.io/acme/web:${'1'.repeat(129)}`, "must have a valid tag (at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"],
+    [`web@sha256:${'A'.repeat(64)}`, "must have a digest such as 'sha256:<64 lowercase hex digits>'"],
+    [`web@sha256:${D}@sha256:${D}`, "must have a digest such as 'sha256:<64 lowercase hex digits>'"],
+    ['web@md5:0123456789abcdef0123456789abcdef', "must have a digest such as 'sha256:<64 lowercase hex digits>'"],
+  ])('%j is refused: %s', (image, message) => {
+    expect(errorsOf((p) => checkImage(p, 'image', image, true))).toEqual([`[s/x] 'image' ${message}, received ${JSON.stringify(image)}`]);
+  });
+
+  test('an ImageRef is checked part by part, as it is written', () => {
+    expect(errorsOf((p) => checkImage(p, 'image', { repository: 'ghcr.io/acme/web:1.2', tag: '1.3' }, false))).toEqual([
+      "[s/x] 'image' must have a repository path of '/'-separated components of lowercase letters and digits, joined by '.', '_', '__' or '-', received \"ghcr.io/acme/web:1.2:1.3\"",
+    ]);
   });
 });
 
@@ -201,5 +238,28 @@ describe('Istio sidecars in jobs', () => {
 
   test('pods wait for their proxy before the job starts', () => {
     expect(MESH_JOB_POD_ANNOTATIONS).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' });
+  });
+});
+
+describe('CIDRs', () => {
+  test.each([
+    ['10.0.0.0/8', 4, 8], ['0.0.0.0/0', 4, 0], ['172.18.0.0/16', 4, 16], ['10.20.0.5/32', 4, 32], ['fd00::/8', 6, 8], ['::ffff:10.0.0.0/120', 6, 120],
+  ])('%s parses', (text, version, prefix) => {
+    expect(parseCidr(text)).toMatchObject({ version, prefix });
+  });
+  test.each([
+    ['10.0.0.0/33', 'must have a prefix length from 0 to 32'],
+    ['10.0.0.0', 'must be a CIDR such as 10.0.0.0/16 (an address, "/" and a prefix length)'],
+    ['10.0.0/8', 'must be a CIDR whose address is an IPv4 or IPv6 address'],
+    ['10.0.0.1/8', 'must have no bits set after the prefix (did you mean 10.0.0.0/8?)'],
+    [' 10.0.0.0/8', 'must be a CIDR such as 10.0.0.0/16 (an address, "/" and a prefix length)'],
+  ])('%j: %s', (text, message) => expect(parseCidr(text)).toBe(message));
+  test('private ranges, and containment', () => {
+    const of = (t: string) => parseCidr(t) as Cidr;
+    expect(['10.1.0.0/16', '192.168.1.0/24', '100.64.0.0/10', 'fd12::/16'].map((t) => isPrivateCidr(of(t)))).toEqual([true, true, true, true]);
+    expect(['0.0.0.0/0', '8.8.8.8/32', '172.0.0.0/8', '2001:db8::/32'].map((t) => isPrivateCidr(of(t)))).toEqual([false, false, false, false]);
+    expect(cidrContains(of('10.0.0.0/8'), of('10.2.0.0/16'))).toBe(true);
+    expect(cidrContains(of('10.0.0.0/16'), of('10.1.0.0/24'))).toBe(false);
+    expect(cidrContains(of('10.0.0.0/16'), of('fd00::/8'))).toBe(false);
   });
 });

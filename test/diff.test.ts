@@ -2,10 +2,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { countsOf, diffEnvironments, diffFields, diffStacks, DiffReport, environmentNormalizer, exitCodeOf } from '../tools/lib/diff';
+import { countsOf, diffEnvironments, diffFields, diffStacks, DiffReport, environmentNormalizer, exitCodeOf, FieldChange } from '../tools/lib/diff';
 import { diffCli } from '../tools/lib/diff-cli';
 import { formatChange, formatMarkdown, formatText, formatValue } from '../tools/lib/format-diff';
-import { loadDistAtRef, loadDistDir, parseTree } from '../tools/lib/load';
+import { compareEnvs, loadDistAtRef, loadDistDir, parseTree } from '../tools/lib/load';
+import { shapeOf, topicOf } from '../tools/lib/topics';
 import { broadGrants, risksOf, weaknesses } from '../tools/lib/risk';
 import { Manifest } from '../synth/render';
 import { toYaml } from '../synth/yaml';
@@ -85,7 +86,7 @@ describe('diff', () => {
     const before = shopManifests();
     const after = edited((ms) => { obj(find(ms, 'Job', 'migrate'), 'spec.template.spec.containers.0').args = ['migrate', '--dry-run', 'up']; });
     expect(diffFields('Job', find(before, 'Job', 'migrate'), find(after, 'Job', 'migrate'))).toEqual([
-      { path: 'spec.template.spec.containers[migrate].args', op: 'changed', before: ['migrate', 'up'], after: ['migrate', '--dry-run', 'up'], topic: 'other' },
+      { path: 'spec.template.spec.containers[migrate].args', op: 'changed', before: ['migrate', 'up'], after: ['migrate', '--dry-run', 'up'], topic: 'command' },
     ]);
   });
 
@@ -312,8 +313,9 @@ describe('loading dist/', () => {
     const asDev = (m: Manifest): Manifest => JSON.parse(JSON.stringify(m).replace(/-prod\b/g, '-dev').replace(/berth\.example\.com/g, 'dev.berth.example.com')) as Manifest;
     writeDist(root, shopManifests().map(asDev), 'dev');
     out.length = 0;
-    expect(diffCli(['--env', 'dev', '--vs', 'prod', '--format', 'json', '--exit-code'], io)).toBe(2);
-    expect(JSON.parse(out.join('')).counts).toEqual({ added: 1, removed: 0, changed: 2, risky: 1 });
+    // The selector change is immutable on an upgrade, not between two environments.
+    expect(diffCli(['--env', 'dev', '--vs', 'prod', '--format', 'json', '--exit-code'], io)).toBe(1);
+    expect(JSON.parse(out.join('')).counts).toEqual({ added: 1, removed: 0, changed: 2, risky: 0 });
     expect(diffCli(['--env', 'qa', '--vs', 'prod'], io)).toBe(3);
     expect(err.join('')).toBe("berth diff: no environment 'qa' in dist/ (working tree); found: dev, prod\nrun `npm run diff -- --help` for usage\n");
   });
@@ -321,5 +323,262 @@ describe('loading dist/', () => {
   test('a file that is not a Kubernetes object is named in the error', () => {
     expect(() => parseTree(new Map([['dev/shop/01-x.yaml', 'just: text\n']]))).toThrow('dev/shop/01-x.yaml: not a Kubernetes object (needs apiVersion, kind and metadata.name)');
     expect(parseTree(new Map([['dev/shop/kustomization.yaml', 'kind: Kustomization\n'], ['README.md', '#']]))).toEqual([]);
+  });
+});
+
+describe('field topics, by path', () => {
+  test('the same field has the same topic on every kind', () => {
+    const label = 'metadata.labels["app.kubernetes.io/version"]';
+    expect(['NetworkPolicy', 'HorizontalPodAutoscaler', 'Deployment', 'Ingress'].map((k) => topicOf(label, k))).toEqual(['metadata', 'metadata', 'metadata', 'metadata']);
+    expect(['spec.replicas', 'spec.minReplicas', 'spec.maxReplicas', 'spec.metrics[0].resource.target.averageUtilization'].map((p) => topicOf(p))).toEqual(['scaling', 'scaling', 'scaling', 'scaling']);
+    expect([
+      'spec.template.spec.containers[api].image',
+      'spec.template.spec.initContainers[wait].image',
+      'spec.jobTemplate.spec.template.spec.containers[backup].image',
+      'spec.containers[sh].image',
+    ].map((p) => topicOf(p))).toEqual(['image', 'image', 'image', 'image']);
+  });
+
+  test('the path decides where a field name means two things', () => {
+    expect(Object.fromEntries([
+      // A pod template's labels are metadata; the selector that must match them is not.
+      'spec.template.metadata.labels.tier', 'spec.selector.matchLabels.tier', 'spec.podSelector.matchLabels.tier',
+      // Container resources, a PVC's size, a claim template's size.
+      'spec.template.spec.containers[api].resources.limits.cpu', 'spec.resources.requests.storage',
+      'spec.volumeClaimTemplates[data].spec.resources.requests.storage', 'spec.volumeClaimTemplates[data].metadata.labels.tier',
+      // NetworkPolicy rule ports, Service and container ports.
+      'spec.ingress[0].ports[0].port', 'spec.ports[http].targetPort', 'spec.template.spec.containers[api].ports[http].containerPort',
+      // An exec probe's command, a preStop hook's, the container's own.
+      'spec.template.spec.containers[api].livenessProbe.exec.command', 'spec.template.spec.containers[api].lifecycle.preStop.exec.command',
+      'spec.template.spec.containers[api].command',
+      'spec.template.spec.containers[api].env[LOG_LEVEL].value', 'spec.template.spec.containers[api].securityContext.runAsUser',
+      'spec.template.spec.containers[api].volumeMounts[mountPath=/data].readOnly', 'spec.template.spec.containers[api].stdin',
+      'spec.template.spec.initContainers[proxy]', 'spec.template.spec.topologySpreadConstraints', 'spec.tls[secretName=shop-tls].hosts',
+      'spec.hard["requests.cpu"]', 'data.FLAG', 'spec.schedule', 'spec.type', 'spec.endpoints[0].interval', 'spec.syncPolicy.automated.prune',
+      'roleRef.name', 'spec.mtls.mode', 'spec.unknown',
+    ].map((p) => [p, topicOf(p)]))).toEqual({
+      'spec.template.metadata.labels.tier': 'metadata',
+      'spec.selector.matchLabels.tier': 'selector',
+      'spec.podSelector.matchLabels.tier': 'selector',
+      'spec.template.spec.containers[api].resources.limits.cpu': 'resources',
+      'spec.resources.requests.storage': 'storage',
+      'spec.volumeClaimTemplates[data].spec.resources.requests.storage': 'storage',
+      'spec.volumeClaimTemplates[data].metadata.labels.tier': 'metadata',
+      'spec.ingress[0].ports[0].port': 'network',
+      'spec.ports[http].targetPort': 'ports',
+      'spec.template.spec.containers[api].ports[http].containerPort': 'ports',
+      'spec.template.spec.containers[api].livenessProbe.exec.command': 'probes',
+      'spec.template.spec.containers[api].lifecycle.preStop.exec.command': 'availability',
+      'spec.template.spec.containers[api].command': 'command',
+      'spec.template.spec.containers[api].env[LOG_LEVEL].value': 'env',
+      'spec.template.spec.containers[api].securityContext.runAsUser': 'security',
+      'spec.template.spec.containers[api].volumeMounts[mountPath=/data].readOnly': 'storage',
+      'spec.template.spec.containers[api].stdin': 'containers',
+      'spec.template.spec.initContainers[proxy]': 'containers',
+      'spec.template.spec.topologySpreadConstraints': 'availability',
+      'spec.tls[secretName=shop-tls].hosts': 'tls',
+      'spec.hard["requests.cpu"]': 'quota',
+      'data.FLAG': 'config',
+      'spec.schedule': 'schedule',
+      'spec.type': 'service',
+      'spec.endpoints[0].interval': 'monitoring',
+      'spec.syncPolicy.automated.prune': 'gitops',
+      'roleRef.name': 'access',
+      'spec.mtls.mode': 'security',
+      'spec.unknown': 'other',
+    });
+    // `spec.rules`: routes on an Ingress or HTTPRoute, access rules on an AuthorizationPolicy.
+    expect([topicOf('spec.rules[host=a.example.com].http', 'Ingress'), topicOf('spec.rules[0].matches', 'HTTPRoute'), topicOf('spec.rules[0].from', 'AuthorizationPolicy')])
+      .toEqual(['route', 'route', 'access']);
+  });
+
+  test('paths as the diff prints them split into fields and list items', () => {
+    expect(shapeOf('spec.template.spec.containers[api].env[LOG_LEVEL].value')).toEqual(['spec', 'template', 'spec', 'containers', '[]', 'env', '[]', 'value']);
+    expect(shapeOf('metadata.labels["app.kubernetes.io/name"]')).toEqual(['metadata', 'labels', 'app.kubernetes.io/name']);
+    expect(shapeOf('spec.rules[host=a.example.com].http')).toEqual(['spec', 'rules', '[]', 'http']);
+    expect(shapeOf('spec.hard["limits.cpu"]')).toEqual(['spec', 'hard', 'limits.cpu']);
+  });
+
+  test('a diff tags each field by its path: a label on a NetworkPolicy and on an HPA is metadata on both', () => {
+    const after = edited((ms) => {
+      for (const [kind, name] of [['NetworkPolicy', 'api'], ['HorizontalPodAutoscaler', 'gateway']]) obj(find(ms, kind, name), 'metadata.labels').tier = 'web';
+      obj(find(ms, 'HorizontalPodAutoscaler', 'gateway'), 'spec').maxReplicas = 8;
+    });
+    expect(diffStacks([shopStack()], [shopStack(after)])[0].objects.map((o) => [`${o.kind}/${o.name}`, o.fields.map((f) => `[${f.topic}] ${f.path}`)])).toEqual([
+      ['NetworkPolicy/api', ['[metadata] metadata.labels.tier']],
+      ['HorizontalPodAutoscaler/gateway', ['[metadata] metadata.labels.tier', '[scaling] spec.maxReplicas']],
+    ]);
+  });
+});
+
+describe('lists without a key are matched by content', () => {
+  const policy = (edit: (p: Manifest) => void): [Manifest, Manifest] => {
+    const before = find(shopManifests(), 'NetworkPolicy', 'postgres');
+    const after = clone(before);
+    edit(after);
+    return [before, after];
+  };
+  const backupRule = { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backup' } } }], ports: [{ port: 5432, protocol: 'TCP' }] };
+
+  test('a NetworkPolicy rule inserted first is one addition, not every rule shifted', () => {
+    const [before, after] = policy((p) => { arr(p, 'spec.ingress').unshift(backupRule); });
+    const fields = diffFields('NetworkPolicy', before, after);
+    expect(fields).toEqual([{ path: 'spec.ingress[0]', op: 'added', after: backupRule, topic: 'network' }]);
+    const report: DiffReport = { from: 'a', to: 'b', stacks: [{ env: 'prod', stack: 'shop', objects: [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: 'postgres', change: 'changed', fields, risks: [] }] }] };
+    expect(formatText(report).split('\n')[5]).toBe('      [network] + spec.ingress[0]: from pods name=backup on 5432/TCP');
+  });
+
+  test('a rule removed from the middle is one removal, at its old position', () => {
+    const [before, after] = policy((p) => { arr(p, 'spec.ingress').splice(0, 1); });
+    expect(diffFields('NetworkPolicy', before, after)).toEqual([
+      { path: 'spec.ingress[0]', op: 'removed', before: { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'shop-prod', 'app.kubernetes.io/name': 'api' } } }], ports: [{ port: 5432, protocol: 'TCP' }] }, topic: 'network' },
+    ]);
+  });
+
+  test('a changed peer is one changed field, also when nothing else in it stayed the same', () => {
+    const before = find(shopManifests(), 'NetworkPolicy', 'gateway');
+    const after = clone(before);
+    obj(after, 'spec.ingress.0.from.0.namespaceSelector.matchLabels')['kubernetes.io/metadata.name'] = 'istio-system';
+    arr(after, 'spec.ingress').push(backupRule);
+    expect(diffFields('NetworkPolicy', before, after)).toEqual([
+      { path: 'spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]', op: 'changed', before: 'ingress-nginx', after: 'istio-system', topic: 'network' },
+      { path: 'spec.ingress[1]', op: 'added', after: backupRule, topic: 'network' },
+    ]);
+  });
+
+  test('a similar rule in the same place is changed, field by field; a peer added to a rule is one addition', () => {
+    const [before, after] = policy((p) => {
+      obj(p, 'spec.ingress.1.ports.0').port = 5433;
+      arr(p, 'spec.ingress.0.from').push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+    });
+    const fields = diffFields('NetworkPolicy', before, after);
+    expect(fields).toEqual([
+      { path: 'spec.ingress[0].from[1]', op: 'added', after: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }, topic: 'network' },
+      { path: 'spec.ingress[1].ports[0].port', op: 'changed', before: 5432, after: 5433, topic: 'network' },
+    ]);
+    expect(fields.map((f) => formatText({ from: 'a', to: 'b', stacks: [{ env: 'e', stack: 's', objects: [{ apiVersion: 'v1', kind: 'K', name: 'n', change: 'changed', fields: [f], risks: [] }] }] }).split('\n')[5].trim())).toEqual([
+      '[network] + spec.ingress[0].from[1]: namespace monitoring',
+      '[network] ~ spec.ingress[1].ports[0].port: 5432 → 5433',
+    ]);
+  });
+
+  test('reordered rules are one reordered change that names the moved item', () => {
+    const [before, after] = policy((p) => { arr(p, 'spec.ingress').reverse(); });
+    const fields = diffFields('NetworkPolicy', before, after);
+    expect(fields).toEqual([{ path: 'spec.ingress', op: 'reordered', before: ['[1]'], after: ['[0]'], topic: 'network' }]);
+    expect(formatMarkdown({ from: 'a', to: 'b', stacks: [{ env: 'e', stack: 's', objects: [{ apiVersion: 'v1', kind: 'K', name: 'n', change: 'changed', fields, risks: [] }] }] }))
+      .toContain('  - `spec.ingress`: order `[1]` → `[0]` _(network)_');
+  });
+
+  test('a keyed list in another order is reordered by name, before the changes inside it', () => {
+    const before = find(shopManifests(), 'Deployment', 'gateway');
+    const after = clone(before);
+    arr(after, 'spec.template.spec.initContainers').reverse();
+    obj(after, 'spec.template.spec.initContainers.0').image = 'fluent/fluent-bit:3.2.0';
+    expect(diffFields('Deployment', before, after)).toEqual([
+      { path: 'spec.template.spec.initContainers', op: 'reordered', before: ['wait-for-api', 'log-shipper'], after: ['log-shipper', 'wait-for-api'], topic: 'containers' },
+      { path: 'spec.template.spec.initContainers[log-shipper].image', op: 'changed', before: 'fluent/fluent-bit:3.1.9', after: 'fluent/fluent-bit:3.2.0', topic: 'image' },
+    ]);
+  });
+
+  test('lists of scalars: a set in another order is reordered, a set change lists members, a command stays a list', () => {
+    const [before, after] = policy((p) => { obj(p, 'spec').policyTypes = ['Egress', 'Ingress']; });
+    expect(diffFields('NetworkPolicy', before, after)).toEqual([
+      { path: 'spec.policyTypes', op: 'reordered', before: ['Ingress', 'Egress'], after: ['Egress', 'Ingress'], topic: 'network' },
+    ]);
+    const tls = (hosts: string[]): FieldChange => ({ path: 'spec.tls[secretName=shop-tls].hosts', op: 'changed', before: ['a.example.com', 'b.example.com'], after: hosts, topic: 'tls' });
+    const cmd = (before: string[], after: string[]): FieldChange => ({ path: 'spec.template.spec.containers[smoke].command', op: 'changed', before, after, topic: 'command' });
+    const script = (lines: string[]): string => lines.join('\n');
+    const long = 'x'.repeat(90);
+    expect([
+      tls(['a.example.com', 'c.example.com']),
+      // Order matters in a command: swapped arguments are a change.
+      cmd(['run', '--fast'], ['--fast', 'run']),
+      // Too long to show whole: the one element that differs, at its first differing line.
+      cmd(['/bin/sh', '-c', script(['set -eu', `curl ${long}`, 'exit 0'])], ['/bin/sh', '-c', script(['set -eu', `wget ${long}`, 'exit 0'])]),
+      // Or what was inserted, and where.
+      cmd(['nexus', 'migrate', long], ['/bin/sh', '-c', 'wrap', 'nexus', 'migrate', long]),
+    ].map((f) => formatText({ from: 'a', to: 'b', stacks: [{ env: 'e', stack: 's', objects: [{ apiVersion: 'v1', kind: 'K', name: 'n', change: 'changed', fields: [f], risks: [] }] }] }).split('\n')[5].trim())).toEqual([
+      '[tls] ~ spec.tls[secretName=shop-tls].hosts: added c.example.com; removed b.example.com',
+      '[command] ~ spec.template.spec.containers[smoke].command: ["run","--fast"] → ["--fast","run"]',
+      `[command] ~ spec.template.spec.containers[smoke].command [2]: line 2 of 3: curl ${long.slice(0, 74)}… → line 2 of 3: wget ${long.slice(0, 74)}…`,
+      '[command] ~ spec.template.spec.containers[smoke].command [0]: inserted ["/bin/sh","-c","wrap"]',
+    ]);
+  });
+
+  test('items with a key other than name show it: volume mounts by mountPath', () => {
+    const before = find(shopManifests(), 'Deployment', 'api');
+    const mounts = (...paths: string[]) => paths.map((p) => ({ name: 'data', mountPath: p }));
+    const a = clone(before);
+    obj(a, 'spec.template.spec.containers.0').volumeMounts = mounts('/data', '/cache');
+    const b = clone(before);
+    obj(b, 'spec.template.spec.containers.0').volumeMounts = mounts('/data', '/tmp', '/cache');
+    expect(diffFields('Deployment', a, b)).toEqual([
+      { path: 'spec.template.spec.containers[api].volumeMounts[mountPath=/tmp]', op: 'added', after: { name: 'data', mountPath: '/tmp' }, topic: 'storage' },
+    ]);
+  });
+});
+
+describe('environments in promotion order', () => {
+  test('the diff lists dev, staging, prod (then any other environment), not alphabetically', () => {
+    const stacks = ['prod', 'qa', 'dev', 'staging'].map((env) => shopStack(shopManifests(), env));
+    const changed = stacks.map((s) => shopStack(edited((ms) => { obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 9; }), s.env));
+    expect(diffStacks(stacks, changed).map((s) => s.env)).toEqual(['dev', 'staging', 'prod', 'qa']);
+    expect(['prod', 'argocd-x', 'staging', 'dev'].sort(compareEnvs)).toEqual(['dev', 'staging', 'prod', 'argocd-x']);
+  });
+
+  test('dist/ is read in promotion order', () => {
+    const files = new Map(['prod', 'dev', 'staging'].flatMap((env) => [[`${env}/shop/00-namespace-shop.yaml`, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-${env}\n`]] as [string, string][]));
+    expect(parseTree(files).map((s) => s.env)).toEqual(['dev', 'staging', 'prod']);
+  });
+});
+
+describe('environment against environment is not an upgrade', () => {
+  /** prod's shop with dev's names, and then what `edit` changes. */
+  const asDev = (edit: (ms: Manifest[]) => void = () => undefined): Manifest[] => edited((ms) => {
+    for (const m of ms) Object.assign(m, JSON.parse(JSON.stringify(m).replace(/-prod\b/g, '-dev').replace(/berth\.example\.com/g, 'dev.berth.example.com')));
+    edit(ms);
+  });
+  const compare = (dev: Manifest[], prod: Manifest[]) => diffEnvironments([shopStack(dev, 'dev'), shopStack(prod, 'prod')], { name: 'dev', domain: 'dev.berth.example.com' }, { name: 'prod', domain: 'berth.example.com' });
+  const risks = (r: DiffReport) => r.stacks.flatMap((s) => s.objects.flatMap((o) => o.risks.map((x) => `${o.kind}/${o.name} ${x.category}${x.path ? ` ${x.path}` : ''}`)));
+
+  test('no immutable risks, and nothing removed from one environment is lost data', () => {
+    // What would be immutable on an upgrade: a selector, a claim template, a Job template; a PVC and a StatefulSet only in dev.
+    const dev = asDev((ms) => {
+      obj(find(ms, 'StatefulSet', 'postgres'), 'spec.selector.matchLabels').tier = 'db';
+      obj(find(ms, 'StatefulSet', 'postgres'), 'spec.volumeClaimTemplates.0.spec.resources.requests').storage = '1Gi';
+      obj(find(ms, 'Job', 'migrate'), 'spec').backoffLimit = 1;
+      obj(find(ms, 'Job', 'migrate'), 'spec.template.spec.containers.0').args = ['migrate'];
+      ms.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'scratch', namespace: 'shop-dev' }, spec: { resources: { requests: { storage: '1Gi' } } } });
+    });
+    const report = compare(dev, shopManifests());
+    expect(report.stacks[0].objects.map((o) => `${o.change} ${o.kind}/${o.name} ${o.fields.length}`)).toEqual([
+      'removed PersistentVolumeClaim/scratch 0', 'changed StatefulSet/postgres 2', 'changed Job/migrate 2',
+    ]);
+    expect(risks(report)).toEqual([]);
+    // The same changes as an upgrade of one environment are risky.
+    const upgrade = diffStacks([shopStack(dev, 'dev')], [shopStack(asDev(), 'dev')]);
+    expect(risks({ from: 'a', to: 'b', stacks: upgrade })).toEqual([
+      'PersistentVolumeClaim/scratch data-loss',
+      'StatefulSet/postgres immutable spec.selector.matchLabels.tier',
+      'StatefulSet/postgres immutable spec.volumeClaimTemplates[data].spec.resources.requests.storage',
+      'Job/migrate immutable spec.template.spec.containers[migrate].args',
+    ]);
+  });
+
+  test('where the second environment is weaker it is still risky: security, network, exposure, PVC retention', () => {
+    const prod = edited((ms) => {
+      obj(find(ms, 'Deployment', 'gateway'), 'spec.template.spec.containers.0.securityContext').readOnlyRootFilesystem = false;
+      obj(find(ms, 'Service', 'gateway'), 'spec').type = 'LoadBalancer';
+      arr(find(ms, 'NetworkPolicy', 'api'), 'spec.ingress').push({ from: [{ namespaceSelector: {} }] });
+      obj(find(ms, 'StatefulSet', 'postgres'), 'spec.persistentVolumeClaimRetentionPolicy').whenDeleted = 'Delete';
+    }).filter((m) => m.metadata.name !== 'default-deny');
+    expect(risks(compare(asDev(), prod))).toEqual([
+      'NetworkPolicy/api network',
+      'NetworkPolicy/default-deny network',
+      'StatefulSet/postgres data-loss spec.persistentVolumeClaimRetentionPolicy',
+      'Deployment/gateway security spec.template.spec.containers[gateway].securityContext',
+      'Service/gateway exposure spec.type',
+    ]);
   });
 });

@@ -336,7 +336,13 @@ describe('IngressGateway: istio mode', () => {
     // An Istio gateway reads its certificates from its own namespace.
     expect(one(out, 'Certificate').metadata.namespace).toBe('istio-system');
     expect(gw.istioGateway?.name).toBe('web');
-    expect(gw.virtualServices.map((v) => v.name)).toEqual(['web-nexus-example-com']);
+    // In-mesh callers of the stable service see the same split, on all of its paths.
+    expect(one(out, 'VirtualService', 'web-mesh-backend').spec).toEqual({
+      hosts: ['backend.shop-prod.svc.cluster.local'],
+      gateways: ['mesh'],
+      http: [{ route: split }],
+    });
+    expect(gw.virtualServices.map((v) => v.name)).toEqual(['web-nexus-example-com', 'web-mesh-backend']);
   });
 
   test('Exact and plain Prefix routes: Exact first, Prefix matches the path and everything below it', () => {
@@ -1018,5 +1024,48 @@ describe('IngressGateway: what a 1.28 API server accepts', () => {
         ],
     });
     expect(chart).toBeValidKubernetes();
+  });
+});
+
+describe('IngressGateway: session affinity end to end', () => {
+  const pinned = (chart: Chart) => new WebService(chart, 'ws', { image: 'example/ws:1.0.0', ports: [{ name: 'http', port: 80, targetPort: 8001 }], sessionAffinity: 'ClientIP', sessionAffinityTimeoutSeconds: 600 });
+
+  test('ingress mode: the route gets its own Ingress that hashes by client address', () => {
+    const chart = namespacedChart('shop-prod');
+    gateway(chart).routeTo(pinned(chart), { host: 'ws.example.com' });
+    expect(get(one(synth(chart), 'Ingress'), 'metadata', 'annotations')).toEqual({ ...WAVE, [`${NGINX}/upstream-hash-by`]: '$remote_addr' });
+  });
+
+  test('istio mode: the DestinationRule hashes by source IP, for the gateway and in-mesh callers alike', () => {
+    const chart = namespacedChart('shop-prod');
+    gateway(chart, { mode: 'istio' }).routeTo(pinned(chart), { host: 'ws.example.com' });
+    expect(get(one(synth(chart), 'DestinationRule', 'ws'), 'spec', 'trafficPolicy', 'loadBalancer')).toEqual({ consistentHash: { useSourceIp: true } });
+  });
+
+  test('nodeport mode: the NodePort Service carries the affinity and its timeout', () => {
+    const chart = namespacedChart('shop-prod');
+    gateway(chart, { mode: 'nodeport' }).routeTo(pinned(chart), { host: 'ws.example.com', nodePort: 30080 });
+    const spec = get(one(synth(chart), 'Service', 'web-ws'), 'spec');
+    expect([spec.sessionAffinity, spec.sessionAffinityConfig]).toEqual(['ClientIP', { clientIP: { timeoutSeconds: 600 } }]);
+  });
+
+  test('refused where it can not hold: gateway-api mode, and a weighted split', () => {
+    const chart = namespacedChart('shop-prod');
+    const ws = pinned(chart);
+    const other = service(chart, 'ws-v2', [{ name: 'http', port: 80 }]);
+    expect(problemsOf(() => gateway(chart, { mode: 'gateway-api' }).routeTo(ws, { host: 'ws.example.com' }))).toEqual([
+      "[shop-prod/web] 'routes[0].backend.service' asks for ClientIP session affinity, which gateway-api mode can't carry: the Gateway API standard channel has no session persistence (use ingress or istio mode, or drop the affinity), received \"ws\"",
+    ]);
+    expect(problemsOf(() => new IngressGateway(chart, 'web2', { capabilities: ALL, routes: [{ host: 'ws.example.com', backends: [{ service: ws, weight: 90 }, { service: other, weight: 10 }] }] }))).toEqual([
+      "[shop-prod/web2] 'routes[0].backends' can't split by weight to ws, which asks for ClientIP session affinity: the split is chosen per request, so a client's requests switch pods (drop the weights or the affinity), received \"ws\"",
+    ]);
+  });
+
+  test("a service's metrics port is never routed", () => {
+    const chart = namespacedChart('shop-prod');
+    const api = new WebService(chart, 'api', { image: 'example/api:1.0.0', ports: [{ name: 'http', port: 80 }], metrics: {} });
+    expect(problemsOf(() => gateway(chart).routeTo(api, { host: 'api.example.com', port: 'metrics' }))).toEqual([
+      "[shop-prod/web] 'routes[0].backend.port' is the metrics port of service \"api\", which is never routed: metrics stay inside the cluster, received \"metrics\"",
+    ]);
   });
 });

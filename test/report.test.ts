@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatBytes, formatCpu, podResources, stackBudget, surgeOf } from '../tools/lib/budget';
-import { dependencyGraph } from '../tools/lib/graph';
+import { commonDomain, dependencyGraph, groupText, toVizGraph, wrapName } from '../tools/lib/graph';
 import { operatorsNeeded, prerequisites } from '../tools/lib/operators';
 import { renderReports } from '../tools/lib/report';
 import { reportCli } from '../tools/lib/report-cli';
@@ -133,20 +133,22 @@ describe('dependency picture', () => {
       ['Deployment/api', 'service', 'api | Deployment ×2'],
       ['Deployment/gateway', 'service', 'gateway | Deployment ×2–6'],
       ['clients', 'client', 'clients'],
-      ['Ingress/shop', 'gateway', 'shop | Ingress'],
+      // The hosts' common domain on the node, the rest on the edges.
+      ['Ingress/shop', 'gateway', 'shop | Ingress | *.berth.example.com'],
       ['ns:ingress-nginx:', 'outside', 'namespace ingress-nginx'],
     ]);
     expect(g.edges).toEqual([
       { from: 'clients', to: 'Ingress/shop', kind: 'route', label: 'http, https', allowed: true },
-      { from: 'Ingress/shop', to: 'Deployment/gateway', kind: 'route', label: 'shop.berth.example.com/\nstatus.berth.example.com/', allowed: true },
-      { from: 'Ingress/shop', to: 'Deployment/api', kind: 'route', label: 'shop.berth.example.com/api', allowed: true },
+      { from: 'Ingress/shop', to: 'Deployment/gateway', kind: 'route', label: 'shop /\nstatus /', allowed: true },
+      { from: 'Ingress/shop', to: 'Deployment/api', kind: 'route', label: 'shop /api', allowed: true },
       { from: 'Deployment/api', to: 'StatefulSet/postgres', kind: 'network', label: '5432/TCP', allowed: true },
       { from: 'Job/migrate', to: 'StatefulSet/postgres', kind: 'network', label: '5432/TCP', allowed: true },
       { from: 'Deployment/gateway', to: 'Deployment/api', kind: 'network', label: '8080/TCP', allowed: true },
       { from: 'ns:ingress-nginx:', to: 'Deployment/gateway', kind: 'network', label: '8080/TCP', allowed: true },
     ]);
     expect(g.defaultDeny).toEqual({ ingress: true, egress: true });
-    expect(g.namespaceWide).toEqual(['allow-dns: egress to namespace kube-system k8s-app=kube-dns on 53/UDP, 53/TCP']);
+    expect(g.namespaceWide).toEqual(['allow-dns: egress to namespace kube-system pods k8s-app=kube-dns on 53/UDP, 53/TCP']);
+    expect(g.groups).toEqual([]);
   });
 
   test('a connection allowed at one end only is drawn as blocked', () => {
@@ -154,6 +156,96 @@ describe('dependency picture', () => {
     arr(find(ms, 'NetworkPolicy', 'api'), 'spec.egress').length = 0;
     const edge = dependencyGraph(ms).edges.find((e) => e.from === 'Deployment/api' && e.to === 'StatefulSet/postgres');
     expect(edge).toEqual({ from: 'Deployment/api', to: 'StatefulSet/postgres', kind: 'network', label: 'blocked: 5432/TCP (no egress rule on api)', allowed: false });
+  });
+});
+
+describe('dependency picture of a large stack', () => {
+  const ns = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+  /** The fixture with the monitoring namespace let in to `workloads` on 9090, and a second migration-like CronJob. */
+  function scraped(workloads: readonly string[]): Manifest[] {
+    const ms = clone(shopManifests());
+    for (const w of workloads) arr(find(ms, 'NetworkPolicy', w), 'spec.ingress').push({ from: [ns('monitoring')], ports: [{ port: 9090, protocol: 'TCP' }] });
+    return ms;
+  }
+
+  test('a peer that reaches three workloads is listed once, not drawn; two are still drawn', () => {
+    const g = dependencyGraph(scraped(['api', 'gateway', 'postgres']));
+    expect(g.groups).toEqual([{
+      peer: 'ns:monitoring:', name: 'namespace monitoring', direction: 'out',
+      targets: [{ ports: '9090/TCP', workloads: ['api', 'gateway', 'postgres'] }],
+    }]);
+    expect(g.groups.map(groupText)).toEqual(['namespace monitoring → api, gateway, postgres on 9090/TCP']);
+    expect(g.nodes.map((n) => n.id)).not.toContain('ns:monitoring:');
+    expect(g.edges.filter((e) => e.from === 'ns:monitoring:')).toEqual([]);
+    const two = dependencyGraph(scraped(['api', 'gateway']));
+    expect([two.groups, two.edges.filter((e) => e.from === 'ns:monitoring:').map((e) => `${e.to} ${e.label}`)])
+      .toEqual([[], ['Deployment/api 9090/TCP', 'Deployment/gateway 9090/TCP']]);
+    // With a higher threshold nothing is grouped.
+    expect(dependencyGraph(scraped(['api', 'gateway', 'postgres']), { groupAt: 4 }).groups).toEqual([]);
+  });
+
+  test('many workloads calling one address block group the other way', () => {
+    const ms = clone(shopManifests());
+    for (const w of ['api', 'gateway', 'migrate']) arr(find(ms, 'NetworkPolicy', w), 'spec.egress').push({ to: [{ ipBlock: { cidr: '10.20.0.0/24' } }], ports: [{ port: 443, protocol: 'TCP' }] });
+    const g = dependencyGraph(ms);
+    expect(g.groups).toEqual([{ peer: 'cidr:10.20.0.0/24', name: '10.20.0.0/24', direction: 'in', targets: [{ ports: '443/TCP', workloads: ['api', 'gateway', 'migrate'] }] }]);
+    expect(g.groups.map(groupText)).toEqual(['api, gateway, migrate → 10.20.0.0/24 on 443/TCP']);
+  });
+
+  test('a connection allowed at one end only is always drawn, never grouped', () => {
+    const ms = clone(shopManifests());
+    // migrate calls api, gateway and postgres; api and postgres let it in, gateway doesn't.
+    arr(find(ms, 'NetworkPolicy', 'migrate'), 'spec.egress').push(
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'shop-prod' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/instance': 'shop-prod' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    );
+    arr(find(ms, 'NetworkPolicy', 'api'), 'spec.ingress').push({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'migrate', 'app.kubernetes.io/instance': 'shop-prod' } } }], ports: [{ port: 8080, protocol: 'TCP' }] });
+    const g = dependencyGraph(ms, { groupAt: 2 });
+    expect(g.groups.map(groupText)).toEqual(['Job migrate → api on 8080/TCP; postgres on 5432/TCP']);
+    expect(g.edges.filter((e) => e.from === 'Job/migrate').map((e) => `${e.to} ${e.allowed} ${e.label}`)).toEqual([
+      'Deployment/gateway false blocked: 8080/TCP (no ingress rule on gateway)',
+    ]);
+    expect(g.nodes.map((n) => n.id)).toContain('Job/migrate');
+  });
+
+  test('jobs with the same connections are one node; a job with others stays apart', () => {
+    const ms = clone(shopManifests());
+    const backup = clone(find(ms, 'Job', 'migrate'));
+    const cron = (name: string): Manifest => ({
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name, namespace: 'shop-prod' },
+      spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: { ...obj(backup, 'spec.template'), metadata: { labels: { 'app.kubernetes.io/name': 'migrate', 'app.kubernetes.io/instance': 'shop-prod' } } } } } },
+    });
+    ms.push(cron('postgres-backup'), cron('postgres-restore'));
+    const g = dependencyGraph(ms);
+    expect(g.nodes.filter((n) => n.kind === 'job').map((n) => [n.id, n.label.join(' | ')])).toEqual([
+      ['Job/migrate', 'migrate | Job'],
+      ['CronJob/postgres-backup', 'postgres-backup, postgres-restore | CronJob ×2'],
+    ]);
+    expect(g.edges.filter((e) => e.to === 'StatefulSet/postgres').map((e) => e.from)).toEqual(['Deployment/api', 'Job/migrate', 'CronJob/postgres-backup']);
+  });
+
+  test('route labels: the hosts\' common domain goes on the gateway node', () => {
+    expect([
+      commonDomain(['auth.giia.example.com', 'catalog.giia.example.com']),
+      commonDomain(['api.nexus.example.com']),
+      commonDomain(['a.example.com', 'b.example.org']),
+      commonDomain(['*', 'a.example.com']),
+    ]).toEqual(['giia.example.com', 'api.nexus.example.com', undefined, undefined]);
+    expect([wrapName('neo4j-backup, neo4j-restore'), wrapName('nexus-api-nexus-berth-example-com'), wrapName('todo-chatbot.berth.example.com'), wrapName('api')])
+      .toEqual([['neo4j-backup,', 'neo4j-restore'], ['nexus-api-nexus-berth-', 'example-com'], ['todo-chatbot.berth.example.com'], ['api']]);
+  });
+
+  test('drawn top to bottom, jobs below their stores, the grouped peers listed under the title', () => {
+    const v = toVizGraph(dependencyGraph(scraped(['api', 'gateway', 'postgres'])), 'prod/shop');
+    expect(v.graphAttributes?.rankdir).toBe('TB');
+    const label = (v.graphAttributes?.label as { html: string }).html;
+    expect([...label.matchAll(/<TD ALIGN="LEFT">(.*?)<\/TD>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''))).toEqual([
+      'prod/shop',
+      'Connections NetworkPolicies allow to or from many workloads, listed instead of drawn:',
+      'namespace monitoring → api, gateway, postgres on 9090/TCP',
+    ]);
+    const job = v.edges?.find((e) => e.head === 'Job/migrate' || e.tail === 'Job/migrate');
+    expect([job?.tail, job?.head, job?.attributes?.dir]).toEqual(['StatefulSet/postgres', 'Job/migrate', 'back']);
   });
 });
 
@@ -178,6 +270,12 @@ describe('report files', () => {
     expect(page).toContain('<a href="../index.html">');
     expect(page).toContain('<td><code>shop.berth.example.com</code></td><td><code>/api</code></td><td>Prefix</td><td><code>api:http</code></td><td><span class="ok">yes</span></td>');
     expect(files.get('index.html')).toContain('<a href="prod/shop.html">shop</a>');
+  });
+
+  test('the index lists environments in promotion order', async () => {
+    const files = await renderReports(['prod', 'dev', 'staging'].map((env) => shopStack(shopManifests(), env)), 'dist/');
+    expect([...files.get('index.html')!.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual(['dev', 'staging', 'prod']);
+    expect([...files.keys()].filter((f) => f.endsWith('.html') && f !== 'index.html')).toEqual(['dev/shop.html', 'staging/shop.html', 'prod/shop.html']);
   });
 
   test('npm run report writes outside dist/ and refuses to write into it', async () => {

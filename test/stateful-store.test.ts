@@ -335,7 +335,8 @@ describe('nats preset', () => {
     ]);
     expect(one(out, 'Service', 'nats').spec).toEqual(expect.objectContaining({ ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }] }));
     expect(one(out, 'Service', 'nats-headless').spec).toEqual(expect.objectContaining({
-      ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }, { name: 'monitor', port: 8222, targetPort: 8222, protocol: 'TCP' }],
+      // The monitoring endpoint is the kubelet's and a local exporter's: on no Service.
+      ports: [{ name: 'nats', port: 4222, targetPort: 4222, protocol: 'TCP' }],
     }));
     expect(ofKind(out, 'PodDisruptionBudget')).toEqual([]);
   });
@@ -385,7 +386,7 @@ describe('nats preset', () => {
     const np = one(out, 'NetworkPolicy', 'nats').spec as Record<string, unknown>;
     expect(np.ingress).toEqual([{ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 6222, protocol: 'TCP' }] }]);
     expect(np.egress).toEqual([{ to: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 6222, protocol: 'TCP' }] }]);
-    expect(get(one(out, 'Service', 'nats-headless'), 'spec', 'ports').map((p: { name: string }) => p.name)).toEqual(['nats', 'cluster', 'monitor']);
+    expect(get(one(out, 'Service', 'nats-headless'), 'spec', 'ports').map((p: { name: string }) => p.name)).toEqual(['nats', 'cluster']);
   });
 });
 
@@ -397,7 +398,7 @@ describe('neo4j preset', () => {
     expect(one(out, 'ConfigMap', 'neo4j-config').data).toEqual({
       NEO4J_server_memory_heap_initial__size: '819m',
       NEO4J_server_memory_heap_max__size: '819m',
-      NEO4J_server_memory_pagecache_size: '614m',
+      NEO4J_server_memory_pagecache_size: '819m',
       NEO4J_server_directories_run: '/var/lib/neo4j/run',
       NEO4J_server_jvm_additional: '-XX:+ExitOnOutOfMemoryError',
     });
@@ -711,7 +712,11 @@ describe('backups', () => {
 
   test('a CronJob: pg_dump on schedule, Forbid overlap, deadlines, history limits, restricted pod', () => {
     const cron = one(out, 'CronJob', 'postgres-backup');
-    expect(cron.metadata).toEqual({ name: 'postgres-backup', namespace: 'giia-prod', labels: backupLabels, annotations: { 'argocd.argoproj.io/sync-wave': '3' } });
+    // One session to the server, in its connection budget.
+    expect(cron.metadata).toEqual({
+      name: 'postgres-backup', namespace: 'giia-prod', labels: backupLabels,
+      annotations: { 'argocd.argoproj.io/sync-wave': '3', 'berth.dev/connection-pools': 'postgres=1' },
+    });
     expect(cron.spec).toEqual({
       schedule: '0 2 * * *',
       timeZone: 'Etc/UTC',
@@ -939,7 +944,7 @@ describe('network wiring with a WebService', () => {
     expect(get(one(out, 'Deployment', 'auth'), 'spec', 'template', 'spec', 'containers', 0, 'env')).toEqual(expect.arrayContaining([
       { name: 'POSTGRES_HOST', value: 'postgres.giia-prod.svc.cluster.local' },
       { name: 'POSTGRES_PASSWORD', ...secretRef('postgres-credentials', 'password') },
-      { name: 'POSTGRES_URL', value: 'postgres://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia' },
+      { name: 'POSTGRES_URL', value: 'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia' },
     ]));
   });
 
@@ -964,11 +969,11 @@ describe('network wiring with a WebService', () => {
       POSTGRES_USER: EnvValue.fromSecret('postgres-credentials', 'username'),
       POSTGRES_PASSWORD: EnvValue.fromSecret('postgres-credentials', 'password'),
       POSTGRES_DATABASE: 'giia',
-      POSTGRES_URL: 'postgres://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia',
+      POSTGRES_URL: 'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia',
     });
     const env = store.connectionEnv({ prefix: 'DB_', database: 'analytics' });
     expect(renderEnv(env).map((e) => e.name)).toEqual(['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'DB_URL']);
-    expect(env.DB_URL).toBe('postgres://$(DB_USER):$(DB_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/analytics');
+    expect(env.DB_URL).toBe('postgresql://$(DB_USER):$(DB_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/analytics');
     // Passes the WebService env check: no credential as a literal.
     const problems = new Problems('giia-prod/auth');
     checkEnv(problems, 'env', env);
@@ -985,7 +990,7 @@ describe('network wiring with a WebService', () => {
     expect(env('nats')).toEqual({
       NATS_HOST: 'nats.giia-prod.svc.cluster.local', NATS_PORT: '4222',
       NATS_USER: EnvValue.fromSecret('nats-credentials', 'username'), NATS_PASSWORD: EnvValue.fromSecret('nats-credentials', 'password'),
-      NATS_URL: 'nats://nats.giia-prod.svc.cluster.local:4222',
+      NATS_URL: 'nats://$(NATS_USER):$(NATS_PASSWORD)@nats.giia-prod.svc.cluster.local:4222',
     });
     expect(env('neo4j')).toEqual({
       NEO4J_HOST: 'neo4j.giia-prod.svc.cluster.local', NEO4J_PORT: '7687',
@@ -1225,5 +1230,83 @@ describe('StatefulStore: what a 1.28 API server accepts', () => {
     });
     expect(chart).toBeValidKubernetes();
     expect(chart).toPassRestricted();
+  });
+});
+
+describe('postgres connection budget and PgBouncer', () => {
+  const conf = (out: Manifest[]) => String(get(one(out, 'ConfigMap', 'postgres-config'), 'data', 'postgresql.conf'));
+
+  test('@default postgres.maxConnections: 100', () => {
+    expect(conf(build({ engine: 'postgres', credentials: EXTERNAL }).out)).toContain('\nmax_connections = 100\n');
+    expect(conf(build({ engine: 'postgres', credentials: EXTERNAL, postgres: { maxConnections: 300 } }).out)).toContain('\nmax_connections = 300\n');
+  });
+
+  test('@default postgres.pooler: none (clients reach the server through the store\'s Service)', () => {
+    const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
+    expect([ofKind(out, 'Deployment'), get(one(out, 'Service', 'postgres'), 'spec', 'selector')])
+      .toEqual([[], { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' }]);
+  });
+
+  test('with a pooler: the store\'s Service selects PgBouncer on 6432, which reaches the server over the headless Service', () => {
+    const { out, store } = build({ engine: 'postgres', credentials: EXTERNAL, postgres: { database: 'giia', pooler: {} } });
+    const poolerSelector = { 'app.kubernetes.io/name': 'postgres-pooler', 'app.kubernetes.io/instance': 'giia-prod' };
+    expect(get(one(out, 'Service', 'postgres'), 'spec')).toEqual({
+      type: 'ClusterIP', selector: poolerSelector, ports: [{ name: 'postgres', port: 5432, targetPort: 6432, protocol: 'TCP' }],
+    });
+    const pooler = one(out, 'Deployment', 'postgres-pooler');
+    // Defaults: 2 replicas (so one can drain), transaction mode, 1000 clients and 20 server connections per pod, micro resources.
+    expect(get(pooler, 'spec', 'replicas')).toBe(2);
+    expect(pooler.metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-wave': '3', 'berth.dev/max-client-connections': '1000', 'berth.dev/connection-pools': 'postgres-headless=20',
+    });
+    const ini = String(get(one(out, 'ConfigMap', 'postgres-pooler'), 'data', 'pgbouncer.ini'));
+    for (const line of ['* = host=postgres-headless.giia-prod.svc.cluster.local port=5432', 'pool_mode = transaction', 'max_client_conn = 1000', 'default_pool_size = 20', 'auth_type = scram-sha-256']) {
+      expect(ini).toContain(`\n${line}\n`);
+    }
+    const c = get(pooler, 'spec', 'template', 'spec', 'containers', 0);
+    expect([c.image, c.command, c.resources, c.securityContext.runAsUser]).toEqual([
+      'edoburu/pgbouncer:v1.24.1-p1', ['/usr/bin/pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
+      { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } }, 70,
+    ]);
+    expect(ofKind(out, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['postgres-pooler']);
+    // The password reaches PgBouncer's userlist through the same ExternalSecret, quotes doubled.
+    expect(get(one(out, 'ExternalSecret', 'postgres-credentials'), 'spec', 'target', 'template', 'data', 'userlist.txt'))
+      .toBe('"app" "{{ index . "password" | replace "\\"" "\\"\\"" }}"\n');
+    // Direct clients (migrations) skip the pooler; others use the store's name.
+    expect([store.connectionEnv().POSTGRES_HOST, store.connectionEnv({ direct: true }).POSTGRES_HOST])
+      .toEqual(['postgres.giia-prod.svc.cluster.local', 'postgres-headless.giia-prod.svc.cluster.local']);
+    expect(get(one(out, 'NetworkPolicy', 'postgres'), 'spec', 'ingress')).toEqual([{
+      from: [{ podSelector: { matchLabels: poolerSelector } }], ports: [{ port: 5432, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('generated credentials render the userlist in dev', () => {
+    const { out } = build({ engine: 'postgres', ...DEV, postgres: { pooler: { poolMode: 'session', defaultPoolSize: 5 } } });
+    const data = Object.fromEntries(Object.entries(get(one(out, 'Secret', 'postgres-credentials'), 'data') as Record<string, string>)
+      .map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(data['userlist.txt']).toBe(`"app" "${data.password}"\n`);
+    expect(String(get(one(out, 'ConfigMap', 'postgres-pooler'), 'data', 'pgbouncer.ini'))).toContain('\npool_mode = session\n');
+  });
+
+  test('bad pooler and budget props, all at once', () => {
+    expect(problemsOf(() => build({
+      engine: 'postgres', credentials: EXTERNAL,
+      postgres: { maxConnections: 5, pooler: { replicas: 0, poolMode: 'statement' as 'session', maxClientConnections: 1.5, defaultPoolSize: 0, image: 'pgbouncer:latest' } },
+    }))).toEqual([
+      "[giia-prod/postgres] 'postgres.maxConnections' must be an integer from 10 to 10000, received 5",
+      "[giia-prod/postgres] 'postgres.pooler.replicas' must be an integer from 1 to 100, received 0",
+      "[giia-prod/postgres] 'postgres.pooler.maxClientConnections' must be an integer from 1 to 100000, received 1.5",
+      "[giia-prod/postgres] 'postgres.pooler.defaultPoolSize' must be an integer from 1 to 10000, received 0",
+      "[giia-prod/postgres] 'postgres.pooler.poolMode' must be transaction or session, received \"statement\"",
+      "[giia-prod/postgres] 'postgres.pooler.image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"pgbouncer:latest\"",
+    ]);
+  });
+
+  test('neo4j: heap and page cache share what the JVM leaves, at any limit', () => {
+    for (const [limit, each] of [['1Gi', '320m'], ['4Gi', '1638m']] as const) {
+      const { out } = build({ engine: 'neo4j', credentials: EXTERNAL, resources: { cpu: { request: '500m', limit: '2' }, memory: { request: limit, limit } } });
+      const data = get(one(out, 'ConfigMap', 'neo4j-config'), 'data');
+      expect([data.NEO4J_server_memory_heap_max__size, data.NEO4J_server_memory_pagecache_size]).toEqual([each, each]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import * as k8s from '../imports/k8s';
 import { ENVIRONMENTS, StackChart, StackDefinition, buildUnits, planUnits } from '../charts';
 import { argocdUnit } from '../charts/argocd';
@@ -13,6 +13,12 @@ import { ChangeWriter } from '../synth/write';
 
 
 const quiet = { log: () => undefined, error: () => undefined };
+const self = fs.readFileSync(__filename, 'utf-8').split('\n');
+/** `test/synth.test.ts:<line>:<col>` of `token` on the line that ends with `// <marker>`. */
+const lineOf = (marker: string, token: string): string => {
+  const i = self.findIndex((l) => l.endsWith(`// ${marker}`));
+  return `test/synth.test.ts:${i + 1}:${self[i].indexOf(token) + 1}`;
+};
 
 /** A one-ConfigMap stack: the pipeline's behaviour, not the reference stacks'. */
 const hello: StackDefinition = {
@@ -110,7 +116,7 @@ describe('synth pipeline', () => {
     const before = listTree(out);
     const errors: string[] = [];
     const crashing: Validator = function crashing() {
-      throw new TypeError('boom');
+      throw new TypeError('boom'); // @crashing
     };
     const finding: Validator = (s) => (s.env === 'dev' && s.stack === 'hello' ? [{ env: s.env, stack: s.stack, kind: 'ConfigMap', name: 'hello',
       constructPath: 'hello-dev/config', field: 'data', message: 'test finding' }] : []);
@@ -120,7 +126,7 @@ describe('synth pipeline', () => {
       'berth: synth refused: 2 problem(s) in the synthesized output; dist/ was not changed',
       '  dev/hello ConfigMap/hello [hello-dev/config] data: test finding',
     ]);
-    expect(errors[2]).toMatch(/^ {2}validator crashing crashed on dev\/hello: TypeError: boom \(at crashing \(.*synth\.test\.ts:[0-9]+:[0-9]+\)\)$/);
+    expect(errors[2]).toBe(`  validator crashing crashed on dev/hello: TypeError: boom (at ${lineOf('@crashing', 'new TypeError')})`);
     expect(errors).toHaveLength(3);
     expect(listTree(out)).toEqual(before);
   });
@@ -138,6 +144,83 @@ describe('synth pipeline', () => {
     expect(errors[1]).toMatch(/^ {2}RangeError: no such stack \(at /);
     expect(errors).toHaveLength(2);
     expect(listTree(out)).toEqual(before);
+  });
+
+  test('the same error in several environments is one line with its stack, environments and source line', () => {
+    const errors: string[] = [];
+    const failing: StackDefinition = {
+      id: 'hello',
+      build: (chart, env) => {
+        const tiers = env as unknown as Record<string, Record<string, string> | undefined>;
+        new k8s.KubeConfigMap(chart, 'config', { metadata: { name: tiers.storageTiers!.fast } }); // @undefined
+      },
+    };
+    const plan = () => planUnits(ENVIRONMENTS, [hello, failing]);
+    expect(synthesize(plan, { outdir: path.join(tmpdir('berth-synth-'), 'dist'), log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors).toEqual([
+      'berth: synth failed while building the stacks; dist/ was not changed',
+      `  hello (dev, staging, prod): TypeError: Cannot read properties of undefined (reading 'fast') (at ${lineOf('@undefined', 'fast')})`,
+    ]);
+  });
+
+  test('objects of two API groups with one kind and name map to one file: refused, naming both construct paths', () => {
+    const errors: string[] = [];
+    const gateways: StackDefinition = {
+      id: 'hello',
+      build: (chart) => {
+        new ApiObject(chart, 'istio', { apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway', metadata: { name: 'web' } });
+        new ApiObject(chart, 'gateway-api', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web' } });
+      },
+    };
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
+    expect(synthesize(() => planUnits([ENVIRONMENTS[0]], [gateways]), { outdir: out, log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors).toEqual([
+      'berth: synth refused: 1 problem(s) in the stack definitions; dist/ was not changed',
+      "  [hello-dev/istio] and [hello-dev/gateway-api] both map to dev/hello/06-gateway-web.yaml: Gateway 'web' (networking.istio.io/v1beta1) "
+        + "and Gateway 'web' (gateway.networking.k8s.io/v1); give one of them another name",
+    ]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('a construct id used twice names its construct path, in tests as from the runner', () => {
+    const errors: string[] = [];
+    const twice: StackDefinition = {
+      id: 'hello',
+      build: (chart) => {
+        new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'a' } });
+        new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'b' } }); // @twice
+      },
+    };
+    expect(synthesize(() => planUnits([ENVIRONMENTS[0]], [twice]), { outdir: path.join(tmpdir('berth-synth-'), 'dist'), log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
+    expect(errors).toEqual([
+      'berth: synth refused: 1 problem(s) in the stack definitions; dist/ was not changed',
+      `  [hello-dev/config] construct id 'config' is used twice in hello-dev: a ConfigMap, then a ConfigMap at ${lineOf('@twice', 'new')}; ids must be unique within their scope`,
+    ]);
+  });
+
+  test('a partial synth rewrites its stack dirs and leaves every other file of dist/ as it was', () => {
+    const out = path.join(tmpdir('berth-synth-'), 'dist');
+    const text = { greeting: 'hello' };
+    const other: StackDefinition = {
+      id: 'other',
+      build: (chart) => { new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'other' }, data: { GREETING: text.greeting } }); },
+    };
+    const all = () => [...planUnits(ENVIRONMENTS, [hello, other]), ...ENVIRONMENTS.map((env) => ({ env: env.name, stack: 'argocd', build: () => argocdUnit(env, ['hello', 'other']).chart }))];
+    synthesize(all, { outdir: out, ...quiet });
+    // A hand edit outside the part: a partial synth must not repair (or touch) it.
+    fs.appendFileSync(path.join(out, 'prod/hello/02-configmap-hello.yaml'), '# edited\n');
+    const before = listTree(out);
+    const inodes = Object.fromEntries(Object.keys(before).map((f) => [f, fs.statSync(path.join(out, f)).ino]));
+    text.greeting = 'bonjour';
+    const logs: string[] = [];
+    const part = () => all().filter((u) => u.env === 'dev' && u.stack === 'other');
+    expect(synthesize(part, { outdir: out, partial: true, log: (l) => logs.push(l), error: () => undefined }).exitCode).toBe(0);
+    const after = listTree(out);
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    const changed = Object.keys(after).filter((f) => after[f] !== before[f]);
+    expect(changed).toEqual(['dev/other/02-configmap-other.yaml']);
+    for (const f of Object.keys(after).filter((f) => !f.startsWith('dev/other/'))) expect([f, fs.statSync(path.join(out, f)).ino]).toEqual([f, inodes[f]]);
+    expect(logs[logs.length - 1]).toBe('berth: the other 8 stack dir(s) in dist/ were left as they were');
   });
 
   test('a re-synth relinks unchanged files and rewrites changed ones', () => {

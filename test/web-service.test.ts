@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { Connections } from '../constructs/core/connections';
 import {
   EnvFrom, EnvValue, IRoutable, Peer, Probe, ResourceBounds, ScalingRules, ValidationError, WebService, WebServiceProps,
 } from '../constructs';
@@ -341,6 +342,29 @@ describe('WebService: defaults (one test each)', () => {
   test("@default clusterDomain: 'cluster.local'", () => {
     expect(build().web.host).toBe('auth.shop-dev.svc.cluster.local');
     expect(build({ clusterDomain: 'corp.internal' }).web.host).toBe('auth.shop-dev.svc.corp.internal');
+  });
+  test('@default ports[].internalOnly: false (every port is on the Service)', () => {
+    expect(get(one(build({ ports: [{ name: 'http', port: 8080 }, { name: 'grpc', port: 9090 }] }).out, 'Service'), 'spec', 'ports').map((p: { name: string }) => p.name))
+      .toEqual(['http', 'grpc']);
+  });
+  test('@default metrics.port: 9090, a port of its own named metrics, on the container and the Service', () => {
+    const { out, container, web } = build({ metrics: { serviceMonitor: true } });
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
+    expect(get(one(out, 'Service'), 'spec', 'ports')).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+      { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    expect(get(one(out, 'ServiceMonitor'), 'spec', 'endpoints')).toEqual([{ port: 'metrics', path: '/metrics' }]);
+    // Callers that connectTo() the service get its app ports, never the metrics port.
+    expect([web.metricsPort, web.ports.map((p) => p.name)]).toEqual(['metrics', ['http']]);
+  });
+  test('@default meshSidecar: false (no proxy annotations, no mTLS exception, no DestinationRule)', () => {
+    const { out, deployment } = build({ metrics: {}, sessionAffinity: 'ClientIP' });
+    expect([get(deployment, 'spec', 'template', 'metadata').annotations, ofKind(out, 'PeerAuthentication'), ofKind(out, 'DestinationRule')])
+      .toEqual([undefined, [], []]);
+  });
+  test('@default memoryAtIdle: the request (no annotation)', () => {
+    expect(build().deployment.metadata.annotations).toBeUndefined();
   });
 
   test('@default autoscaling.cpuUtilization: 80, unless only memoryUtilization is set', () => {
@@ -821,7 +845,7 @@ describe('WebService: bad input (exact errors)', () => {
     ]],
     ['empty RBAC', { rbac: [] }, [`${P} 'rbac' must list at least one rule (leave it unset for no API access), received []`]],
     ['metrics on an unknown port', { metrics: { port: 'metrics', path: 'metrics', scraperNamespace: 'Mon', interval: '30 seconds', serviceMonitorLabels: { release: 'kube prometheus' } } }, [
-      `${P} 'metrics.port' must name one of ports (http), received "metrics"`,
+      `${P} 'metrics.port' must name one of ports that is on the Service (http), or be a port number of its own, received "metrics"`,
       `${P} 'metrics.path' must start with '/', received "metrics"`,
       `${P} 'metrics.scraperNamespace' must be a namespace name (DNS-1123 label), received "Mon"`,
       `${P} 'metrics.serviceMonitorLabels.release' must be a label value (at most 63 characters, alphanumeric at both ends), received "kube prometheus"`,
@@ -884,3 +908,62 @@ describe('WebService: what a 1.28 API server accepts', () => {
     expect(chart).toPassRestricted();
   });
 });
+
+describe('WebService: what runs', () => {
+  test('an internal-only port is served by the pod and is on no Service, so nothing connects to it', () => {
+    const { out, container, web } = build({ ports: [{ name: 'http', port: 8080 }, { name: 'debug', port: 9229, internalOnly: true }] });
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'debug', containerPort: 9229, protocol: 'TCP' }]);
+    expect(get(one(out, 'Service'), 'spec', 'ports').map((p: { name: string }) => p.name)).toEqual(['http']);
+    expect(() => web.port('debug')).toThrow(ValidationError);
+  });
+
+  test('meshSidecar: sized proxy, a PERMISSIVE metrics port with an ALLOW rule for GET /metrics, a consistent hash for ClientIP', () => {
+    const { out, deployment } = build({ meshSidecar: true, metrics: { port: 9100 }, sessionAffinity: 'ClientIP', podAnnotations: { 'proxy.istio.io/config': '{}' } });
+    expect(get(deployment, 'spec', 'template', 'metadata', 'annotations')).toEqual({
+      'proxy.istio.io/config': '{}',
+      'sidecar.istio.io/proxyCPU': '50m',
+      'sidecar.istio.io/proxyCPULimit': '500m',
+      'sidecar.istio.io/proxyMemory': '64Mi',
+      'sidecar.istio.io/proxyMemoryLimit': '256Mi',
+    });
+    const selector = { matchLabels: SELECTOR };
+    expect(one(out, 'PeerAuthentication')).toEqual({
+      apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { ...META, name: 'auth-metrics' },
+      spec: { selector, portLevelMtls: { 9100: { mode: 'PERMISSIVE' } } },
+    });
+    expect(one(out, 'AuthorizationPolicy').spec).toEqual({
+      selector, action: 'ALLOW', rules: [{ to: [{ operation: { ports: ['9100'], methods: ['GET'], paths: ['/metrics'] } }] }],
+    });
+    expect(one(out, 'DestinationRule').spec).toEqual({
+      host: 'auth.shop-dev.svc.cluster.local', trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true } } },
+    });
+  });
+
+  test('memoryAtIdle and the pools of connection-limited stores are on the Deployment, not the pod template', () => {
+    const chart = namespacedChart();
+    // A connection-limited callee, as a postgres StatefulStore is.
+    const store = { connections: new Connections({ 'app.kubernetes.io/name': 'db' }, [{ name: 'postgres', port: 5432, targetPort: 5432 }], 'db') };
+    const web = new WebService(chart, 'auth', { ...BASE, memoryAtIdle: '96Mi' });
+    web.connectTo(store);
+    web.connectTo(store, { pool: 12 });
+    expect(one(synth(chart), 'Deployment').metadata.annotations).toEqual({ 'berth.dev/connection-pools': 'db=12', 'berth.dev/memory-at-idle': '96Mi' });
+  });
+
+  test('bad input of the runtime props, all at once', () => {
+    expect(problemsOf({
+      ports: [{ name: 'http', port: 8080, internalOnly: true }, { name: 'metrics', port: 9090 }],
+      metrics: { port: 9090 },
+      memoryAtIdle: 'lots',
+    })).toEqual([
+      `${P} 'metrics.port' must differ from the ports' numbers and the name "metrics" (ports[1] is "metrics"), received 9090`,
+      `${P} 'memoryAtIdle' must be a Kubernetes quantity such as 200Mi, received "lots"`,
+      `${P} 'ports[0].internalOnly' must not be set on the first port: it is the service's url and default route, received true`,
+    ]);
+    expect(problemsOf({ meshSidecar: true, metrics: { port: 'http' } })).toEqual([
+      `${P} 'metrics.port' must be a port of its own (a number) with meshSidecar: an mTLS exception for the scraper on an app port would open that port to plaintext, received "http"`,
+    ]);
+    const web = new WebService(namespacedChart(), 'auth', BASE);
+    expect(() => web.connectTo(web, { pool: 0 })).toThrow(new ValidationError([`${P} 'connectTo.pool' must be an integer >= 1, received 0`]));
+  });
+});
+

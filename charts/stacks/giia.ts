@@ -15,9 +15,18 @@ import { StackDefinition } from '../stack';
  * through envFrom; Postgres with one schema per service, Redis with auth, NATS JetStream;
  * one nginx host per service; HPA 2–10 at 80 % CPU and rolling updates of 1/1.
  *
+ * Names are the plan's: Services `<name>-service` (its Helm charts' names, which its own
+ * check curls), the stores `postgresql`, `redis-master` and `nats`, the database
+ * `giia_<env>` (`giia_dev` in the plan) owned by `giia`, and the plan's env vars
+ * (`DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_PASSWORD`, `REDIS_URL`, `REDIS_PASSWORD`,
+ * `NATS_URL`, `ENVIRONMENT`, `LOG_LEVEL`, `JWT_SECRET`).
+ *
  * Chosen where the plan is silent: ports 8081–8086 (HTTP) and 9091–9096 (gRPC) following
- * auth's pattern; images pinned to the charts' appVersion 1.0.0; metrics on the HTTP port
- * at /metrics; ai-agent may call external LLM APIs over HTTPS.
+ * auth's pattern; images pinned to the charts' appVersion 1.0.0; metrics on port 9090 at
+ * /metrics; ai-agent may call external LLM APIs over HTTPS; PgBouncer in front of Postgres
+ * (six services at their HPA maxima would open ~330 connections). The plan names one gRPC
+ * call, catalog → auth: the other services' gRPC ports serve no caller, so they are
+ * internal-only (on the pod, not the Service) until one is declared.
  */
 const SERVICES: readonly { name: string; schema: string; http: number; grpc: number }[] = [
   { name: 'auth', schema: 'auth', http: 8081, grpc: 9091 },
@@ -28,6 +37,9 @@ const SERVICES: readonly { name: string; schema: string; http: number; grpc: num
   { name: 'ai-agent', schema: 'ai_agent', http: 8086, grpc: 9096 },
 ];
 
+/** Services whose gRPC port has a caller in the plan. */
+const GRPC_CALLED = new Set(['auth']);
+
 export const giia: StackDefinition = {
   id: 'giia',
   build: (chart, env) => {
@@ -35,23 +47,25 @@ export const giia: StackDefinition = {
 
     const postgres = new StatefulStore(chart, 'postgres', {
       engine: 'postgres',
-      postgres: { database: 'giia', username: 'giia', schemas: SERVICES.map((s) => s.schema) },
-      storage: storage(env, 'medium'),
+      name: 'postgresql',
+      postgres: { database: `giia_${env.name}`, username: 'giia', schemas: SERVICES.map((s) => s.schema), pooler: {} },
+      storage: storage(chart, 'medium'),
       resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
-      credentials: secretProps(chart, 'postgres-credentials').source,
-      allowGeneratedCredentials: secretProps(chart, 'postgres-credentials').allowGenerated,
-      backup: backup(env),
+      credentials: secretProps(chart, 'postgresql-credentials').source,
+      allowGeneratedCredentials: secretProps(chart, 'postgresql-credentials').allowGenerated,
+      backup: backup(chart),
     });
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
-      storage: storage(env, 'small'),
+      name: 'redis-master',
+      storage: storage(chart, 'small'),
       resources: 'small',
-      credentials: secretProps(chart, 'redis-credentials').source,
-      allowGeneratedCredentials: secretProps(chart, 'redis-credentials').allowGenerated,
+      credentials: secretProps(chart, 'redis-master-credentials').source,
+      allowGeneratedCredentials: secretProps(chart, 'redis-master-credentials').allowGenerated,
     });
     const nats = new StatefulStore(chart, 'nats', {
       engine: 'nats',
-      storage: storage(env, 'small'),
+      storage: storage(chart, 'small'),
       resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
       credentials: secretProps(chart, 'nats-credentials').source,
       allowGeneratedCredentials: secretProps(chart, 'nats-credentials').allowGenerated,
@@ -61,8 +75,9 @@ export const giia: StackDefinition = {
     // shared config holds only what is the same for every service and not secret.
     const shared = new SharedConfig(chart, 'shared-config', {
       data: {
-        LOG_LEVEL: env.name === 'dev' ? 'debug' : 'info',
-        ENVIRONMENT: env.name,
+        LOG_LEVEL: env.logLevel,
+        // What the services' code compares against: 'development' or 'production'.
+        ENVIRONMENT: env.appEnvironment,
         EVENTS_STREAM: 'GIIA_EVENTS',
       },
     });
@@ -72,34 +87,35 @@ export const giia: StackDefinition = {
     const services = new Map<string, WebService>();
     for (const s of SERVICES) {
       const svc = new WebService(chart, s.name, {
+        name: `${s.name}-service`,
         image: `giia/${s.name}-service:1.0.0`,
         allowMutableImageTags,
-        ports: [{ name: 'http', port: s.http }, { name: 'grpc', port: s.grpc }],
+        ports: [{ name: 'http', port: s.http }, { name: 'grpc', port: s.grpc, internalOnly: !GRPC_CALLED.has(s.name) }],
         env: {
           PORT: String(s.http),
           GRPC_PORT: String(s.grpc),
           DATABASE_SCHEMA: s.schema,
           ...postgres.connectionEnv({ prefix: 'DATABASE_' }),
           ...nats.connectionEnv(),
-          // auth keeps sessions in Redis (plan: "Auth service can connect to PostgreSQL and Redis").
-          ...(s.name === 'auth' ? redis.connectionEnv() : {}),
+          // The plan's shared config gives every service REDIS_URL.
+          ...redis.connectionEnv(),
         },
         envFrom: [EnvFrom.configMap(shared), EnvFrom.secret(sharedSecrets.secretName)],
         resources: 'small',
         readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
         livenessProbe: Probe.http('/health', { initialDelaySeconds: 10, periodSeconds: 10 }),
-        ...scaling(env, { min: 2, max: 10, cpu: 80 }),
+        ...scaling(chart, { min: 2, max: 10, cpu: 80 }),
         maxSurge: 1,
         maxUnavailable: 1,
-        metrics: metrics(env, 'http'),
+        metrics: metrics(chart),
       });
       svc.connectTo(postgres);
       svc.connectTo(nats);
-      gateway.routeTo(svc, { host: hostFor(env, `${s.name}.giia`), port: 'http' });
+      svc.connectTo(redis);
+      gateway.routeTo(svc, { host: hostFor(chart, `${s.name}.giia`), port: 'http' });
       services.set(s.name, svc);
     }
     const auth = services.get('auth')!;
-    auth.connectTo(redis);
     // catalog calls auth over gRPC (plan: "Catalog service can call Auth gRPC endpoint").
     services.get('catalog')!.connectTo(auth, [auth.port('grpc')]);
     services.get('ai-agent')!.allowTo(Peer.internet(), [{ name: 'https', port: 443, targetPort: 443 }]);

@@ -1,6 +1,5 @@
 import { Duration } from 'cdk8s';
 import { Peer } from '../../constructs/core/connections';
-import { MESH_PROXY_RESOURCES } from '../../constructs/core/mesh';
 import { IngressGateway } from '../../constructs/ingress-gateway';
 import { MigrationJob } from '../../constructs/migration-job';
 import { SmokeTest } from '../../constructs/smoke-test';
@@ -13,22 +12,25 @@ import { StackDefinition } from '../stack';
 /**
  * nexus (plan 004): api, a WebSocket MCP server (ClientIP affinity, long graceful
  * shutdown), nexus with API/CLI/MCP channel ports and sessions in Redis, dataflow with a
- * connection pool and a cache volume; Postgres, Redis and Neo4j with backups; a migration
- * Job; Istio traffic management and STRICT mTLS outside dev; HPA + VPA (recommendations);
- * a ServiceAccount per service and Roles for the two that use the API.
+ * connection pool and a cache volume; Postgres (behind PgBouncer), Redis and Neo4j with
+ * backups; a migration Job; Istio traffic management and STRICT mTLS outside dev; HPA + VPA
+ * (recommendations); a ServiceAccount per service and Roles for the two that use the API.
  *
  * The plan gives no numbers, so all are chosen: ports 8000 (api), 8001 (mcp-server),
- * 8080–8082 (nexus channels), 8090 (dataflow); images `nexus/<svc>:1.0.0`; a 90/10 canary
- * of api 1.1.0; 30 s timeouts with 3 retries on the API hosts and 1 h on the WebSocket
- * host; a pool of 5–20 connections; a 2Gi emptyDir cache (rebuilt on restart, so it needs
- * no volume of its own per replica).
+ * 8080–8082 (nexus channels: API, CLI, MCP), 8090 (dataflow), metrics on 9090 everywhere;
+ * images `nexus/<svc>:1.0.0`; a 90/10 canary of api 1.1.0 on 2 pods; 30 s timeouts with 3
+ * retries on the API hosts and 1 h on the WebSocket host; dataflow's pool of 5–20
+ * connections; a 2Gi emptyDir cache (rebuilt on restart, so it needs no volume of its own per
+ * replica). Channels: the API channel is `app.nexus.<domain>`, the CLI channel
+ * `cli.nexus.<domain>`, and the MCP channel is what mcp-server bridges WebSocket clients to.
  */
 function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra: object = {}) {
   const creds = secretProps(chart, `${engine}-credentials`);
   return new StatefulStore(chart, engine, {
     engine,
-    storage: storage(chart.env, engine === 'redis' ? 'small' : 'medium'),
-    resources: engine === 'neo4j' ? 'large' : 'medium',
+    storage: storage(chart, engine === 'redis' ? 'small' : 'medium'),
+    // neo4j keeps its engine default (2Gi): its heap, page cache and JVM need that much.
+    ...(engine === 'neo4j' ? {} : { resources: 'medium' as const }),
     credentials: creds.source,
     allowGeneratedCredentials: creds.allowGenerated,
     meshSidecar: inMesh(chart),
@@ -43,27 +45,33 @@ export const nexus: StackDefinition = {
     const vpa = env.capabilities.vpa && env.scaling.autoscaling ? { verticalAutoscaling: { updateMode: 'Off' as const } } : {};
     const common: Partial<WebServiceProps> = {
       allowMutableImageTags,
-      metrics: metrics(env, 'http'),
-      ...(inMesh(chart) ? { podAnnotations: MESH_PROXY_RESOURCES } : {}),
+      metrics: metrics(chart),
+      meshSidecar: inMesh(chart),
       ...vpa,
     };
     const apiServer = [{ name: 'https', port: env.apiServer.port, targetPort: env.apiServer.port }];
 
-    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus' }, backup: backup(env) });
+    // api, its canary and dataflow at their HPA maxima would open ~280 connections: PgBouncer
+    // folds them into 20 server connections per pooler pod.
+    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus', pooler: {} }, backup: backup(chart) });
     const redis = store(chart, 'redis', { redis: { appendOnly: true } });
-    const neo4j = store(chart, 'neo4j', { backup: backup(env) });
+    const neo4j = store(chart, 'neo4j', { backup: backup(chart) });
 
     const apiProps: WebServiceProps = {
       ...common,
       image: 'nexus/api:1.0.0',
       ports: [{ name: 'http', port: 8000 }],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
-      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      // Room above idle use (and the sidecar) for the 80 % memory target to mean load.
+      resources: 'medium',
+      memoryAtIdle: '128Mi',
+      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
     };
     const api = new WebService(chart, 'api', apiProps);
-    // The canary runs the next release beside the stable one and takes 10 % of requests.
+    // The canary runs the next release beside the stable one and takes 10 % of requests; two
+    // pods and their PDB keep that share served through a node drain.
     const apiCanary = new WebService(chart, 'api-canary', {
-      ...apiProps, image: 'nexus/api:1.1.0', autoscaling: undefined, verticalAutoscaling: undefined, replicas: 1,
+      ...apiProps, image: 'nexus/api:1.1.0', autoscaling: undefined, verticalAutoscaling: undefined, replicas: 2,
     });
     for (const a of [api, apiCanary]) a.connectTo(postgres);
 
@@ -75,11 +83,11 @@ export const nexus: StackDefinition = {
       sessionAffinity: 'ClientIP',
       // Without native sidecars (Kubernetes 1.28) Envoy gets SIGTERM with the app and stops
       // after 5 s by default; keep it for the whole WebSocket drain.
-      ...(inMesh(chart) ? { podAnnotations: { ...MESH_PROXY_RESOURCES, 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' } } : {}),
+      ...(inMesh(chart) ? { podAnnotations: { 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' } } : {}),
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,
       terminationGracePeriodSeconds: 135,
-      ...scaling(env, { min: 2, max: 6, cpu: 70 }),
+      ...scaling(chart, { min: 2, max: 6, cpu: 70 }),
     });
     mcp.connectTo(redis);
 
@@ -99,9 +107,9 @@ export const nexus: StackDefinition = {
       writablePaths: ['/var/cache/dataflow'],
       writableSizeLimit: '2Gi',
       rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
-      ...scaling(env, { min: 2, max: 8, cpu: 70 }),
+      ...scaling(chart, { min: 2, max: 8, cpu: 70 }),
     });
-    dataflow.connectTo(postgres);
+    dataflow.connectTo(postgres, { pool: 20 });
     dataflow.connectTo(neo4j);
 
     const app = new WebService(chart, 'nexus', {
@@ -109,32 +117,38 @@ export const nexus: StackDefinition = {
       image: 'nexus/nexus:1.0.0',
       ports: [{ name: 'http', port: 8080 }, { name: 'cli', port: 8081 }, { name: 'mcp', port: 8082 }],
       env: { ...redis.connectionEnv({ prefix: 'SESSION_REDIS_' }), API_URL: api.url, DATAFLOW_URL: dataflow.url, MCP_URL: mcp.url },
+      resources: 'medium',
+      memoryAtIdle: '128Mi',
       // Leader election for session cleanup.
       rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
-      ...scaling(env, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
     });
     app.connectTo(redis);
     for (const target of [api, apiCanary, dataflow, mcp]) app.connectTo(target);
+    // mcp-server bridges its WebSocket clients to the platform's MCP channel.
+    mcp.connectTo(app, [app.port('mcp')]);
     for (const s of [app, dataflow]) s.allowTo(Peer.cidr(env.apiServer.cidr), apiServer);
 
     new MigrationJob(chart, 'migrate', {
       image: 'nexus/api:1.0.0',
       allowMutableImageTags,
       command: ['nexus-api', 'migrate', 'up'],
-      env: postgres.connectionEnv({ prefix: 'DB_' }),
-      connectTo: [postgres],
+      // Past the pooler: migrations hold a session (advisory locks, DDL in one transaction).
+      env: postgres.connectionEnv({ prefix: 'DB_', direct: true }),
+      connectTo: [postgres.direct],
       meshSidecar: inMesh(chart),
     });
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
     gateway.addRoute({
-      host: hostFor(env, 'api.nexus'),
+      host: hostFor(chart, 'api.nexus'),
       backends: [{ service: api, weight: 90 }, { service: apiCanary, weight: 10 }],
       timeout: Duration.seconds(30),
       retries: 3,
     });
-    gateway.routeTo(app, { host: hostFor(env, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
-    gateway.routeTo(mcp, { host: hostFor(env, 'mcp.nexus'), timeout: Duration.hours(1) });
+    gateway.routeTo(app, { host: hostFor(chart, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
+    gateway.routeTo(app, { host: hostFor(chart, 'cli.nexus'), port: 'cli', timeout: Duration.seconds(30), retries: 3 });
+    gateway.routeTo(mcp, { host: hostFor(chart, 'mcp.nexus'), timeout: Duration.hours(1) });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,

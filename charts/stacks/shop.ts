@@ -38,11 +38,11 @@ export const shop: StackDefinition = {
         engine: 'postgres',
         name: `${o.name}-db`,
         postgres: { database: o.database, username: o.name },
-        storage: storage(env, 'small'),
+        storage: storage(chart, 'small'),
         resources: 'medium',
         credentials: creds.source,
         allowGeneratedCredentials: creds.allowGenerated,
-        backup: backup(env),
+        backup: backup(chart),
       });
       const svc = new WebService(chart, o.name, {
         image: `shop/${o.name}:1.0.0`,
@@ -52,7 +52,7 @@ export const shop: StackDefinition = {
         // Same image and env as the app, so the migration sees exactly the app's database.
         initContainers: [{ name: 'migrate', command: ['/app/migrate', 'up'] }],
         ...probes,
-        ...scaling(env, { min: 2, max: 6, cpu: 75 }),
+        ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
       });
       svc.connectTo(db);
       services.set(o.name, svc);
@@ -68,12 +68,12 @@ export const shop: StackDefinition = {
       ports: [{ name: 'http', port: 8080 }],
       env: Object.fromEntries([...services].map(([name, s]) => [`${name.toUpperCase()}_SERVICE_URL`, s.url])),
       ...probes,
-      ...scaling(env, { min: 2, max: 8, cpu: 75 }),
+      ...scaling(chart, { min: 2, max: 8, cpu: 75 }),
     });
     for (const s of services.values()) gatewaySvc.connectTo(s);
 
     const entry = new IngressGateway(chart, 'entry', { name: 'shop', ...gatewayProps(chart) });
-    entry.routeTo(gatewaySvc, { host: hostFor(env, 'shop') });
+    entry.routeTo(gatewaySvc, { host: hostFor(chart, 'shop') });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,

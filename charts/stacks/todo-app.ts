@@ -25,11 +25,11 @@ export const todoApp: StackDefinition = {
     const postgres = new StatefulStore(chart, 'postgres', {
       engine: 'postgres',
       postgres: { database: 'todo', username: 'todo' },
-      storage: storage(env, 'medium'),
+      storage: storage(chart, 'medium'),
       resources: 'medium',
       credentials: creds.source,
       allowGeneratedCredentials: creds.allowGenerated,
-      backup: backup(env),
+      backup: backup(chart),
     });
 
     const backend = new WebService(chart, 'backend', {
@@ -39,8 +39,8 @@ export const todoApp: StackDefinition = {
       env: postgres.connectionEnv({ prefix: 'DB_' }),
       healthPath: '/health',
       runAs,
-      ...scaling(env, { min: 2, max: 6, cpu: 75 }),
-      metrics: metrics(env, 'http'),
+      ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
+      metrics: metrics(chart),
     });
     backend.connectTo(postgres);
 
@@ -50,19 +50,19 @@ export const todoApp: StackDefinition = {
       allowMutableImageTags,
       ports: [{ name: 'http', port: 3000 }],
       // Built into the browser bundle: the public host (the gateway routes /api/v1), never cluster DNS.
-      env: { NEXT_PUBLIC_API_BASE_URL: `${env.tls ? 'https' : 'http'}://${hostFor(env, 'todo-app')}/api/v1` },
+      env: { NEXT_PUBLIC_API_BASE_URL: `${env.tls ? 'https' : 'http'}://${hostFor(chart, 'todo-app')}/api/v1` },
       readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
       livenessProbe: Probe.http('/health', { initialDelaySeconds: 30, periodSeconds: 10 }),
       resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '128Mi', limit: '256Mi' } },
       runAs,
       writablePaths: ['/app/.next/cache'],
-      ...scaling(env, { min: 2, max: 4, cpu: 75, fixed: Math.max(env.scaling.replicas, 2) }),
+      ...scaling(chart, { min: 2, max: 4, cpu: 75, fixed: Math.max(env.scaling.replicas, 2) }),
     });
     frontend.connectTo(backend);
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-app', ...gatewayProps(chart) });
-    gateway.routeTo(frontend, { host: hostFor(env, 'todo-app'), path: '/' });
-    gateway.routeTo(backend, { host: hostFor(env, 'todo-app'), path: '/api/v1' });
+    gateway.routeTo(frontend, { host: hostFor(chart, 'todo-app'), path: '/' });
+    gateway.routeTo(backend, { host: hostFor(chart, 'todo-app'), path: '/api/v1' });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,

@@ -1,7 +1,6 @@
 import { AppSecret } from '../../constructs/app-secret';
 import { Peer } from '../../constructs/core/connections';
 import { EnvFrom } from '../../constructs/core/env-from';
-import { EnvValue } from '../../constructs/core/env';
 import { Probe } from '../../constructs/core/probes';
 import { IngressGateway } from '../../constructs/ingress-gateway';
 import { SmokeTest } from '../../constructs/smoke-test';
@@ -13,8 +12,11 @@ import { StackDefinition } from '../stack';
 /**
  * todo-chatbot (plan 001): Next.js frontend, FastAPI backend and a FastMCP server, Redis
  * with AOF, and Postgres outside the cluster (Neon) through `DATABASE_URL`. One host:
- * `/` → frontend, `/api` → backend. Resources are the plan's table; frontend and backend
- * scale 2–5 at 70 % CPU / 80 % memory, up within 30 s and down over 300 s.
+ * `/` → frontend, `/api` → backend, except `/api/auth/*`, which Better Auth serves from the
+ * Next.js frontend, and `/api/health`, the plan's check through the ingress, which reaches
+ * the backend's `/health`. Better Auth reads `DATABASE_URL` too, so the frontend gets it and
+ * may reach the database. Resources are the plan's table; frontend and backend scale 2–5 at
+ * 70 % CPU / 80 % memory, up within 30 s and down over 300 s.
  *
  * Chosen where the plan is silent or contradicts itself: the images `todo-chatbot-*:1.0.0`;
  * `backend-secrets` for three credentials and `gemini-api-key` for the optional one; Redis
@@ -28,7 +30,7 @@ export const todoChatbot: StackDefinition = {
   id: 'todo-chatbot',
   build: (chart, env) => {
     const allowMutableImageTags = env.allowMutableImageTags;
-    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(env, 'todo-chatbot')}`;
+    const publicUrl = `${env.tls ? 'https' : 'http'}://${hostFor(chart, 'todo-chatbot')}`;
     const hpa = { min: 2, max: 5, cpu: 70, memory: 80, behavior: {
       scaleUp: { stabilizationWindowSeconds: 30 },
       scaleDown: { stabilizationWindowSeconds: 300 },
@@ -39,7 +41,7 @@ export const todoChatbot: StackDefinition = {
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
       redis: { appendOnly: true },
-      storage: storage(env, 'small'),
+      storage: storage(chart, 'small'),
       resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
       credentials: redisCreds.source,
       allowGeneratedCredentials: redisCreds.allowGenerated,
@@ -48,9 +50,9 @@ export const todoChatbot: StackDefinition = {
       ...secretProps(chart, 'backend-secrets'),
       keys: ['DATABASE_URL', 'OPENAI_API_KEY', 'BETTER_AUTH_SECRET'],
     });
-    // The plan marks Gemini optional: its own Secret, read as optional, so a missing remote
-    // key fails only this ExternalSecret, never the backend's start.
-    const gemini = new AppSecret(chart, 'gemini-api-key', { ...secretProps(chart, 'gemini-api-key'), keys: ['GEMINI_API_KEY'] });
+    // The plan marks Gemini optional: its own Secret, optional, so a missing remote key neither
+    // stops the backend nor marks the sync wave Degraded.
+    const gemini = new AppSecret(chart, 'gemini-api-key', { ...secretProps(chart, 'gemini-api-key'), keys: ['GEMINI_API_KEY'], optional: true });
 
     const mcp = new WebService(chart, 'mcp-server', {
       image: 'todo-chatbot-mcp:1.0.0',
@@ -69,18 +71,21 @@ export const todoChatbot: StackDefinition = {
       allowMutableImageTags,
       ports: [{ name: 'http', port: 8000 }],
       config: {
-        ENVIRONMENT: env.name,
-        LOG_LEVEL: 'INFO',
+        // What the backend's code compares against: 'development' or 'production'.
+        ENVIRONMENT: env.appEnvironment,
+        LOG_LEVEL: env.logLevel.toUpperCase(),
         HOST: '0.0.0.0',
         PORT: '8000',
         CORS_ORIGINS: publicUrl,
         MCP_SERVER_URL: `${mcp.url}/mcp`,
       },
-      env: { ...redis.connectionEnv(), GEMINI_API_KEY: EnvValue.fromSecret(gemini.secretName, 'GEMINI_API_KEY', { optional: true }) },
+      env: { ...redis.connectionEnv(), GEMINI_API_KEY: gemini.envValue('GEMINI_API_KEY') },
       envFrom: [EnvFrom.secret(secrets.secretName)],
       healthPath: '/health',
       resources: big,
-      ...scaling(env, hpa),
+      // An idle FastAPI worker; the 80 % memory target then means load.
+      memoryAtIdle: '256Mi',
+      ...scaling(chart, hpa),
     });
     backend.connectTo(mcp);
     backend.connectTo(redis);
@@ -96,17 +101,25 @@ export const todoChatbot: StackDefinition = {
         NEXT_PUBLIC_API_URL: publicUrl,
         NEXT_PUBLIC_BETTER_AUTH_URL: publicUrl,
       },
-      env: { BETTER_AUTH_SECRET: EnvValue.fromSecret(secrets.secretName, 'BETTER_AUTH_SECRET') },
+      // Better Auth runs in Next.js and keeps its sessions in the same database.
+      env: { BETTER_AUTH_SECRET: secrets.envValue('BETTER_AUTH_SECRET'), DATABASE_URL: secrets.envValue('DATABASE_URL') },
       healthPath: '/',
       writablePaths: ['/app/.next/cache'],
       resources: big,
-      ...scaling(env, hpa),
+      memoryAtIdle: '256Mi',
+      ...scaling(chart, hpa),
     });
     frontend.connectTo(backend);
+    frontend.allowTo(Peer.internet(), NEON);
 
     const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-chatbot', ...gatewayProps(chart) });
-    gateway.routeTo(frontend, { host: hostFor(env, 'todo-chatbot'), path: '/' });
-    gateway.routeTo(backend, { host: hostFor(env, 'todo-chatbot'), path: '/api' });
+    const host = hostFor(chart, 'todo-chatbot');
+    gateway.routeTo(frontend, { host, path: '/' });
+    gateway.routeTo(backend, { host, path: '/api' });
+    // Better Auth's routes live in the Next.js app under /api/auth.
+    gateway.routeTo(frontend, { host, path: '/api/auth' });
+    // The plan checks the backend through the ingress at /api/health; the backend serves /health.
+    gateway.routeTo(backend, { host, path: '/api/health', match: 'Exact', rewrite: '/health' });
 
     new SmokeTest(chart, 'smoke-test', {
       allowMutableImageTags,

@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { CONNECTION_POOLS_ANNOTATION, formatPools } from './connection-budget';
 import * as kinds from './kinds';
 
 /** A port a workload serves: the Service port and the container port behind it. */
@@ -55,6 +56,18 @@ export interface IConnectable {
   readonly connections: Connections;
 }
 
+/** How `connectTo` opens a connection. */
+export interface ConnectOptions {
+  /** The callee's ports to open. @default - all of them */
+  readonly ports?: readonly ServicePort[];
+  /**
+   * Connections one caller pod keeps open to the callee, when the callee limits them (a
+   * postgres store): the synth adds every caller's pool times its peak pods against the limit.
+   * @default - the caller's default: 5 for a web service, 1 for a job
+   */
+  readonly pool?: number;
+}
+
 interface Rule {
   readonly peer: NetworkPeer;
   readonly ports: Map<string, { port: number; protocol: 'TCP' | 'UDP' }>;
@@ -68,12 +81,24 @@ interface Rule {
 export class Connections {
   private readonly ingress = new Map<string, Rule>();
   private readonly egress = new Map<string, Rule>();
+  /** Pool sizes to connection-limited callees, by the Service name their limit counts under. */
+  private readonly poolSizes = new Map<string, number>();
+  /** Who connected to this workload, so a later traffic split can open its other backends to them. */
+  private readonly callers: { readonly caller: Connections; readonly ports: readonly ServicePort[] }[] = [];
+  /** Workloads that take a share of this one's traffic (a mesh canary split). */
+  private readonly splits: Connections[] = [];
 
   /**
    * @param selector the workload's selector labels
    * @param ports the ports callers reach by default
+   * @param limitedAs the Service name under which this workload's connection limit counts
+   *   callers' pools (a postgres store, a pooler); undefined when it has none
    */
-  constructor(public readonly selector: Readonly<Record<string, string>>, public readonly ports: readonly ServicePort[]) {}
+  constructor(
+    public readonly selector: Readonly<Record<string, string>>,
+    public readonly ports: readonly ServicePort[],
+    public readonly limitedAs?: string,
+  ) {}
 
   /** This workload as a peer of others. */
   public get peer(): NetworkPeer {
@@ -90,10 +115,38 @@ export class Connections {
     addRule(this.egress, peer, ports);
   }
 
-  /** Opens `other`'s ports (all, or `ports`) to this workload, at both ends. */
-  public connectTo(other: IConnectable, ports: readonly ServicePort[] = other.connections.ports): void {
+  /**
+   * Opens `other`'s ports (all, or `ports`) to this workload, at both ends. When `other`
+   * limits connections, this workload's `pool` to it is recorded for the connection budget.
+   */
+  public connectTo(other: IConnectable, ports: readonly ServicePort[] = other.connections.ports, pool?: number): void {
     other.connections.allowFrom(this.peer, ports);
     this.allowTo(other.connections.peer, ports);
+    const limitedAs = other.connections.limitedAs;
+    if (limitedAs !== undefined && pool !== undefined) this.poolSizes.set(limitedAs, Math.max(pool, this.poolSizes.get(limitedAs) ?? 0));
+    other.connections.callers.push({ caller: this, ports });
+    for (const split of other.connections.splits) this.connectTo({ connections: split }, samePorts(split, ports), pool);
+  }
+
+  /**
+   * `other` takes a share of this workload's traffic (the mesh sends its callers there too):
+   * every caller of this workload, before and after, may also call `other` on the same ports.
+   */
+  public splitTo(other: IConnectable): void {
+    const target = other.connections;
+    if (target === this || this.splits.includes(target)) return;
+    this.splits.push(target);
+    for (const { caller, ports } of [...this.callers]) caller.connectTo(other, samePorts(target, ports));
+  }
+
+  /** Pool sizes to connection-limited callees, by the Service name their limit counts under. */
+  public get pools(): ReadonlyMap<string, number> {
+    return this.poolSizes;
+  }
+
+  /** The connection-budget annotation of this workload's object, rendered at synth time. */
+  public poolsAnnotation(): Record<string, string> {
+    return { [CONNECTION_POOLS_ANNOTATION]: Lazy.any({ produce: () => formatPools(this.poolSizes) }) as unknown as string };
   }
 
   public ingressRules(): k8s.NetworkPolicyIngressRule[] {
@@ -103,6 +156,11 @@ export class Connections {
   public egressRules(): k8s.NetworkPolicyEgressRule[] {
     return [...this.egress.values()].map((r) => ({ to: [r.peer.policyPeer], ports: renderPorts(r) }));
   }
+}
+
+/** `target`'s ports with the names of `ports`. */
+function samePorts(target: Connections, ports: readonly ServicePort[]): ServicePort[] {
+  return target.ports.filter((p) => ports.some((q) => q.name === p.name));
 }
 
 function addRule(rules: Map<string, Rule>, peer: NetworkPeer, ports: readonly ServicePort[]): void {

@@ -20,7 +20,15 @@ export function formatValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return JSON.stringify(value);
+  if (typeof value === 'function') return `<function ${value.name || '(anonymous)'}>`;
+  // A construct (a store passed where a service belongs) is a cycle: name it by its path.
+  const path = (value as { node?: { path?: unknown } }).node?.path;
+  if (typeof path === 'string') return `<${value.constructor?.name ?? 'construct'} ${path}>`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return `<${value.constructor?.name ?? typeof value}>`;
+  }
 }
 
 /**
@@ -40,6 +48,11 @@ export class Problems {
     this.list.push(`[${this.path}] '${prop}' ${message}, received ${formatValue(received)}`);
   }
 
+  /** Records a problem whose value says nothing more: `'<prop>' <message>`. */
+  public addPlain(prop: string, message: string): void {
+    this.list.push(`[${this.path}] '${prop}' ${message}`);
+  }
+
   /** Records a problem when `ok` is false. Returns `ok`. */
   public check(ok: boolean, prop: string, message: string, received: unknown): boolean {
     if (!ok) this.add(prop, message, received);
@@ -48,6 +61,11 @@ export class Problems {
 
   public get count(): number {
     return this.list.length;
+  }
+
+  /** The problems recorded so far, formatted. */
+  public get messages(): readonly string[] {
+    return [...this.list];
   }
 
   public throwIfAny(): void {

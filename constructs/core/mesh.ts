@@ -1,3 +1,7 @@
+import { Construct } from 'constructs';
+import * as istiosec from '../../imports/security.istio.io';
+import * as kinds from './kinds';
+
 // Istio sidecars in run-to-completion pods (Jobs, CronJobs). Kubernetes 1.28 has native
 // sidecars only behind a feature gate, so an injected istio-proxy keeps running after the
 // job's container exits and the Job never completes. Istio's documented fix: the job asks
@@ -56,4 +60,32 @@ export function withSidecarQuit(command: readonly string[], tool: SidecarQuitToo
     'exit "$rc"',
   ].join('\n');
   return ['/bin/sh', '-c', script, 'sh', ...command];
+}
+
+/**
+ * Lets Prometheus, which runs outside the mesh and scrapes in plaintext, reach one metrics
+ * port of meshed pods, and only that port and path: a workload PeerAuthentication makes the
+ * port PERMISSIVE (the namespace's STRICT mode still holds for every other port) and an ALLOW
+ * rule admits GETs of the metrics path on it (a plaintext caller has no identity to match).
+ * The NetworkPolicy still admits only the scraper's namespace there.
+ */
+export function meshMetricsException(
+  scope: Construct,
+  props: { name: string; labels: Record<string, string>; selector: Record<string, string>; port: number; path: string },
+): { peerAuthentication: istiosec.PeerAuthentication; authorizationPolicy: istiosec.AuthorizationPolicy } {
+  const metadata = { name: `${props.name}-metrics`, labels: props.labels };
+  const selector = { matchLabels: { ...props.selector } };
+  const peerAuthentication = new kinds.PeerAuthentication(scope, 'metrics-peer-authentication', {
+    metadata,
+    spec: { selector, portLevelMtls: { [String(props.port)]: { mode: istiosec.PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE } } },
+  });
+  const authorizationPolicy = new kinds.AuthorizationPolicy(scope, 'metrics-authorization-policy', {
+    metadata,
+    spec: {
+      selector,
+      action: istiosec.AuthorizationPolicySpecAction.ALLOW,
+      rules: [{ to: [{ operation: { ports: [String(props.port)], methods: ['GET'], paths: [props.path] } }] }],
+    },
+  });
+  return { peerAuthentication, authorizationPolicy };
 }

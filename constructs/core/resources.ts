@@ -50,3 +50,10 @@ export function toK8sResources(spec: ResourceSpec): k8s.ResourceRequirements {
     limits: { cpu: k8s.Quantity.fromString(spec.cpu.limit), memory: k8s.Quantity.fromString(spec.memory.limit) },
   };
 }
+
+/**
+ * On a workload object: the memory its pod's own containers use with no load (the runtime,
+ * caches, a mesh sidecar excluded). The synth checks it against an HPA memory target; without
+ * it, the request stands for it, as a request is what a pod is expected to use.
+ */
+export const MEMORY_AT_IDLE_ANNOTATION = 'berth.dev/memory-at-idle';

@@ -1,23 +1,39 @@
 // The safety net: every check the synth runs before it writes anything.
 import type { Validator } from '../index';
+import { affinityValidator } from './affinity';
 import { apiServerValidator } from './api-server';
 import { baselineValidator } from './baseline';
+import { canaryValidator } from './canary';
 import { canonicalValidator } from './canonical';
 import { coherenceValidator } from './coherence';
+import { connectionBudgetValidator } from './connection-budget';
+import { metricsValidator } from './metrics';
 import { ownershipValidator } from './ownership';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
+import { quotaFitValidator } from './quota';
+import { reachabilityValidator } from './reachability';
 import { referencesValidator } from './references';
+import { resourceFitValidator } from './resource-fit';
+import { RuntimeFacts } from './runtime-facts';
 import { schemaValidator } from './schema';
 
+export { affinityValidator } from './affinity';
 export { apiServerValidator } from './api-server';
 export { baselineValidator } from './baseline';
+export { canaryValidator } from './canary';
 export { canonicalValidator } from './canonical';
 export { coherenceValidator } from './coherence';
+export { connectionBudgetValidator } from './connection-budget';
+export { metricsValidator } from './metrics';
 export { ownershipValidator } from './ownership';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
+export { quotaFitValidator } from './quota';
+export { reachabilityValidator } from './reachability';
 export { referencesValidator } from './references';
+export { resourceFitValidator } from './resource-fit';
+export { DEFAULT_RUNTIME_FACTS, RuntimeFacts } from './runtime-facts';
 export { schemaProblems, schemaValidator } from './schema';
 
 export interface SafetyNetOptions {
@@ -27,12 +43,16 @@ export interface SafetyNetOptions {
   readonly mutableTagEnvs: readonly string[];
   /** Stacks whose Namespaces need no baseline. @default ['argocd'] - Argo CD's own objects */
   readonly baselineExemptStacks?: readonly string[];
+  /** Per environment: where the scraper and the ingress proxies run. @default - DEFAULT_RUNTIME_FACTS for every environment */
+  readonly runtime?: Readonly<Record<string, RuntimeFacts>>;
 }
 
 /**
  * Every check, in report order: schema, API-server rules, cross-object coherence,
  * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
- * canonical form (what the API server stores), field ownership (nothing an HPA owns).
+ * then what a running cluster would do: reachable ports and URLs, session affinity, metrics,
+ * canaries, connection budgets, resource fit, and quota and LimitRange fit; last, the
+ * canonical form (what the API server stores) and field ownership (nothing an HPA owns).
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -43,6 +63,13 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     podSecurityValidator(),
     policyValidator(options),
     baselineValidator({ exemptStacks: options.baselineExemptStacks ?? ['argocd'] }),
+    reachabilityValidator(options.runtime),
+    affinityValidator(),
+    metricsValidator(options.runtime),
+    canaryValidator(),
+    connectionBudgetValidator(),
+    resourceFitValidator(),
+    quotaFitValidator(),
     canonicalValidator(),
     ownershipValidator(),
   ];

@@ -88,6 +88,7 @@ export interface PodSpec {
   readonly hostNetwork?: unknown;
   readonly hostPID?: unknown;
   readonly hostIPC?: unknown;
+  readonly serviceAccountName?: unknown;
 }
 
 /** A pod template inside a workload (or a bare Pod), with the paths to its parts. */

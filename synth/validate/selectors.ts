@@ -67,3 +67,41 @@ export class PodIndex {
     return this.candidates(labelsOf(selector.matchLabels)).filter((p) => selectorMatches(selector, p.labels));
   }
 }
+
+/**
+ * Objects with a map of required labels (a policy's or Service's selector), looked up by the
+ * labels of a pod: each object sits in the bucket of its rarest `key=value` entry, so a pod's
+ * lookup touches only objects that share a label with it (every berth selector shares the
+ * `instance` label, so bucketing by the first entry would put them all in one bucket).
+ */
+export class SelectorIndex<T> {
+  private readonly buckets = new Map<string, T[]>();
+  private readonly unconditional: T[] = [];
+
+  constructor(items: readonly T[], selectorOf: (item: T) => Labels) {
+    const entries = items.map((item) => Object.entries(selectorOf(item)).map(([k, v]) => `${k}=${v}`));
+    const frequency = new Map<string, number>();
+    for (const es of entries) for (const e of es) frequency.set(e, (frequency.get(e) ?? 0) + 1);
+    items.forEach((item, i) => {
+      const es = entries[i];
+      if (es.length === 0) {
+        this.unconditional.push(item);
+        return;
+      }
+      const key = es.reduce((a, b) => (frequency.get(b)! < frequency.get(a)! ? b : a));
+      const bucket = this.buckets.get(key);
+      if (bucket) bucket.push(item);
+      else this.buckets.set(key, [item]);
+    });
+  }
+
+  /** Objects whose selector might match these labels (check each with the full selector). */
+  public candidates(labels: Labels): T[] {
+    const out = [...this.unconditional];
+    for (const [k, v] of Object.entries(labels)) {
+      const bucket = this.buckets.get(`${k}=${v}`);
+      if (bucket) out.push(...bucket);
+    }
+    return out;
+  }
+}

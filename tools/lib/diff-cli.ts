@@ -5,7 +5,8 @@ import { isColorSupported } from 'picocolors';
 import { ENVIRONMENTS } from '../../charts/environments';
 import { diffEnvironments, diffStacks, DiffReport, exitCodeOf } from './diff';
 import { formatJson, formatMarkdown, formatText } from './format-diff';
-import { loadDistAtRef, loadDistDir, StackManifests } from './load';
+import { compareEnvs, loadDistAtRef, loadDistDir, StackManifests } from './load';
+import { recoverTree } from '../../synth/write';
 
 const USAGE = `usage: npm run diff -- [options]
 
@@ -28,6 +29,9 @@ Semantic diff of the synthesized manifests.
 Exit status: 0, or with --exit-code 0 (no differences), 1 (differences), 2 (risky
 differences); 3 when the diff could not run (bad option, unknown ref or environment).`;
 
+/** An error's message, also for errors of another realm (jest's sandbox), which fail `instanceof Error`. */
+const messageOf = (e: unknown): string => (typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e));
+
 class UsageError extends Error {}
 
 export interface CliIo {
@@ -44,8 +48,10 @@ export function diffCli(argv: readonly string[], io: CliIo): number {
   try {
     return run(argv, io);
   } catch (e) {
-    io.stderr(`berth diff: ${e instanceof Error ? e.message : String(e)}\n`);
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) io.stderr('run `npm run diff -- --help` for usage\n');
+    io.stderr(`berth diff: ${messageOf(e)}\n`);
+    // An unknown flag gets the usage; exit 3 still, as 2 means "risky differences" here.
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) io.stderr(`\n${USAGE}\n`);
+    else if (e instanceof UsageError) io.stderr('run `npm run diff -- --help` for usage\n');
     return 3;
   }
 }
@@ -79,6 +85,8 @@ function run(argv: readonly string[], io: CliIo): number {
 
   const cwd = io.cwd ?? process.cwd();
   const dist = values.dist;
+  // A synth killed in the middle of its swap is put right before dist/ is read.
+  if (values.to === undefined) recoverTree(path.resolve(cwd, dist));
   const current = values.to !== undefined ? loadDistAtRef(values.to, dist, cwd) : loadDistDir(path.resolve(cwd, dist));
   const currentName = values.to ?? 'working tree';
   const stacks = values.stack;
@@ -88,7 +96,7 @@ function run(argv: readonly string[], io: CliIo): number {
   if (values.vs !== undefined && values.env !== undefined) {
     const present = new Set(current.map((s) => s.env));
     for (const e of [values.env, values.vs]) {
-      if (!present.has(e)) throw new UsageError(`no environment '${e}' in ${dist}/ (${currentName}); found: ${[...present].sort().join(', ') || 'none'}`);
+      if (!present.has(e)) throw new UsageError(`no environment '${e}' in ${dist}/ (${currentName}); found: ${[...present].sort(compareEnvs).join(', ') || 'none'}`);
     }
     const identity = (name: string) => ({ name, domain: ENVIRONMENTS.find((e) => e.name === name)?.domain });
     report = diffEnvironments(current.filter(keep), identity(values.env), identity(values.vs));

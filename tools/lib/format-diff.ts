@@ -1,7 +1,9 @@
 // Renders a DiffReport for a terminal (optionally colored), for a PR comment (Markdown),
 // or as JSON for other tools.
 import { createColors } from 'picocolors';
-import { countsOf, DiffReport, FieldChange, ObjectDiff, Risk, StackDiff } from './diff';
+import { countsOf, DiffReport, FieldChange, isSetLike, ObjectDiff, Risk, StackDiff } from './diff';
+import { NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, peerText, portText, ruleText } from './shapes';
+import { shapeOf } from './topics';
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -27,19 +29,88 @@ export function formatChange(before: unknown, after: unknown): [string, string] 
   return [formatValue(before), formatValue(after)];
 }
 
+/**
+ * A value at `path` for display: a NetworkPolicy rule, peer or port in words (the JSON
+ * would be cut before the labels that tell rules apart), anything else by {@link formatValue}.
+ */
+export function describeValue(path: string, v: unknown): string {
+  const shape = shapeOf(path);
+  const [spec, direction, item, peers, peer] = shape;
+  if (spec === 'spec' && (direction === 'ingress' || direction === 'egress') && item === '[]' && typeof v === 'object' && v !== null) {
+    if (shape.length === 3) return ruleText(v as NetworkPolicyRule, direction);
+    if (shape.length === 5 && peer === '[]' && (peers === 'from' || peers === 'to')) return peerText(v as NetworkPolicyPeer);
+    if (shape.length === 5 && peer === '[]' && peers === 'ports') return portText(v as NetworkPolicyPort);
+  }
+  return formatValue(v);
+}
+
+const isScalars = (v: unknown): v is readonly unknown[] => Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
+
+/** How a field change reads, before the text or Markdown around it. */
+type Shown =
+  | { readonly kind: 'added' | 'removed'; readonly value: string }
+  | { readonly kind: 'changed'; readonly before: string; readonly after: string; readonly at?: string }
+  | { readonly kind: 'members'; readonly added: readonly string[]; readonly removed: readonly string[] }
+  | { readonly kind: 'order'; readonly before: string; readonly after: string }
+  /** Items inserted into or removed from a positional list, at one place. */
+  | { readonly kind: 'splice'; readonly at: string; readonly what: string };
+
+function show(f: FieldChange): Shown {
+  if (f.op === 'added') return { kind: 'added', value: describeValue(f.path, f.after) };
+  if (f.op === 'removed') return { kind: 'removed', value: describeValue(f.path, f.before) };
+  if (f.op === 'reordered') {
+    const list = (v: unknown): string => formatValue((Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', '));
+    return { kind: 'order', before: list(f.before), after: list(f.after) };
+  }
+  const a = f.before;
+  const b = f.after;
+  if (isScalars(a) && isScalars(b)) {
+    // A set (hosts, dnsNames): what joined and what left.
+    if (isSetLike(f.path)) {
+      const key = (x: unknown): string => JSON.stringify(x);
+      const had = new Set(a.map(key));
+      const has = new Set(b.map(key));
+      return { kind: 'members', added: b.filter((x) => !had.has(key(x))).map((x) => formatValue(x)), removed: a.filter((x) => !has.has(key(x))).map((x) => formatValue(x)) };
+    }
+    // A positional list (args, command): whole when it fits, else the part that differs.
+    const whole = [JSON.stringify(a), JSON.stringify(b)];
+    if (whole.every((w) => w.length <= 100)) return { kind: 'changed', before: whole[0], after: whole[1] };
+    let p = 0;
+    while (p < a.length && p < b.length && JSON.stringify(a[p]) === JSON.stringify(b[p])) p++;
+    let q = 0;
+    while (q < a.length - p && q < b.length - p && JSON.stringify(a[a.length - 1 - q]) === JSON.stringify(b[b.length - 1 - q])) q++;
+    const ma = a.slice(p, a.length - q);
+    const mb = b.slice(p, b.length - q);
+    if (ma.length === 1 && mb.length === 1) {
+      const [x, y] = formatChange(ma[0], mb[0]);
+      return { kind: 'changed', before: x, after: y, at: `[${p}]` };
+    }
+    if (ma.length === 0) return { kind: 'splice', at: `[${p}]`, what: `inserted ${formatValue(mb)}` };
+    if (mb.length === 0) return { kind: 'splice', at: `[${p}]`, what: `removed ${formatValue(ma)}` };
+    return { kind: 'changed', before: formatValue(ma), after: formatValue(mb), at: `[${p}…${p + ma.length - 1}]` };
+  }
+  const [x, y] = formatChange(a, b);
+  return { kind: 'changed', before: x, after: y };
+}
+
 function headline(report: DiffReport): string {
   const c = countsOf(report);
   const parts = [`${c.added} added`, `${c.removed} removed`, `${c.changed} changed`];
   return `${report.stacks.length} stack(s) differ: ${parts.join(', ')}${c.risky ? ` · ${c.risky} risky` : ''}`;
 }
 
-const MARK = { added: '+', removed: '-', changed: '~' } as const;
+const MARK = { added: '+', removed: '-', changed: '~', reordered: '~' } as const;
 
 function fieldText(f: FieldChange): string {
-  if (f.op === 'added') return `+ ${f.path}: ${formatValue(f.after)}`;
-  if (f.op === 'removed') return `- ${f.path}: ${formatValue(f.before)}`;
-  const [a, b] = formatChange(f.before, f.after);
-  return `~ ${f.path}: ${a} → ${b}`;
+  const s = show(f);
+  const head = `${MARK[f.op]} ${f.path}`;
+  switch (s.kind) {
+    case 'added': case 'removed': return `${head}: ${s.value}`;
+    case 'changed': return `${head}${s.at ? ` ${s.at}` : ''}: ${s.before} → ${s.after}`;
+    case 'members': return `${head}: ${[s.added.length ? `added ${s.added.join(', ')}` : '', s.removed.length ? `removed ${s.removed.join(', ')}` : ''].filter(Boolean).join('; ')}`;
+    case 'order': return `${head}: order ${s.before} → ${s.after}`;
+    case 'splice': return `${head} ${s.at}: ${s.what}`;
+  }
 }
 
 function riskText(r: Risk): string {
@@ -52,7 +123,7 @@ export function formatText(report: DiffReport, options: { color?: boolean } = {}
   const title = c.bold(`berth diff: ${report.from} → ${report.to}`);
   if (report.stacks.length === 0) return `${title}: no differences\n`;
   const lines = [title, headline(report), ''];
-  const paint = { added: c.green, removed: c.red, changed: c.yellow };
+  const paint = { added: c.green, removed: c.red, changed: c.yellow, reordered: c.yellow };
   const risky: string[] = [];
   for (const s of report.stacks) {
     lines.push(c.bold(c.cyan(`${s.env}/${s.stack}`)));
@@ -87,11 +158,19 @@ const ICON = { added: '➕', removed: '➖', changed: '✏️' } as const;
 /** Most fields listed per object, to keep a PR comment readable (and under GitHub's limit). */
 const MD_FIELDS = 40;
 
+function whatMd(s: Shown): string {
+  switch (s.kind) {
+    case 'added': return `added ${code(s.value)}`;
+    case 'removed': return `removed (was ${code(s.value)})`;
+    case 'changed': return `${s.at ? `${code(s.at)} ` : ''}${code(s.before)} → ${code(s.after)}`;
+    case 'members': return [s.added.length ? `added ${s.added.map(code).join(', ')}` : '', s.removed.length ? `removed ${s.removed.map(code).join(', ')}` : ''].filter(Boolean).join('; ');
+    case 'order': return `order ${code(s.before)} → ${code(s.after)}`;
+    case 'splice': return `${code(s.at)} ${s.what.replace(/ .*/s, '')} ${code(s.what.replace(/^\S+ /, ''))}`;
+  }
+}
+
 function fieldMd(f: FieldChange): string {
-  const what = f.op === 'added' ? `added ${code(formatValue(f.after))}`
-    : f.op === 'removed' ? `removed (was ${code(formatValue(f.before))})`
-      : formatChange(f.before, f.after).map(code).join(' → ');
-  return `${code(f.path)}: ${what} _(${f.topic})_`;
+  return `${code(f.path)}: ${whatMd(show(f))} _(${f.topic})_`;
 }
 
 function riskMd(r: Risk): string {

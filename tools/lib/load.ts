@@ -4,6 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
+import { ENVIRONMENTS } from '../../charts/environments';
 import { RenderedStack } from '../../synth/render';
 import { Manifest } from './shapes';
 
@@ -20,6 +21,23 @@ export interface StackManifests {
   readonly objects: readonly LoadedObject[];
 }
 
+/** Environments in the order changes travel through them (`charts/environments.ts`): dev, staging, prod. */
+export const PROMOTION_ORDER: readonly string[] = ENVIRONMENTS.map((e) => e.name);
+
+/** Orders environment names by promotion; names outside it come last, alphabetically. */
+export function compareEnvs(a: string, b: string): number {
+  const rank = (e: string): number => {
+    const i = PROMOTION_ORDER.indexOf(e);
+    return i < 0 ? PROMOTION_ORDER.length : i;
+  };
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Environments in promotion order, then stacks by name. */
+export function compareStacks(a: { env: string; stack: string }, b: { env: string; stack: string }): number {
+  return compareEnvs(a.env, b.env) || (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0);
+}
+
 /** Files that sit beside the manifests but are not objects. */
 const NOT_MANIFESTS = new Set(['Kustomization', 'kustomization.yaml', 'kustomization.yml']);
 
@@ -31,8 +49,8 @@ function isManifest(doc: unknown): doc is Manifest {
 
 /**
  * Groups files (paths relative to the dist root, `dev/giia/05-deployment-auth.yaml`) into
- * stacks. Anything not at depth three or not YAML is ignored; a YAML document that is not a
- * Kubernetes object is an error naming the file.
+ * stacks, in promotion order ({@link compareStacks}). Anything not at depth three or not
+ * YAML is ignored; a YAML document that is not a Kubernetes object is an error naming the file.
  */
 export function parseTree(files: ReadonlyMap<string, string>): StackManifests[] {
   const stacks = new Map<string, { env: string; stack: string; objects: LoadedObject[] }>();
@@ -55,7 +73,7 @@ export function parseTree(files: ReadonlyMap<string, string>): StackManifests[] 
       entry.objects.push({ file, manifest: doc });
     }
   }
-  return [...stacks.values()];
+  return [...stacks.values()].sort(compareStacks);
 }
 
 /** Every file under `dir`, keyed by its path relative to `dir` with `/` separators. */

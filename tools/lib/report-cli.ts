@@ -1,7 +1,7 @@
 // The `npm run report` command, callable in-process (tests) as well as from tools/report.ts.
 import * as path from 'path';
 import { parseArgs } from 'node:util';
-import { writeTree } from '../../synth/write';
+import { recoverTree, writeTree } from '../../synth/write';
 import { loadDistDir } from './load';
 import { renderReports } from './report';
 
@@ -16,7 +16,10 @@ operators, dependency picture) and an index page, from the synthesized manifests
   --stack <id>    only this stack (repeatable)
   -h, --help
 
-Exit status: 0, or 3 when the report could not be written.`;
+Exit status: 0, 2 a bad option, or 3 when the report could not be written.`;
+
+/** An error's message, also for errors of another realm (jest's sandbox), which fail `instanceof Error`. */
+const messageOf = (e: unknown): string => (typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e));
 
 export interface ReportIo {
   readonly stdout: (s: string) => void;
@@ -36,6 +39,7 @@ async function run(argv: readonly string[], io: ReportIo): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
+    allowPositionals: false,
   });
   if (values.help) {
     io.stdout(`${USAGE}\n`);
@@ -46,6 +50,8 @@ async function run(argv: readonly string[], io: ReportIo): Promise<number> {
   const out = path.resolve(cwd, values.out);
   // dist/ holds manifests only: GitOps applies everything in it.
   if (out === dist || out.startsWith(`${dist}${path.sep}`)) throw new Error(`--out must be outside ${values.dist}/, which holds manifests only`);
+  // A synth killed in the middle of its swap is put right before dist/ is read.
+  recoverTree(dist);
   const stacks = loadDistDir(dist)
     .filter((s) => (values.env === undefined || values.env.includes(s.env)) && (values.stack === undefined || values.stack.includes(s.stack)));
   if (stacks.length === 0) throw new Error(`no stacks found in ${values.dist}/ (run npm run synth first)`);
@@ -60,7 +66,11 @@ export async function reportCli(argv: readonly string[], io: ReportIo): Promise<
   try {
     return await run(argv, io);
   } catch (e) {
-    io.stderr(`berth report: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`berth report: ${messageOf(e)}\n`);
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`\n${USAGE}\n`);
+      return 2;
+    }
     return 3;
   }
 }

@@ -2,7 +2,7 @@
 // index page, as self-contained HTML files.
 import { formatBytes, formatCpu, stackBudget, StackBudget, Totals } from './budget';
 import { dependencyGraph, DependencyGraph, renderSvg } from './graph';
-import { StackManifests } from './load';
+import { compareEnvs, compareStacks, StackManifests } from './load';
 import { operatorsNeeded, OperatorNeed, Prerequisite, prerequisites } from './operators';
 import { formatBackends, Route, routeTable } from './routes';
 
@@ -121,8 +121,11 @@ function graphSection(g: DependencyGraph, svg: string | undefined): string {
   const warn = blocked.length ? `<p class="bad">Half-open connections (one side allows, the other denies):</p><ul>${blocked.map((e) => `<li>${esc(e.from)} → ${esc(e.to)}: ${esc(e.label)}</li>`).join('')}</ul>` : '';
   const picture = svg ? `<div class="graph">${svg.replace(/^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?/, '')}</div>` : '<p class="muted">Nothing to draw.</p>';
   return `<h2>Dependencies</h2>
-<p class="muted">Blue: routes from clients through the gateway objects. Green: connections NetworkPolicies allow (ports). Red dashed: allowed at one end only.
-Hexagon: gateway object; rounded box: service pods; cylinder: store (StatefulSet); dashed: outside this stack.</p>
+<p class="muted">Blue: routes from clients through the gateway objects (a gateway object shows its hosts' domain; its edges, the rest of the host and the path).
+Green: connections NetworkPolicies allow (ports). Red dashed: allowed at one end only.
+Box with cut corners: gateway object; rounded box: service pods; cylinder: store (StatefulSet); dashed: a Job, or outside this stack.
+Jobs are drawn below the stores they use, and jobs with the same connections as one box. A peer that reaches many workloads
+(a scraper, a mesh or ingress gateway, a smoke test) is listed at the top of the picture instead of drawn.</p>
 <p>${deny}</p>${wide}${warn}${picture}`;
 }
 
@@ -153,7 +156,7 @@ export const pagePath = (r: { env: string; stack: string }): string => `${r.env}
 export const svgPath = (r: { env: string; stack: string }): string => `${r.env}/${r.stack}.svg`;
 
 export function indexPage(reports: readonly StackReport[], source: string): string {
-  const envs = [...new Set(reports.map((r) => r.env))];
+  const envs = [...new Set(reports.map((r) => r.env))].sort(compareEnvs);
   const sections = envs.map((env) => {
     const rs = reports.filter((r) => r.env === env);
     const row = (name: string, min: Totals, max: Totals, extra: readonly string[]): string[] => [
@@ -179,7 +182,7 @@ ${sections.join('\n')}`);
 
 /** Every report file, relative to the report root: the index, and a page and picture per stack. */
 export async function renderReports(stacks: readonly StackManifests[], source: string): Promise<Map<string, string>> {
-  const reports = stacks.map(analyzeStack);
+  const reports = [...stacks].sort(compareStacks).map(analyzeStack);
   const files = new Map<string, string>();
   for (const r of reports) {
     const svg = r.graph.nodes.length ? await renderSvg(r.graph, `${r.env}/${r.stack}`) : undefined;

@@ -91,8 +91,8 @@ function retentionDeletes(m: Manifest): boolean {
   return policy?.whenDeleted === 'Delete' || policy?.whenScaled === 'Delete';
 }
 
-function dataLossRisks(kind: string, before: Manifest | undefined, after: Manifest | undefined): Risk[] {
-  if (before !== undefined && after === undefined) {
+function dataLossRisks(kind: string, before: Manifest | undefined, after: Manifest | undefined, upgrade: boolean): Risk[] {
+  if (upgrade && before !== undefined && after === undefined) {
     if (kind === 'PersistentVolumeClaim') return [{ category: 'data-loss', message: 'PersistentVolumeClaim removed: a prune deletes the claim and, with a Delete reclaim policy, its data' }];
     if (kind === 'StatefulSet') {
       return [{
@@ -262,11 +262,24 @@ function exposureRisks(kind: string, before: Manifest | undefined, after: Manife
   return [];
 }
 
+export interface RiskOptions {
+  /**
+   * Whether `after` is applied over `before` (a new revision of the same objects). When
+   * comparing two environments it isn't: `immutable` risks and the `data-loss` of a removed
+   * object do not apply, while the others say where the second environment is weaker.
+   * @default true
+   */
+  readonly upgrade?: boolean;
+}
+
 /** Every risk of one object's change; `before`/`after` undefined for an added/removed object. */
-export function risksOf(kind: string, before: Manifest | undefined, after: Manifest | undefined, fields: readonly FieldChange[]): Risk[] {
+export function risksOf(
+  kind: string, before: Manifest | undefined, after: Manifest | undefined, fields: readonly FieldChange[], options: RiskOptions = {},
+): Risk[] {
+  const upgrade = options.upgrade ?? true;
   return [
-    ...(before && after ? immutableRisks(kind, before, after, fields) : []),
-    ...dataLossRisks(kind, before, after),
+    ...(upgrade && before && after ? immutableRisks(kind, before, after, fields) : []),
+    ...dataLossRisks(kind, before, after, upgrade),
     ...securityRisks(kind, before, after),
     ...networkRisks(kind, before, after),
     ...exposureRisks(kind, before, after),

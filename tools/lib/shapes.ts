@@ -141,3 +141,38 @@ export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
+
+// ---------------------------------------------------------------------------------------
+// NetworkPolicy rules in words, for the diff and the dependency picture.
+
+/** `name=api,instance=shop-prod` (the `app.kubernetes.io/` prefix dropped), or `all pods`. */
+export function selectorText(selector: LabelSelector | undefined): string {
+  const labels = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k.replace(/^app\.kubernetes\.io\//, '')}=${v}`);
+  const exprs = (selector?.matchExpressions ?? []).map((e) => `${e.key} ${e.operator}${e.values?.length ? ` ${e.values.join('|')}` : ''}`);
+  const all = [...labels, ...exprs];
+  return all.length ? all.join(',') : 'all pods';
+}
+
+/** `5432/TCP`, `8000-8010/TCP`, `*` for every port. */
+export function portText(p: NetworkPolicyPort): string {
+  return `${p.port ?? '*'}${p.endPort ? `-${p.endPort}` : ''}/${p.protocol ?? 'TCP'}`;
+}
+
+/** `pods name=api`, `namespace monitoring`, `namespace monitoring pods name=prometheus`, `10.0.0.0/8`. */
+export function peerText(p: NetworkPolicyPeer): string {
+  if (p.ipBlock) return `${p.ipBlock.cidr}${p.ipBlock.except?.length ? ` except ${p.ipBlock.except.join(', ')}` : ''}`;
+  const pods = p.podSelector && !isEmptySelector(p.podSelector) ? ` pods ${selectorText(p.podSelector)}` : '';
+  if (p.namespaceSelector !== undefined) {
+    const ns = p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name']
+      ?? (isEmptySelector(p.namespaceSelector) ? 'every namespace' : selectorText(p.namespaceSelector));
+    return `namespace ${ns}${pods}`;
+  }
+  return `pods ${selectorText(p.podSelector)}`;
+}
+
+/** `from pods name=api on 5432/TCP`, `to anywhere on all ports`. */
+export function ruleText(rule: NetworkPolicyRule, direction: 'ingress' | 'egress'): string {
+  const peers = (direction === 'ingress' ? rule.from : rule.to) ?? [];
+  const ports = rule.ports?.length ? rule.ports.map(portText).join(', ') : 'all ports';
+  return `${direction === 'ingress' ? 'from' : 'to'} ${peers.length ? peers.map(peerText).join('; ') : 'anywhere'} on ${ports}`;
+}
