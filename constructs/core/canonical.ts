@@ -46,6 +46,8 @@ interface Walk {
   readonly track: boolean;
   readonly path: (string | number)[];
   readonly builtIn: boolean;
+  /** A top-level field already in stored form, not walked (the render's metadata). */
+  readonly skip: string | undefined;
   /** Something deviates. */
   found: boolean;
 }
@@ -115,8 +117,8 @@ export function kindShape(apiVersion: string, kind: string): { readonly root: nu
  * Puts `manifest` into the form the API server stores, in place: the render path calls it
  * for every object it writes, so it follows the kind's shape, never the whole object.
  */
-export function canonicalize(manifest: Obj): void {
-  run(manifest, true, undefined);
+export function canonicalize(manifest: Obj, options: { readonly metadataStored?: boolean } = {}): void {
+  run(manifest, true, undefined, options.metadataStored ? 'metadata' : undefined);
   for (const k in manifest) {
     const v = manifest[k];
     if (k !== 'metadata' && v !== null && typeof v === 'object') STORED.add(v);
@@ -135,18 +137,18 @@ const STORED = new WeakSet<object>();
  * walk only looks; the paths are built on a second one, when something deviates.
  */
 export function deviationsOf(manifest: unknown): Deviation[] {
-  if (!isObject(manifest) || !run(manifest, false, undefined)) return [];
+  if (!isObject(manifest) || !run(manifest, false, undefined, undefined)) return [];
   const out: Deviation[] = [];
-  run(manifest, false, (d) => out.push(d));
+  run(manifest, false, (d) => out.push(d), undefined);
   return out;
 }
 
 /** Walks one manifest; true when something deviates. */
-function run(manifest: Obj, fix: boolean, report: ((d: Deviation) => void) | undefined): boolean {
+function run(manifest: Obj, fix: boolean, report: ((d: Deviation) => void) | undefined, skip: string | undefined): boolean {
   const { apiVersion, kind } = manifest;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return false;
   const shape = KINDS[`${apiVersion}/${kind}`];
-  const w: Walk = { fix, report, track: report !== undefined, path: [], builtIn: shape?.builtIn ?? false, found: false };
+  const w: Walk = { fix, report, track: report !== undefined, path: [], builtIn: shape?.builtIn ?? false, skip, found: false };
   if (shape !== undefined) walkStruct(manifest, nodeOf(shape.root), w, -1, true);
   if (apiVersion === 'v1' && (kind === 'Secret' || kind === 'ConfigMap')) canonicalData(manifest, kind, w);
   return w.found;
@@ -161,7 +163,7 @@ export function canonicalizeFragment(apiVersion: string, kind: string, path: rea
     const i: number = n?.t === STRUCT ? n.keys.indexOf(seg) : -1;
     n = i >= 0 ? n!.kids[i] : undefined;
   }
-  if (n?.t === STRUCT) walkStruct(fragment, n, { fix: true, report: undefined, track: false, path: [], builtIn: shape.builtIn, found: false }, -1, false);
+  if (n?.t === STRUCT) walkStruct(fragment, n, { fix: true, report: undefined, track: false, path: [], builtIn: shape.builtIn, skip: undefined, found: false }, -1, false);
 }
 
 function deviation(w: Walk, d: Omit<Deviation, 'path' | 'atomicAt'>, atomicAt: number, last?: string | number): void {
@@ -250,7 +252,7 @@ function walkStruct(v: Obj, n: Node, w: Walk, atomic: number, top: boolean): voi
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const x = v[k];
-    if (x === undefined || (trusted && typeof x === 'object' && x !== null && STORED.has(x))) continue;
+    if (x === undefined || (top && k === w.skip) || (trusted && typeof x === 'object' && x !== null && STORED.has(x))) continue;
     if (w.track) w.path.push(k);
     set(v, k, walk(x, kids[i], w, at, false));
     if (w.track) w.path.pop();

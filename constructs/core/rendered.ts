@@ -63,7 +63,8 @@ export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsC
         if (metadata !== undefined) json.metadata = metadata;
         const patched = this.renderedPatches.length > 0 ? (JsonPatch.apply(json, ...this.renderedPatches) as Json) : json;
         const out = Object.assign({ apiVersion, kind: kindName }, convert(patched as P));
-        if (stored) canonicalize(out);
+        // renderMetadata already left out empty maps and lists, all metadata can hold of it.
+        if (stored) canonicalize(out, { metadataStored: this.renderedPatches.length === 0 });
         return out;
       } catch (e) {
         throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
