@@ -2,7 +2,7 @@
 // with realistic props, one Postgres StatefulStore per 10 services, and one IngressGateway
 // routing a host to every service, in every environment (plus each stack's baseline).
 import { ENVIRONMENTS, planUnits, StackDefinition } from '../charts';
-import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../charts/platform';
+import { hostFor } from '../charts/platform';
 import { IngressGateway } from '../constructs/ingress-gateway';
 import type { QuotaSpec } from '../constructs/namespace-baseline';
 import { StatefulStore } from '../constructs/stateful-store';
@@ -12,32 +12,28 @@ import type { PlannedUnit } from '../synth';
 export function benchStack(services: number): StackDefinition {
   return {
     id: 'bench',
-    build: (chart, env) => {
+    build: (chart) => {
       const stores: StatefulStore[] = [];
       for (let i = 0; i < Math.ceil(services / 10); i++) {
-        const creds = secretProps(chart, `db-${i}-credentials`);
         stores.push(new StatefulStore(chart, `db-${i}`, {
           engine: 'postgres',
           name: `db-${i}`,
-          storage: storage(chart, 'medium'),
-          credentials: creds.source,
-          allowGeneratedCredentials: creds.allowGenerated,
-          backup: backup(chart),
+          storage: { tier: 'medium' },
+          backup: true,
         }));
       }
-      const gateway = new IngressGateway(chart, 'gateway', { name: 'bench', ...gatewayProps(chart) });
+      const gateway = new IngressGateway(chart, 'gateway', { name: 'bench' });
       const all: WebService[] = [];
       for (let i = 0; i < services; i++) {
         const db = stores[Math.floor(i / 10)];
         const svc = new WebService(chart, `svc-${i}`, {
           image: `ghcr.io/acme/svc-${i}:1.${i % 7}.0`,
-          allowMutableImageTags: env.allowMutableImageTags,
           ports: [{ name: 'http', port: 8080 }, { name: 'grpc', port: 9090 }],
           config: { LOG_LEVEL: 'info', FEATURE_FLAGS: `svc-${i}`, UPSTREAM_TIMEOUT: '5s' },
           env: db.connectionEnv({ prefix: 'DB_' }),
           resources: 'small',
-          ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
-          metrics: metrics(chart, { port: 9100 }),
+          scaling: { min: 2, max: 6, cpu: 75 },
+          metrics: { port: 9100 },
         });
         // One connection per pod keeps ten services at their HPA maxima within the store's limit.
         svc.connectTo(db, { pool: 1 });

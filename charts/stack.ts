@@ -1,9 +1,11 @@
 import { App, Chart } from 'cdk8s';
 import { PART_OF_LABEL } from '../constructs/core/labels';
+import { POLICY_CONTEXT } from '../constructs/core/policy';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import { policyFor } from './platform';
 
 /** A reference stack: one id, and how to build it for a given environment. */
 export interface StackDefinition {
@@ -14,7 +16,10 @@ export interface StackDefinition {
 
 /**
  * The chart of one stack in one environment; its namespace is `<stack>-<env>`, created by
- * the NamespaceBaseline that `buildUnits` adds before the stack's own constructs.
+ * the NamespaceBaseline that `buildUnits` adds before the stack's own constructs. It supplies
+ * the environment's platform policy (image tags, mesh, Secrets, storage tiers, backups,
+ * scaling, metrics, gateway) to every construct in it, which reads it for the props a stack
+ * leaves out.
  */
 export class StackChart extends Chart {
   public readonly stack: string;
@@ -30,6 +35,8 @@ export class StackChart extends Chart {
     this.stack = stack;
     this.env = env;
     this.frozenLabels = Object.freeze(super.labels);
+    // Before any child: every construct of the stack reads the environment's policy from here.
+    this.node.setContext(POLICY_CONTEXT, policyFor(this.node.path, stack, env));
   }
 
   /**

@@ -5,6 +5,7 @@ import * as sealed from '../imports/bitnami.com';
 import * as eso from '../imports/external-secrets.io';
 import * as k8s from '../imports/k8s';
 import { EnvValue } from './core/env';
+import { platformPolicy } from './core/policy';
 import { Problems, ValidationError } from './core/errors';
 import { appLabels } from './core/labels';
 import { isDns1123Subdomain } from './core/names';
@@ -74,9 +75,10 @@ export interface SecretTemplateRef {
   /**
    * `'none'` inserts the value as it is; `'backslash'` puts a `\` before every `\` and `"`,
    * for the inside of a double-quoted string (NATS configuration); `'double-quote'` doubles
-   * every `"` (PgBouncer's userlist).
+   * every `"` (PgBouncer's userlist); `'url'` percent-encodes it for a URL's user or
+   * password (`@`, `:`, `/`, `%` and the rest), so any password gives a working URL.
    */
-  readonly escape: 'none' | 'backslash' | 'double-quote';
+  readonly escape: 'none' | 'backslash' | 'double-quote' | 'url';
 }
 
 /**
@@ -91,8 +93,12 @@ export interface AppSecretProps {
    * @default - the construct id
    */
   readonly name?: string;
-  /** Where the values come from. */
-  readonly source: SecretSource;
+  /**
+   * Where the values come from.
+   * @default - the chart's platform policy for a Secret of this name (a berth chart: the
+   *   environment's secrets mode); required outside a berth chart
+   */
+  readonly source?: SecretSource;
   /** The keys the Secret holds, such as `['username', 'password']` or `['OPENAI_API_KEY']`. */
   readonly keys: readonly string[];
   /**
@@ -111,7 +117,7 @@ export interface AppSecretProps {
   readonly templates?: Readonly<Record<string, SecretTemplate>>;
   /**
    * Accept the `generated` (plaintext in git) mode. Only dev environments set it.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: only where the environment generates Secrets), else false
    */
   readonly allowGenerated?: boolean;
   /**
@@ -130,6 +136,9 @@ const GO_ESCAPE: Readonly<Record<SecretTemplateRef['escape'], string>> = {
   'none': '',
   'backslash': String.raw` | replace "\\" "\\\\" | replace "\"" "\\\""`,
   'double-quote': String.raw` | replace "\"" "\"\""`,
+  // text/template's urlquery is query escaping: a space becomes '+', which a URL's user or
+  // password reads as a plus, so it becomes %20 (a real '+' is already %2B).
+  'url': ' | urlquery | replace "+" "%20"',
 };
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
@@ -211,11 +220,13 @@ export class AppSecret extends Construct {
   constructor(scope: Construct, id: string, props: AppSecretProps) {
     super(scope, id);
     checkProps(new Problems(this), APP_SECRET_PROPS, props);
-    const source = props.source;
+    const policy = platformPolicy(this);
+    const source = props.source ?? policy.secrets?.sourceFor(props.name ?? id);
+    if (!source) throw new ValidationError([`[${this.node.path}] 'source' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
     const name = source.mode === 'existing' ? source.secretName : props.name ?? id;
     const values = props.values ?? {};
     const templates = props.templates ?? {};
-    const allowGenerated = props.allowGenerated ?? false;
+    const allowGenerated = props.allowGenerated ?? policy.secrets?.allowGenerated ?? false;
     this.optional = props.optional ?? false;
 
     const problems = new Problems(this);
@@ -359,26 +370,29 @@ function renderTemplates(
 
 function escapeValue(value: string, escape: SecretTemplateRef['escape']): string {
   if (escape === 'backslash') return value.replace(/[\\"]/g, '\\$&');
+  if (escape === 'url') return encodeURIComponent(value);
   return escape === 'double-quote' ? value.replace(/"/g, '""') : value;
 }
 
 // ---------------------------------------------------------------- run-time prop shapes
 
 /** Where a Secret's values come from; also a StatefulStore's `credentials`. */
+export const EXTERNAL_SECRET_SOURCE = object<ExternalSecretSource>('ExternalSecretSource', {
+  mode: req(oneOf('external')), clusterSecretStore: req(str), remotePrefix: opt(str), refreshInterval: opt(str),
+});
+export const SEALED_SECRET_SOURCE = object<SealedSecretSource>('SealedSecretSource', { mode: req(oneOf('sealed')), encryptedData: req(STRING_MAP) });
 export const SECRET_SOURCE = variants<SecretSource, 'mode'>('SecretSource', 'mode', {
   generated: object<GeneratedSecretSource>('GeneratedSecretSource', { mode: req(oneOf('generated')), seed: opt(str) }),
-  external: object<ExternalSecretSource>('ExternalSecretSource', {
-    mode: req(oneOf('external')), clusterSecretStore: req(str), remotePrefix: opt(str), refreshInterval: opt(str),
-  }),
-  sealed: object<SealedSecretSource>('SealedSecretSource', { mode: req(oneOf('sealed')), encryptedData: req(STRING_MAP) }),
+  external: EXTERNAL_SECRET_SOURCE,
+  sealed: SEALED_SECRET_SOURCE,
   existing: object<ExistingSecretSource>('ExistingSecretSource', { mode: req(oneOf('existing')), secretName: req(str) }),
 });
 
-const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(str), escape: req(oneOf('none', 'backslash', 'double-quote')) });
+const TEMPLATE_REF = object<SecretTemplateRef>('SecretTemplateRef', { key: req(str), escape: req(oneOf('none', 'backslash', 'double-quote', 'url')) });
 
 const APP_SECRET_PROPS = propsOf<AppSecretProps>('AppSecret', {
   name: opt(str),
-  source: req(SECRET_SOURCE),
+  source: opt(SECRET_SOURCE),
   keys: req(STRINGS),
   values: opt(STRING_MAP),
   templates: opt(recordOf(arrayOf(anyOf(str, TEMPLATE_REF)))),

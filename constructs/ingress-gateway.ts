@@ -6,7 +6,8 @@ import * as k8s from '../imports/k8s';
 import * as istio from '../imports/networking.istio.io';
 import * as istiosec from '../imports/security.istio.io';
 import { NetworkPeer, Peer, ServicePort } from './core/connections';
-import { Problems } from './core/errors';
+import { Problems, ValidationError } from './core/errors';
+import { platformPolicy } from './core/policy';
 import { appLabels } from './core/labels';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from './core/names';
 import { DURATION, ROUTABLE, STRING_MAP, STRINGS } from './core/prop-shapes';
@@ -200,12 +201,17 @@ export interface IngressGatewayProps {
    */
   readonly name?: string;
   /**
-   * How the gateway is rendered (environment-driven).
-   * @default 'ingress' - ingress-nginx is what most of the seed stacks run
+   * How the gateway is rendered (environment-driven). The chart's platform policy also
+   * supplies `capabilities`, `tls`, `ingressClassName` and `controllerNamespace` for its
+   * mode; a prop given here wins.
+   * @default - the chart's platform policy, else 'ingress' (ingress-nginx is what most of the seed stacks run)
    */
   readonly mode?: GatewayMode;
-  /** What the environment's cluster provides; a mode or TLS setting that needs a missing piece is refused. */
-  readonly capabilities: GatewayCapabilities;
+  /**
+   * What the environment's cluster provides; a mode or TLS setting that needs a missing piece is refused.
+   * @default - the chart's platform policy; required outside a berth chart
+   */
+  readonly capabilities?: GatewayCapabilities;
   /**
    * The routes; more can be added with `addRoute()` and `routeTo()`.
    * @default [] - none yet
@@ -213,12 +219,12 @@ export interface IngressGatewayProps {
   readonly routes?: readonly GatewayRoute[];
   /**
    * HTTPS for every host (environment-driven).
-   * @default - none: plain HTTP
+   * @default - the chart's platform policy (a berth chart: the environment's issuer), else none: plain HTTP
    */
   readonly tls?: GatewayTls;
   /**
    * `ingress` mode: the IngressClass.
-   * @default 'nginx' - the class ingress-nginx installs
+   * @default - the chart's platform policy, else 'nginx' (the class ingress-nginx installs)
    */
   readonly ingressClassName?: string;
   /**
@@ -229,8 +235,8 @@ export interface IngressGatewayProps {
   /**
    * Namespace of the ingress proxies: routed services admit traffic from it on the routed port only.
    * In `istio` mode the Certificates go there too (an Istio gateway reads its Secrets from its own namespace).
-   * @default - 'ingress-nginx' (ingress), 'envoy-gateway-system' (gateway-api: Envoy Gateway runs its proxies
-   *   there), 'istio-system' (istio); not used in nodeport mode
+   * @default - the chart's platform policy, else 'ingress-nginx' (ingress), 'envoy-gateway-system' (gateway-api:
+   *   Envoy Gateway runs its proxies there), 'istio-system' (istio); not used in nodeport mode
    */
   readonly controllerNamespace?: string;
   /**
@@ -398,6 +404,13 @@ export class IngressGateway extends Construct {
   constructor(scope: Construct, id: string, props: IngressGatewayProps) {
     super(scope, id);
     checkProps(new Problems(this), INGRESS_GATEWAY_PROPS, props);
+    // The policy's settings are for its own mode: with another mode given, only its capabilities apply.
+    const fromPolicy = platformPolicy(this).gateway;
+    const samePolicyMode = fromPolicy && (props.mode === undefined || props.mode === fromPolicy.mode);
+    props = { ...(samePolicyMode ? fromPolicy : fromPolicy ? { capabilities: fromPolicy.capabilities } : {}), ...withoutUndefined(props) };
+    if (!props.capabilities) {
+      throw new ValidationError([`[${this.node.path}] 'capabilities' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
+    }
     this.props = props;
     this.name = props.name ?? id;
     this.mode = props.mode ?? 'ingress';
@@ -502,6 +515,14 @@ export class IngressGateway extends Construct {
     return this.istioGw;
   }
 
+  /**
+   * The public URL of `host` (and `path`) as clients use it, before or after a route to it
+   * exists: `https://` with TLS, else `http://`. For config that browsers read.
+   */
+  public publicUrl(host: string, path = ''): string {
+    return `${this.tls ? 'https' : 'http'}://${host}${path}`;
+  }
+
   /** The TLS Secret a host is served with, if TLS is on. */
   public secretNameFor(host: string): string | undefined {
     if (!this.tls) return undefined;
@@ -532,7 +553,7 @@ export class IngressGateway extends Construct {
 
   private validateProps(p: Problems): void {
     const { props, mode } = this;
-    const caps = props.capabilities;
+    const caps = props.capabilities!;
     p.check(isDns1123Label(this.name), 'name', 'must be a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters)', this.name);
     if (!MODES.includes(mode)) {
       p.add('mode', `must be one of ${MODES.join(', ')}`, mode);
@@ -1147,6 +1168,11 @@ export class IngressGateway extends Construct {
   }
 }
 
+/** The props that are set, so that spreading them over defaults keeps the defaults. */
+function withoutUndefined<T extends object>(props: T): T {
+  return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** `shop.example.com` → `shop-example-com`; `*.example.com` → `wildcard-example-com`. */
 function hostSlug(host: string): string {
   return host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
@@ -1218,7 +1244,7 @@ const ROUTE_TO_OPTIONS = object<RouteToOptions>('RouteToOptions', { ...ROUTE_SET
 const INGRESS_GATEWAY_PROPS = propsOf<IngressGatewayProps>('IngressGateway', {
   name: opt(str),
   mode: opt(text<GatewayMode>()),
-  capabilities: req(object<GatewayCapabilities>('GatewayCapabilities', {
+  capabilities: opt(object<GatewayCapabilities>('GatewayCapabilities', {
     ingressNginx: req(bool), gatewayApi: req(bool), istio: req(bool), certManager: req(bool),
   })),
   routes: opt(arrayOf(GATEWAY_ROUTE)),

@@ -5,6 +5,8 @@ import { Connections, IConnectable, ServicePort, workloadNetworkPolicy } from '.
 import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
+import { valueCheckContainer } from './core/value-check';
+import { platformPolicy } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
@@ -54,7 +56,7 @@ export interface MigrationJobProps {
   readonly connectTo?: readonly IConnectable[];
   /**
    * Accept `latest` and untagged images.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: the environment's setting), else false
    */
   readonly allowMutableImageTags?: boolean;
   /**
@@ -81,7 +83,7 @@ export interface MigrationJobProps {
    * the proxy to start, and `command` then runs under `/bin/sh`, which tells the sidecar to
    * exit when it ends (keeping its exit status), or the Job never completes. The image must
    * then have `/bin/sh` and the `sidecarQuitTool`.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
   /**
@@ -118,7 +120,9 @@ export class MigrationJob extends Construct {
     const activeDeadlineSeconds = props.activeDeadlineSeconds ?? 1800;
     const resources = props.resources ?? 'small';
     const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
-    const meshSidecar = props.meshSidecar ?? false;
+    const policy = platformPolicy(this);
+    const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
     const sidecarQuitTool = props.sidecarQuitTool ?? 'curl';
 
     const problems = new Problems(this);
@@ -131,7 +135,7 @@ export class MigrationJob extends Construct {
     problems.check(runAs.uid > 0, 'runAs.uid', 'must be non-zero (Pod Security restricted)', runAs.uid);
     problems.check(SIDECAR_QUIT_TOOLS.includes(sidecarQuitTool), 'sidecarQuitTool', `must be one of ${SIDECAR_QUIT_TOOLS.join(', ')}`, sidecarQuitTool);
     problems.check(meshSidecar || props.sidecarQuitTool === undefined, 'sidecarQuitTool', 'applies only with meshSidecar: true', props.sidecarQuitTool);
-    checkImage(problems, 'image', props.image, props.allowMutableImageTags ?? false);
+    checkImage(problems, 'image', props.image, allowMutableImageTags);
     checkEnv(problems, 'env', env);
     checkResources(problems, 'resources', resources);
     problems.throwIfAny();
@@ -144,6 +148,7 @@ export class MigrationJob extends Construct {
       backoffLimit,
       activeDeadlineSeconds,
       template: jobPodTemplate({
+        initContainers: [valueCheckContainer(env, runAs)].filter((c): c is k8s.Container => c !== undefined),
         labels: labels.all,
         runAs,
         meshSidecar,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
+import { platformPolicy } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
@@ -48,7 +49,7 @@ export interface SmokeTestProps {
   readonly image?: Image;
   /**
    * Accept `latest` and untagged images.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: the environment's setting), else false
    */
   readonly allowMutableImageTags?: boolean;
   /**
@@ -63,7 +64,7 @@ export interface SmokeTestProps {
   /**
    * The pod gets an Istio sidecar (its namespace is in the mesh): the test waits for the
    * proxy to start and, pass or fail, tells it to exit (with `curl`), or the Job never ends.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
 }
@@ -94,7 +95,9 @@ export class SmokeTest extends Construct {
     const image = props.image ?? 'curlimages/curl:8.10.1';
     const attempts = props.attempts ?? 12;
     const resources = props.resources ?? 'nano';
-    const meshSidecar = props.meshSidecar ?? false;
+    const policy = platformPolicy(this);
+    const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
 
     const problems = new Problems(this);
     const maxName = contentNamed ? MAX_JOB_BASE_NAME : 63;
@@ -107,7 +110,7 @@ export class SmokeTest extends Construct {
         `must name a port of service '${t.service.serviceName}' (${t.service.connections.ports.map((p) => p.name).join(', ')})`, t.port);
     });
     problems.check(Number.isInteger(attempts) && attempts >= 1, 'attempts', 'must be an integer >= 1', attempts);
-    checkImage(problems, 'image', image, props.allowMutableImageTags ?? false);
+    checkImage(problems, 'image', image, allowMutableImageTags);
     checkResources(problems, 'resources', resources);
     problems.throwIfAny();
 

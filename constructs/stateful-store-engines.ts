@@ -150,6 +150,8 @@ export interface EnginePreset {
   readonly backup: ((ctx: EngineContext) => BackupPlan) | { readonly unsupported: string };
   /** Env a client needs to connect, keyed without prefix. */
   readonly connectionEnv: (ctx: ConnectionContext) => [string, string | EnvValue][];
+  /** The connection URL with its credentials, as a template of the credentials Secret. @default - none (neo4j's URI carries none) */
+  readonly urlTemplate?: (target: UrlTarget) => SecretTemplate;
 }
 
 export interface ConnectionContext {
@@ -158,6 +160,23 @@ export interface ConnectionContext {
   readonly prefix: string;
   readonly database?: string;
   readonly credentials: AppSecret;
+  /** The connection URL's key in the credentials Secret, where the engine has one. */
+  readonly url?: EnvValue;
+}
+
+/** Where a URL template connects. */
+export interface UrlTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly database?: string;
+}
+
+/**
+ * `<scheme>://<user>:<password>@<host>:<port><suffix>` as a Secret template: the user and
+ * password URL-encoded where the Secret is made, so any password gives a working URL.
+ */
+function credentialUrl(scheme: string, t: UrlTarget, suffix: string): SecretTemplate {
+  return [`${scheme}://`, { key: 'username', escape: 'url' }, ':', { key: 'password', escape: 'url' }, `@${t.host}:${t.port}${suffix}`];
 }
 
 /** Probe timing for stores: slower to act than stateless services, since a restart costs recovery time. */
@@ -378,9 +397,10 @@ echo "restore of $id complete"
     ['USER', c.credentials.envValue('username')],
     ['PASSWORD', c.credentials.envValue('password')],
     ['DATABASE', c.database!],
-    // postgresql://, which libpq, pgx and SQLAlchemy all accept (SQLAlchemy refuses postgres://).
-    ['URL', `postgresql://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}/${c.database}`],
+    ['URL', c.url!],
   ],
+  // postgresql://, which libpq, pgx and SQLAlchemy all accept (SQLAlchemy refuses postgres://).
+  urlTemplate: (t) => credentialUrl('postgresql', t, `/${t.database}`),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -454,8 +474,9 @@ const redis: EnginePreset = {
     // Redis 6+ ACL user that `requirepass` protects.
     ['USER', c.credentials.envValue('username')],
     ['PASSWORD', c.credentials.envValue('password')],
-    ['URL', `redis://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}/0`],
+    ['URL', c.url!],
   ],
+  urlTemplate: (t) => credentialUrl('redis', t, '/0'),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -557,8 +578,9 @@ const nats: EnginePreset = {
     ['USER', c.credentials.envValue('username')],
     ['PASSWORD', c.credentials.envValue('password')],
     // The server requires the user and password: clients that read only NATS_URL need them in it.
-    ['URL', `nats://$(${c.prefix}USER):$(${c.prefix}PASSWORD)@${c.host}:${c.port}`],
+    ['URL', c.url!],
   ],
+  urlTemplate: (t) => credentialUrl('nats', t, ''),
 };
 
 // ---------------------------------------------------------------------------------------

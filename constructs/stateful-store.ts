@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
-import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource } from './app-secret';
+import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource, SecretTemplate } from './app-secret';
 import { checksum } from './core/checksum';
 import { checkPeerCidr, isPrivateCidr } from './core/cidr';
 import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
@@ -16,7 +16,7 @@ import { appLabels } from './core/labels';
 import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, withSidecarQuit } from './core/mesh';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
 import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
-import { bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
+import { anyOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
 import { protectFromPrune } from './core/prune';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { HOLDS_DATA } from './core/routable';
@@ -29,6 +29,7 @@ import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
 import * as kinds from './core/kinds';
+import { platformPolicy } from './core/policy';
 import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
@@ -39,12 +40,18 @@ export interface StoreStorageProps {
   /**
    * Size of each replica's PersistentVolumeClaim. A StatefulSet cannot change it later:
    * grow the PVCs themselves (if the class allows expansion).
-   * @default - the engine's: postgres '10Gi', redis '1Gi', nats '1Gi', neo4j '10Gi'
+   * @default - the size of `tier`, or the engine's: postgres '10Gi', redis '1Gi', nats '1Gi', neo4j '10Gi'
    */
   readonly size?: string;
   /**
+   * One of the environment's storage tiers (`small`, `medium`, `large` in the reference
+   * environments): the chart's platform policy gives its size. Not together with `size`.
+   * @default - none: `size`, or the engine's
+   */
+  readonly tier?: string;
+  /**
    * The StorageClass.
-   * @default - the cluster's default StorageClass
+   * @default - the chart's platform policy (a berth chart: the environment's class), else the cluster's default StorageClass
    */
   readonly storageClass?: string;
 }
@@ -209,12 +216,12 @@ export interface StoreMetricsProps {
   readonly image?: Image;
   /**
    * The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port.
-   * @default 'monitoring'
+   * @default - the chart's platform policy, else 'monitoring'
    */
   readonly scraperNamespace?: string;
   /**
    * Emit a `monitoring.coreos.com/v1` ServiceMonitor.
-   * @default false - the cluster may not have the Prometheus Operator CRDs
+   * @default - the chart's platform policy (a berth chart: where the environment monitors), else false (the cluster may lack the Prometheus Operator CRDs)
    */
   readonly serviceMonitor?: boolean;
   /**
@@ -245,7 +252,7 @@ export interface StatefulStoreProps {
   readonly image?: Image;
   /**
    * Accept `latest` and untagged images (dev only).
-   * @default false
+   * @default - the chart's platform policy (a berth chart: the environment's setting), else false
    */
   readonly allowMutableImageTags?: boolean;
   /**
@@ -273,11 +280,13 @@ export interface StatefulStoreProps {
    * and for nats also `auth.conf` (the `authorization` block that nats.conf includes, with
    * both values as double-quoted strings). postgres and neo4j take the password at first
    * init only: rotating it means changing it in the database too.
+   * @default - the chart's platform policy for `<name>-credentials` (a berth chart: the
+   *   environment's secrets mode); required outside a berth chart
    */
-  readonly credentials: SecretSource;
+  readonly credentials?: SecretSource;
   /**
    * Accept `generated` (plaintext in git) credentials. Only dev environments set it.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: only where the environment generates Secrets), else false
    */
   readonly allowGeneratedCredentials?: boolean;
   /** @default - engine defaults */
@@ -304,10 +313,12 @@ export interface StatefulStoreProps {
    */
   readonly runAs?: RunAs;
   /**
-   * Scheduled backups (postgres, neo4j). The environment sets it.
-   * @default - no backups
+   * Scheduled backups (postgres, neo4j). `true` backs the store up on the environment's
+   * schedule (the chart's platform policy; none where the environment schedules none; outside
+   * a berth chart, the defaults below); an object sets them explicitly.
+   * @default false
    */
-  readonly backup?: StoreBackupProps;
+  readonly backup?: StoreBackupProps | boolean;
   /**
    * A metrics exporter sidecar (postgres, redis, nats).
    * @default - none
@@ -319,7 +330,7 @@ export interface StatefulStoreProps {
    * (in both official images; a custom `image` must have it too), or the Jobs never complete.
    * The StatefulSet's own pods get their proxy sized like every berth sidecar
    * (MESH_PROXY_RESOURCES), not Istio's 2-CPU default limit, which counts against the quota.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
   /**
@@ -460,18 +471,26 @@ export class StatefulStore extends Construct implements IConnectable {
     }
     const name = props.name ?? preset.engine;
     const image = props.image ?? preset.image;
-    const allowMutableImageTags = props.allowMutableImageTags ?? false;
+    const policy = platformPolicy(this);
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
     const replicas = props.replicas ?? 1;
-    const storageSize = props.storage?.size ?? preset.storageSize;
-    const storageClass = props.storage?.storageClass;
+    const tier = props.storage?.tier;
+    const tierSize = tier !== undefined && policy.storage && Object.prototype.hasOwnProperty.call(policy.storage.sizes, tier) ? policy.storage.sizes[tier] : undefined;
+    const storageSize = props.storage?.size ?? tierSize ?? preset.storageSize;
+    const storageClass = props.storage?.storageClass ?? policy.storage?.storageClass;
     const resources = props.resources ?? preset.resources;
-    const allowGeneratedCredentials = props.allowGeneratedCredentials ?? false;
+    const credentialsSource = props.credentials ?? policy.secrets?.sourceFor(`${name}-credentials`);
+    if (!credentialsSource) throw new ValidationError([`[${this.node.path}] 'credentials' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
+    const credentials: SecretSource = credentialsSource;
+    const allowGeneratedCredentials = props.allowGeneratedCredentials ?? policy.secrets?.allowGenerated ?? false;
+    const backupProps: StoreBackupProps | undefined = props.backup === true ? (policy.backups === false ? undefined : policy.backups ?? {})
+      : props.backup === false ? undefined : props.backup;
     const natsOptions = { cluster: props.nats?.cluster ?? false };
     const podManagementPolicy = props.podManagementPolicy ?? (natsOptions.cluster ? 'Parallel' : 'OrderedReady');
     const terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 120;
     const runAs = props.runAs ?? preset.runAs;
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
-    const meshSidecar = props.meshSidecar ?? false;
+    const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
     const imageText = typeof image === 'string' ? image : formatImage(image);
     const pgOptions = {
       database: props.postgres?.database ?? name.replace(/-/g, '_'),
@@ -486,29 +505,29 @@ export class StatefulStore extends Construct implements IConnectable {
       pooled: props.postgres?.pooler !== undefined,
     };
     const redisOptions = { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' };
-    const neo4jOptions = { apoc: props.neo4j?.apoc ?? props.backup !== undefined };
-    const backup = props.backup && {
-      schedule: props.backup.schedule ?? '0 3 * * *',
-      retain: props.backup.retain ?? 7,
-      size: props.backup.size ?? storageSize,
-      storageClass: props.backup.storageClass ?? storageClass,
-      timeZone: props.backup.timeZone ?? 'Etc/UTC',
-      startingDeadlineSeconds: props.backup.startingDeadlineSeconds ?? 3600,
-      activeDeadlineSeconds: props.backup.activeDeadlineSeconds ?? 3600,
-      resources: props.backup.resources,
+    const neo4jOptions = { apoc: props.neo4j?.apoc ?? backupProps !== undefined };
+    const backup = backupProps && {
+      schedule: backupProps.schedule ?? '0 3 * * *',
+      retain: backupProps.retain ?? 7,
+      size: backupProps.size ?? storageSize,
+      storageClass: backupProps.storageClass ?? storageClass,
+      timeZone: backupProps.timeZone ?? 'Etc/UTC',
+      startingDeadlineSeconds: backupProps.startingDeadlineSeconds ?? 3600,
+      activeDeadlineSeconds: backupProps.activeDeadlineSeconds ?? 3600,
+      resources: backupProps.resources,
     };
     const metrics = props.metrics && {
       image: props.metrics.image ?? preset.exporterImage,
-      scraperNamespace: props.metrics.scraperNamespace ?? 'monitoring',
-      serviceMonitor: props.metrics.serviceMonitor ?? false,
+      scraperNamespace: props.metrics.scraperNamespace ?? policy.metrics?.scraperNamespace ?? 'monitoring',
+      serviceMonitor: props.metrics.serviceMonitor ?? policy.metrics?.serviceMonitor ?? false,
       serviceMonitorLabels: props.metrics.serviceMonitorLabels ?? {},
       interval: props.metrics.interval,
     };
     // postgres' superuser Secret: by default from where the application role's comes, when
     // that source can make a second Secret (a sealed one is encrypted for one name only).
-    const derivableAdmin = props.credentials.mode === 'generated' || props.credentials.mode === 'external';
+    const derivableAdmin = credentials.mode === 'generated' || credentials.mode === 'external';
     const adminSource = preset.engine !== 'postgres' ? undefined
-      : props.postgres?.adminCredentials ?? (derivableAdmin ? props.credentials : undefined);
+      : props.postgres?.adminCredentials ?? (derivableAdmin ? credentials : policy.secrets?.sourceFor(`${name}-admin-credentials`));
     const chart = Chart.of(this);
     const namespace = chart.namespace ?? 'default';
 
@@ -533,14 +552,21 @@ export class StatefulStore extends Construct implements IConnectable {
         problems.check(replicas >= 3 && replicas % 2 === 1, 'replicas', 'must be an odd number >= 3 for a NATS JetStream cluster (RAFT quorum)', replicas);
       }
     }
+    if (tier !== undefined) {
+      const tiers = policy.storage ? Object.keys(policy.storage.sizes) : [];
+      problems.check(tierSize !== undefined, 'storage.tier', tiers.length
+        ? `must be one of the environment's storage tiers (${tiers.join(', ')})`
+        : 'needs a chart that supplies storage tiers (a berth StackChart); outside one, give storage.size', tier);
+      problems.check(props.storage?.size === undefined, 'storage.size', 'must not be set together with storage.tier', props.storage?.size);
+    }
     checkSize(problems, 'storage.size', storageSize);
     if (storageClass !== undefined) {
       problems.check(isDns1123Subdomain(storageClass), 'storage.storageClass', 'must be a StorageClass name (DNS-1123 subdomain)', storageClass);
     }
     checkResources(problems, 'resources', resources);
-    checkSecretSource(problems, 'credentials', props.credentials, {
+    checkSecretSource(problems, 'credentials', credentials, {
       keys: ['username', 'password'],
-      values: props.credentials.mode === 'existing' ? {} : { username: preset.username({ postgres: pgOptions }) },
+      values: credentials.mode === 'existing' ? {} : { username: preset.username({ postgres: pgOptions }) },
       allowGenerated: allowGeneratedCredentials,
     });
     for (const engine of ['postgres', 'redis', 'nats', 'neo4j'] as const) {
@@ -560,7 +586,7 @@ export class StatefulStore extends Construct implements IConnectable {
           allowGenerated: allowGeneratedCredentials,
         });
       } else if (!derivableAdmin) {
-        problems.add('postgres.adminCredentials', `is required when credentials.mode is '${props.credentials.mode}' (the superuser has a Secret of its own)`, undefined);
+        problems.add('postgres.adminCredentials', `is required when credentials.mode is '${credentials.mode}' (the superuser has a Secret of its own)`, undefined);
       }
     }
     problems.check(Number.isInteger(terminationGracePeriodSeconds) && terminationGracePeriodSeconds >= 0,
@@ -569,7 +595,7 @@ export class StatefulStore extends Construct implements IConnectable {
     problems.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', 'must be a DNS name', clusterDomain);
     if (backup) {
       if ('unsupported' in preset.backup) {
-        problems.add('backup', `is not available for engine ${preset.engine}: ${preset.backup.unsupported}`, props.backup);
+        problems.add('backup', `is not available for engine ${preset.engine}: ${preset.backup.unsupported}`, backupProps);
       } else {
         checkCronSchedule(problems, 'backup.schedule', backup.schedule);
         checkTimeZone(problems, 'backup.timeZone', backup.timeZone);
@@ -620,14 +646,28 @@ export class StatefulStore extends Construct implements IConnectable {
     const directHost = pgOptions.pooled ? `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}` : name;
 
     // ---- credentials, config, identity
+    // One connection URL per host clients use and database, built where the Secret is made,
+    // with the user and password URL-encoded: any password gives a working URL.
+    const urlTemplates: Record<string, SecretTemplate> = {};
+    if (preset.urlTemplate) {
+      const hosts: [string, string][] = [['', this.host], ...(pgOptions.pooled ? [['direct-', `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}`] as [string, string]] : [])];
+      const databases: (string | undefined)[] = preset.engine === 'postgres' ? [...this.databases] : [undefined];
+      for (const [variant, host] of hosts) {
+        for (const database of databases) {
+          urlTemplates[urlKey(variant, database === this.database ? undefined : database)] = preset.urlTemplate({ host, port: clientPort.port, database });
+        }
+      }
+    }
     this.credentials = new AppSecret(this, 'credentials', {
       name: `${name}-credentials`,
-      source: props.credentials,
+      source: credentials,
       keys: ['username', 'password'],
-      ...(props.credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
-      ...(preset.credentialTemplates || pgOptions.pooled
-        ? { templates: { ...preset.credentialTemplates, ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}) } }
-        : {}),
+      ...(credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
+      templates: {
+        ...preset.credentialTemplates,
+        ...urlTemplates,
+        ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}),
+      },
       allowGenerated: allowGeneratedCredentials,
     });
     this.secretName = this.credentials.secretName;
@@ -928,10 +968,12 @@ export class StatefulStore extends Construct implements IConnectable {
       }
     }
     problems.throwIfAny();
-    const host = options.direct && this.pooler ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
-    const entries = this.preset.connectionEnv({
-      host, port: this.port, prefix, credentials: this.credentials, database: options.database ?? this.database,
-    });
+    const direct = options.direct === true && this.pooler !== undefined;
+    const host = direct ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
+    const database = options.database ?? this.database;
+    const url = this.preset.urlTemplate
+      ? this.credentials.envValue(urlKey(direct ? 'direct-' : '', database === this.database ? undefined : database)) : undefined;
+    const entries = this.preset.connectionEnv({ host, port: this.port, prefix, credentials: this.credentials, database, url });
     return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
   }
 
@@ -979,6 +1021,11 @@ export class StatefulStore extends Construct implements IConnectable {
       problems.check(PG_SETTING.test(key), 'postgres.settings', 'must use postgresql.conf parameter names', key);
     }
   }
+}
+
+/** The credentials Secret's key of a connection URL: `url`, `url-<database>`, `direct-url`, …. */
+function urlKey(variant: string, database: string | undefined): string {
+  return `${variant}url${database !== undefined ? `-${database.replace(/_/g, '-')}` : ''}`;
 }
 
 /** Short-lived helper containers: the neo4j conf seed, the backup volume bind. */
@@ -1055,9 +1102,9 @@ const STORE_PROPS = propsOf<StatefulStoreProps>('StatefulStore', {
   image: opt(IMAGE),
   allowMutableImageTags: opt(bool),
   replicas: opt(num),
-  storage: opt(object<StoreStorageProps>('StoreStorageProps', { size: opt(str), storageClass: opt(str) })),
+  storage: opt(object<StoreStorageProps>('StoreStorageProps', { size: opt(str), tier: opt(str), storageClass: opt(str) })),
   resources: opt(RESOURCES),
-  credentials: req(SECRET_SOURCE),
+  credentials: opt(SECRET_SOURCE),
   allowGeneratedCredentials: opt(bool),
   postgres: opt(object<PostgresOptions>('PostgresOptions', {
     database: opt(str),
@@ -1088,7 +1135,7 @@ const STORE_PROPS = propsOf<StatefulStoreProps>('StatefulStore', {
   podManagementPolicy: opt(oneOf('OrderedReady', 'Parallel')),
   terminationGracePeriodSeconds: opt(num),
   runAs: opt(RUN_AS),
-  backup: opt(object<StoreBackupProps>('StoreBackupProps', {
+  backup: opt(anyOf(bool, object<StoreBackupProps>('StoreBackupProps', {
     schedule: opt(str),
     retain: opt(num),
     size: opt(str),
@@ -1097,7 +1144,7 @@ const STORE_PROPS = propsOf<StatefulStoreProps>('StatefulStore', {
     startingDeadlineSeconds: opt(num),
     activeDeadlineSeconds: opt(num),
     resources: opt(RESOURCES),
-  })),
+  }))),
   metrics: opt(object<StoreMetricsProps>('StoreMetricsProps', {
     image: opt(IMAGE), scraperNamespace: opt(str), serviceMonitor: opt(bool), serviceMonitorLabels: opt(STRING_MAP), interval: opt(str),
   })),

@@ -14,6 +14,8 @@ import { MESH_PROXY_RESOURCES, meshMetricsException } from './core/mesh';
 import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
+import { VALUE_CHECK_NAME, valueCheckContainer } from './core/value-check';
+import { platformPolicy, PlatformPolicy } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
@@ -77,6 +79,26 @@ export interface ScalingBehavior {
   readonly scaleDown?: ScalingRules;
 }
 
+/**
+ * How many pods a service runs, as intent. The chart's platform policy decides what it
+ * becomes: an HPA where the environment autoscales (its maximum divided for smaller fleets,
+ * never below the minimum), else a fixed count. Outside a berth chart it is an HPA.
+ */
+export interface ScalingIntent {
+  /** The fewest pods, at least 1: the HPA's minimum, which also decides the PDB. */
+  readonly min: number;
+  /** The most pods, at least `min`. */
+  readonly max: number;
+  /** Target average CPU utilization of requests, 1–100. @default 80 (when memory isn't set) */
+  readonly cpu?: number;
+  /** Target average memory utilization of requests, 1–100. @default - none */
+  readonly memory?: number;
+  /** Scale-up and scale-down windows and rates. @default - Kubernetes' defaults */
+  readonly behavior?: ScalingBehavior;
+  /** Pods where the environment doesn't autoscale, at least 1. @default - the policy's replicas */
+  readonly fixed?: number;
+}
+
 /** A HorizontalPodAutoscaler (autoscaling/v2) that owns the replica count. */
 export interface AutoscalingProps {
   /** At least 1. Also the minimum that decides the PDB. */
@@ -125,9 +147,12 @@ export interface MetricsProps {
   readonly port?: number | string;
   /** @default '/metrics' */
   readonly path?: string;
-  /** The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port. @default 'monitoring' */
+  /** The namespace the scraper runs in; the NetworkPolicy admits it on the metrics port. @default - the chart's platform policy, else 'monitoring' */
   readonly scraperNamespace?: string;
-  /** Emit a `monitoring.coreos.com/v1` ServiceMonitor; off by default as the cluster may lack the Prometheus Operator CRDs. @default false */
+  /**
+   * Emit a `monitoring.coreos.com/v1` ServiceMonitor (the cluster must have the Prometheus Operator).
+   * @default - the chart's platform policy (a berth chart: where the environment monitors), else false
+   */
   readonly serviceMonitor?: boolean;
   /** Extra ServiceMonitor labels, to match a Prometheus' `serviceMonitorSelector`. @default - none */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
@@ -176,7 +201,7 @@ export interface WebServiceProps {
   readonly component?: string;
   /** `repo:tag`, `repo@sha256:…` or an ImageRef; the tag (or digest) becomes the version label. */
   readonly image: Image;
-  /** Accept `latest` and untagged images. The stack passes the environment's setting. @default false */
+  /** Accept `latest` and untagged images. @default - the chart's platform policy (a berth chart: the environment's setting), else false */
   readonly allowMutableImageTags?: boolean;
   /** Names of image pull Secrets. @default - none */
   readonly imagePullSecrets?: readonly string[];
@@ -214,11 +239,20 @@ export interface WebServiceProps {
   /** Holds off liveness while a slow service boots. @default - none */
   readonly startupProbe?: Probe;
 
+  /**
+   * Scaling as intent: the chart's platform policy makes it an HPA or a fixed count. Not
+   * together with `replicas` or `autoscaling`, which say exactly what to render.
+   * @default - none: `replicas` or `autoscaling`
+   */
+  readonly scaling?: ScalingIntent;
   /** Fixed replica count (without `autoscaling`); 2 or more also gets a PDB. @default 2 */
   readonly replicas?: number;
   /** An HPA; the Deployment then leaves `spec.replicas` to it. Not together with `replicas`. @default - none */
   readonly autoscaling?: AutoscalingProps;
-  /** A VPA. @default - none */
+  /**
+   * A VPA, rendered only where the cluster runs one (the chart's platform policy says).
+   * @default - none
+   */
   readonly verticalAutoscaling?: VerticalAutoscalingProps;
 
   /** Extra pods (count or percentage) during a rollout. @default '25%' */
@@ -246,8 +280,9 @@ export interface WebServiceProps {
   readonly sessionAffinityTimeoutSeconds?: number;
 
   /**
-   * Namespaced API access for a least-privilege Role; the token is then mounted. The
-   * pod also needs egress to the API server: `allowTo(Peer.cidr(<control plane>), …)`.
+   * Namespaced API access for a least-privilege Role; the token is then mounted. The pod may
+   * then reach the API server where the chart's platform policy says where it is (a berth
+   * chart: the environment's `apiServer`); outside one, open it with `allowTo(Peer.cidr(…), …)`.
    * @default - none: no Role and no token
    */
   readonly rbac?: readonly RbacRule[];
@@ -266,7 +301,7 @@ export interface WebServiceProps {
    * against the quota); a dedicated metrics port gets an mTLS exception and an ALLOW rule for
    * the plaintext scraper; ClientIP session affinity becomes a DestinationRule consistent hash,
    * since sidecars bypass kube-proxy.
-   * @default false
+   * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
   /**
@@ -337,9 +372,11 @@ export class WebService extends Construct implements IRoutable {
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
     checkProps(new Problems(this), WEB_SERVICE_PROPS, props);
+    const problems = new Problems(this);
+    const policy = platformPolicy(this);
     const name = props.name ?? id;
     const component = props.component ?? 'api';
-    const allowMutableImageTags = props.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
     const imagePullSecrets = props.imagePullSecrets ?? [];
     const env = props.env ?? {};
     const envFrom = props.envFrom ?? [];
@@ -349,7 +386,10 @@ export class WebService extends Construct implements IRoutable {
     const extraWritablePaths = props.writablePaths ?? [];
     const writableSizeLimit = props.writableSizeLimit ?? '256Mi';
     const healthPath = props.healthPath ?? '/healthz';
-    const replicas = props.replicas ?? 2;
+    // With replicas or autoscaling beside it the intent is refused below, not resolved.
+    const scaled = props.scaling && props.replicas === undefined && props.autoscaling === undefined && checkScalingIntent(problems, props.scaling)
+      ? resolveScaling(props.scaling, policy.scaling) : {};
+    const replicas = props.replicas ?? scaled.replicas ?? 2;
     const maxSurge = props.maxSurge ?? '25%';
     const maxUnavailable = props.maxUnavailable ?? 0;
     const minReadySeconds = props.minReadySeconds ?? 5;
@@ -361,20 +401,21 @@ export class WebService extends Construct implements IRoutable {
     const sessionAffinityTimeoutSeconds = props.sessionAffinityTimeoutSeconds ?? 10800;
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
     const podAnnotations = props.podAnnotations ?? {};
-    const meshSidecar = props.meshSidecar ?? false;
+    const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
     const memoryAtIdle = props.memoryAtIdle;
-    const autoscaling = props.autoscaling;
+    const autoscaling = props.autoscaling ?? scaled.autoscaling;
+    // Only where the cluster runs a VPA; outside a berth chart, as asked.
+    const verticalAutoscaling = policy.verticalAutoscaling === false ? undefined : props.verticalAutoscaling;
     const cpuUtilization = autoscaling && (autoscaling.cpuUtilization ?? (autoscaling.memoryUtilization === undefined ? 80 : undefined));
     const metrics = props.metrics && {
       ...props.metrics,
       port: props.metrics.port ?? DEFAULT_METRICS_PORT,
       path: props.metrics.path ?? '/metrics',
-      scraperNamespace: props.metrics.scraperNamespace ?? 'monitoring',
-      serviceMonitor: props.metrics.serviceMonitor ?? false,
+      scraperNamespace: props.metrics.scraperNamespace ?? policy.metrics?.scraperNamespace ?? 'monitoring',
+      serviceMonitor: props.metrics.serviceMonitor ?? policy.metrics?.serviceMonitor ?? false,
     };
-    const updateMode = props.verticalAutoscaling && (props.verticalAutoscaling.updateMode ?? 'Off');
+    const updateMode = verticalAutoscaling && (verticalAutoscaling.updateMode ?? 'Off');
 
-    const problems = new Problems(this);
     problems.check(isDns1035Label(name), 'name', "must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)", name);
     for (const key of Object.keys(podAnnotations)) {
       problems.check(isQualifiedName(key) && !key.startsWith(CHECKSUM_ANNOTATION_PREFIX), `podAnnotations`,
@@ -399,13 +440,17 @@ export class WebService extends Construct implements IRoutable {
       if (typeof port === 'string') problems.check(portNames.includes(port), `${prop}.port`, `must name one of ports (${portNames.join(', ')})`, port);
       if (typeof port === 'number') problems.check(Number.isInteger(port) && port >= 1 && port <= MAX_PORT, `${prop}.port`, `must be an integer in 1-${MAX_PORT}`, port);
     }
+    if (props.scaling) {
+      problems.check(props.replicas === undefined && props.autoscaling === undefined, 'scaling',
+        'must not be set together with replicas or autoscaling (scaling is the intent; those say exactly what to render)', { replicas: props.replicas, autoscaling: props.autoscaling });
+    }
     if (autoscaling) {
       problems.check(props.replicas === undefined, 'replicas', 'must not be set together with autoscaling (the HPA owns the replica count: use autoscaling.minReplicas)', props.replicas);
       checkAutoscaling(problems, autoscaling);
     } else {
       checkInt(problems, 'replicas', replicas, 1);
     }
-    if (props.verticalAutoscaling) checkVerticalAutoscaling(problems, props.verticalAutoscaling, autoscaling !== undefined);
+    if (verticalAutoscaling) checkVerticalAutoscaling(problems, verticalAutoscaling, autoscaling !== undefined);
     checkRollout(problems, maxSurge, maxUnavailable);
     checkInt(problems, 'minReadySeconds', minReadySeconds, 0);
     checkInt(problems, 'revisionHistoryLimit', revisionHistoryLimit, 0);
@@ -516,6 +561,8 @@ export class WebService extends Construct implements IRoutable {
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: writable.mounts,
     };
+    // First of all: a pod that lacks a value only an operator can supply says which, and how.
+    const valueCheck = valueCheckContainer({ ...env, ...Object.assign({}, ...initContainers.map((c) => c.env ?? {})) }, runAs);
     const inits: k8s.Container[] = initContainers.map((c) => {
       const inherit = c.inheritEnv ?? true;
       const initEnv = { ...(inherit ? env : {}), ...(c.env ?? {}) };
@@ -535,7 +582,12 @@ export class WebService extends Construct implements IRoutable {
 
     const minReplicas = autoscaling ? autoscaling.minReplicas : replicas;
     const maxReplicas = autoscaling ? autoscaling.maxReplicas : replicas;
-    const allPodAnnotations = { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), ...podAnnotations };
+    // In the mesh, Envoy gets SIGTERM with the app (no native sidecars in 1.28) and stops after
+    // 5 s by default: keep it draining for as long as the app may still serve.
+    const meshAnnotations = meshSidecar
+      ? { ...MESH_PROXY_RESOURCES, 'proxy.istio.io/config': JSON.stringify({ terminationDrainDuration: `${Math.max(5, terminationGracePeriodSeconds - 5)}s` }) }
+      : {};
+    const allPodAnnotations = { ...meshAnnotations, ...podAnnotations };
     this.deployment = new kinds.KubeDeployment(this, 'deployment', {
       metadata: {
         ...meta,
@@ -564,7 +616,7 @@ export class WebService extends Construct implements IRoutable {
             ...(imagePullSecrets.length ? { imagePullSecrets: imagePullSecrets.map((s) => ({ name: s })) } : {}),
             // ScheduleAnyway spread is harmless for one pod, so it follows the most replicas an HPA may run.
             ...(maxReplicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
-            ...(inits.length ? { initContainers: inits } : {}),
+            ...(inits.length || valueCheck ? { initContainers: [...(valueCheck ? [valueCheck] : []), ...inits] } : {}),
             containers: [container],
             volumes: writable.volumes,
           },
@@ -599,8 +651,8 @@ export class WebService extends Construct implements IRoutable {
         },
       });
     }
-    if (props.verticalAutoscaling && updateMode) {
-      const { minAllowed, maxAllowed } = props.verticalAutoscaling;
+    if (verticalAutoscaling && updateMode) {
+      const { minAllowed, maxAllowed } = verticalAutoscaling;
       this.vpa = new kinds.VerticalPodAutoscaler(this, 'vpa', {
         metadata: meta,
         spec: {
@@ -624,6 +676,10 @@ export class WebService extends Construct implements IRoutable {
       this.pdb = drainSafePdb(this, 'pdb', { ...meta, selector: labels.selector });
     }
 
+    if (rbac && policy.apiServer) {
+      const { cidr, port } = policy.apiServer;
+      this.connections.allowTo(Peer.cidr(cidr), [{ name: 'https', port, targetPort: port }]);
+    }
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { ...meta, connections: this.connections });
     if (meshSidecar && this.sessionAffinity) {
       const dr = destinationRuleFor(this, this, labels.all);
@@ -694,6 +750,38 @@ function checkPeer(scope: Construct, method: string, peer: NetworkPeer, ports: r
   checkPeerCidr(problems, `${method}(peer)`, peer);
   if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
   problems.throwIfAny();
+}
+
+/** Checks a scaling intent's values; returns whether it can be resolved. */
+function checkScalingIntent(problems: Problems, s: ScalingIntent): boolean {
+  const before = problems.count;
+  const okMin = checkInt(problems, 'scaling.min', s.min, 1);
+  if (checkInt(problems, 'scaling.max', s.max, 1) && okMin) {
+    problems.check(s.min <= s.max, 'scaling.min', `must not exceed scaling.max (${s.max}): the fewest pods can't be more than the most`, s.min);
+  }
+  checkUtilization(problems, 'scaling.cpu', s.cpu);
+  checkUtilization(problems, 'scaling.memory', s.memory);
+  if (s.fixed !== undefined) checkInt(problems, 'scaling.fixed', s.fixed, 1);
+  return problems.count === before;
+}
+
+/**
+ * The policy's reading of a scaling intent: an HPA where the environment autoscales (its
+ * maximum divided for smaller fleets, never below the minimum: the environment's policy,
+ * not a repair), else the fixed count; outside a berth chart, an HPA as given.
+ */
+function resolveScaling(s: ScalingIntent, policy: PlatformPolicy['scaling']): { replicas?: number; autoscaling?: AutoscalingProps } {
+  if (policy && !policy.autoscaling) return { replicas: s.fixed ?? policy.replicas };
+  const max = policy ? Math.max(s.min, Math.ceil(s.max / policy.maxReplicasDivisor)) : s.max;
+  return {
+    autoscaling: {
+      minReplicas: s.min,
+      maxReplicas: max,
+      ...(s.cpu !== undefined ? { cpuUtilization: s.cpu } : {}),
+      ...(s.memory !== undefined ? { memoryUtilization: s.memory } : {}),
+      ...(s.behavior ? { behavior: s.behavior } : {}),
+    },
+  };
 }
 
 function intOrString(v: number | string): k8s.IntOrString {
@@ -789,6 +877,7 @@ function checkInitContainers(problems: Problems, mainName: string, inits: readon
     const at = `initContainers[${i}]`;
     if (problems.check(isDns1123Label(c.name), `${at}.name`, 'must be a DNS-1123 label', c.name)) {
       problems.check(!seen.has(c.name), `${at}.name`, 'must be unique among the pod\'s containers', c.name);
+      problems.check(c.name !== VALUE_CHECK_NAME, `${at}.name`, 'is reserved for the provided-values check berth adds', c.name);
       seen.add(c.name);
     }
     if (c.image !== undefined) checkImage(problems, `${at}.image`, c.image, allowMutableImageTags);
@@ -909,6 +998,10 @@ const INIT_CONTAINER = object<InitContainerProps>('InitContainerProps', {
   name: req(str), image: opt(IMAGE), command: opt(STRINGS), args: opt(STRINGS), env: opt(ENV_MAP), inheritEnv: opt(bool), resources: opt(RESOURCES),
 });
 
+const SCALING_INTENT = object<ScalingIntent>('ScalingIntent', {
+  min: req(num), max: req(num), cpu: opt(num), memory: opt(num), behavior: opt(SCALING_BEHAVIOR), fixed: opt(num),
+});
+
 const WEB_SERVICE_PROPS = propsOf<WebServiceProps>('WebService', {
   name: opt(str),
   component: opt(str),
@@ -930,6 +1023,7 @@ const WEB_SERVICE_PROPS = propsOf<WebServiceProps>('WebService', {
   readinessProbe: opt(PROBE),
   livenessProbe: opt(PROBE),
   startupProbe: opt(PROBE),
+  scaling: opt(SCALING_INTENT),
   replicas: opt(num),
   autoscaling: opt(AUTOSCALING),
   verticalAutoscaling: opt(object<VerticalAutoscalingProps>('VerticalAutoscalingProps', {

@@ -1,5 +1,6 @@
 // The table `npm run synth` ends with, and the progress line it shows on a terminal
 // when a synth runs long.
+import { remoteKeysOf } from './inventory';
 import { RenderedStack } from './render';
 
 /** kubectl's short names, so a row of kinds stays on one line. */
@@ -22,6 +23,8 @@ export interface StackStats {
   readonly files: number;
   /** Time to render the stack's chart into manifests. */
   readonly renderMs: number;
+  /** Remote values its ExternalSecrets read, and from which stores. */
+  readonly remoteKeys?: { readonly count: number; readonly stores: readonly string[] };
 }
 
 export interface SynthStats {
@@ -35,7 +38,22 @@ export interface SynthStats {
 export function statsOf(stack: RenderedStack, renderMs: number): StackStats {
   const kinds = new Map<string, number>();
   for (const o of stack.objects) kinds.set(o.manifest.kind, (kinds.get(o.manifest.kind) ?? 0) + 1);
-  return { env: stack.env, stack: stack.stack, kinds, files: stack.objects.length + stack.files.size, renderMs };
+  const keys = kinds.has('ExternalSecret') ? remoteKeysOf(stack.stack, stack.objects.map((o) => o.manifest)) : [];
+  return {
+    env: stack.env, stack: stack.stack, kinds, files: stack.objects.length + stack.files.size, renderMs,
+    ...(keys.length ? { remoteKeys: { count: keys.length, stores: [...new Set(keys.map((k) => k.store))] } } : {}),
+  };
+}
+
+/** Per environment, what its secret stores must hold: the pointer to the inventory. */
+function secretLines(stacks: readonly StackStats[], envs: readonly string[]): string[] {
+  return envs.flatMap((env) => {
+    const of = stacks.filter((x) => x.env === env && x.remoteKeys);
+    if (of.length === 0) return [];
+    const count = of.reduce((n, x) => n + x.remoteKeys!.count, 0);
+    const stores = [...new Set(of.flatMap((x) => x.remoteKeys!.stores))];
+    return [`secrets: ${env} reads ${count} remote value(s) from ${stores.join(', ')}; the inventory: npm run report → reports/${env}/secret-inventory.md`];
+  });
 }
 
 /** `6 deploy, 3 sts, 7 svc`: most frequent first, then by name. */
@@ -63,6 +81,7 @@ export function formatSummary(s: SynthStats): string {
   return [
     line(head),
     ...rows.map(line),
+    ...secretLines(s.stacks, envs),
     `berth: ${s.stacks.length} stack dir(s), ${objects} objects, ${files} files → ${s.outdir}/ in ${ms(s.totalMs)}`
       + ` (build ${ms(p.build)}, render ${ms(p.render)}, validate ${ms(p.validate)}, write ${ms(p.write)})`,
   ].join('\n');

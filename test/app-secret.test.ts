@@ -305,3 +305,27 @@ describe('AppSecret optional values', () => {
     expect([secret.optional, secret.envValue('GEMINI_API_KEY')]).toEqual([true, EnvValue.fromSecret('gemini', 'GEMINI_API_KEY', { optional: true })]);
   });
 });
+
+describe('AppSecret url escape: URLs built from secrets survive any password', () => {
+  const PASSWORD = 'p@ss:w/rd% +x"y';
+  const template = { url: ['postgresql://', { key: 'username', escape: 'url' as const }, ':', { key: 'password', escape: 'url' as const }, '@db:5432/app'] };
+
+  test('generated: the user and password are percent-encoded, so the URL parses back to them', () => {
+    const { out } = secretIn('shop-dev', {
+      name: 'db', source: { mode: 'generated' }, allowGenerated: true, keys: ['username', 'password'], values: { username: 'app user', password: PASSWORD }, templates: template,
+    });
+    const url = Buffer.from(get(one(out, 'Secret'), 'data', 'url'), 'base64').toString('utf-8');
+    expect(url).toBe('postgresql://app%20user:p%40ss%3Aw%2Frd%25%20%2Bx%22y@db:5432/app');
+    const parsed = new URL(url);
+    expect([decodeURIComponent(parsed.username), decodeURIComponent(parsed.password), parsed.host]).toEqual(['app user', PASSWORD, 'db:5432']);
+  });
+
+  test('external and sealed: the controller encodes with urlquery, and a space becomes %20, not +', () => {
+    for (const source of [{ mode: 'external', clusterSecretStore: 'berth-prod' }, { mode: 'sealed', encryptedData: { password: 'AgB…' } }] as const) {
+      const { out } = secretIn('shop-prod', { name: 'db', source, keys: ['username', 'password'], values: { username: 'app' }, templates: template });
+      const doc = one(out, source.mode === 'external' ? 'ExternalSecret' : 'SealedSecret');
+      const data = source.mode === 'external' ? get(doc, 'spec', 'target', 'template', 'data') : get(doc, 'spec', 'template', 'data');
+      expect(data.url).toBe('postgresql://app:{{ index . "password" | urlquery | replace "+" "%20" }}@db:5432/app');
+    }
+  });
+});

@@ -22,8 +22,7 @@ import { HttpProbeOptions, Probe } from '../constructs/core/probes';
 import { MigrationJob, MigrationJobProps } from '../constructs/migration-job';
 import { SharedConfig, SharedConfigProps } from '../constructs/shared-config';
 import { SmokeTest } from '../constructs/smoke-test';
-import { StorageTier } from '../charts/environment';
-import { hostFor, scaling, storage } from '../charts/platform';
+import { hostFor } from '../charts/platform';
 import { GatewayRoute, IngressGateway, RouteToOptions } from '../constructs/ingress-gateway';
 import { NamespaceBaseline, QuotaSpec } from '../constructs/namespace-baseline';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
@@ -988,19 +987,19 @@ const constructCases: readonly Case[] = [
     expected: ["[shop-dev/web] 'allowTo(peer).cidr' must have a prefix length from 0 to 32, received \"10.0.0.0/33\""],
   },
   {
-    name: 'platform: scaling() with min above max is refused, not made 5–5',
+    name: 'policy: a scaling intent with min above max is refused, not made 5–5',
     env: prod,
-    build: (c) => web(c, scaling(c, { min: 5, max: 3 })),
-    expected: ["[shop-prod] 'scaling().min' must not exceed max (3): an HPA's minimum can't be above its maximum, received 5"],
+    build: (c) => web(c, { scaling: { min: 5, max: 3 } }),
+    expected: ["[shop-prod/web] 'scaling.min' must not exceed scaling.max (3): the fewest pods can't be more than the most, received 5"],
   },
   {
-    name: 'platform: a storage tier the environment lacks is refused, not left to the engine default',
+    name: 'policy: a storage tier the environment lacks is refused, not left to the engine default',
     env: prod,
     build: (c) => new StatefulStore(c, 'db', {
       engine: 'postgres', credentials: { mode: 'existing', secretName: 'db' }, postgres: { adminCredentials: { mode: 'existing', secretName: 'db-admin' } },
-      storage: storage(c, 'huge' as StorageTier),
+      storage: { tier: 'huge' },
     }),
-    expected: ["[shop-prod] 'storage().tier' must be one of the environment's storage tiers (small, medium, large), received \"huge\""],
+    expected: ["[shop-prod/db] 'storage.tier' must be one of the environment's storage tiers (small, medium, large), received \"huge\""],
   },
   {
     name: 'platform: a host label with capitals',

@@ -6,7 +6,6 @@ import * as istio from '../imports/networking.istio.io';
 import * as k8s from '../imports/k8s';
 import { EnvironmentConfig, StackChart } from '../charts';
 import { dev, prod } from '../charts/environments';
-import { secretProps } from '../charts/platform';
 import { IngressGateway, IngressGatewayProps } from '../constructs/ingress-gateway';
 import { MigrationJob } from '../constructs/migration-job';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
@@ -30,8 +29,7 @@ function gateway(c: StackChart, props: Partial<IngressGatewayProps> = {}): Ingre
 }
 
 function postgres(c: StackChart, props: Partial<StatefulStoreProps> = {}): StatefulStore {
-  const creds = secretProps(c, 'db-credentials');
-  return new StatefulStore(c, 'db', { engine: 'postgres', credentials: creds.source, allowGeneratedCredentials: creds.allowGenerated, ...props });
+  return new StatefulStore(c, 'db', { engine: 'postgres', ...props });
 }
 
 const cases: readonly Case[] = [

@@ -347,6 +347,7 @@ describe('nats preset', () => {
       mergePolicy: 'Merge',
       data: {
         'username': 'nats',
+        'url': 'nats://nats:{{ index . "password" | urlquery | replace "+" "%20" }}@nats.giia-prod.svc.cluster.local:4222',
         'auth.conf': [
           '# Managed by berth: the credentials from the Secret, included by nats.conf.',
           'authorization {',
@@ -500,7 +501,10 @@ describe('defaults (one per @default)', () => {
   });
   test('postgres.username: app, the application role, written into <name>-credentials as a fixed value', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
-    expect(get(one(out, 'ExternalSecret', 'postgres-credentials'), 'spec', 'target', 'template', 'data')).toEqual({ username: 'app' });
+    expect(get(one(out, 'ExternalSecret', 'postgres-credentials'), 'spec', 'target', 'template', 'data')).toEqual({
+      username: 'app',
+      url: 'postgresql://app:{{ index . "password" | urlquery | replace "+" "%20" }}@postgres.giia-prod.svc.cluster.local:5432/postgres',
+    });
   });
   test('postgres.adminUsername: postgres, the superuser, written into <name>-admin-credentials as a fixed value', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL });
@@ -636,9 +640,27 @@ describe('credentials per environment', () => {
     expect(es.spec).toEqual({
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'berth-staging' },
-      target: { name: 'redis-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { mergePolicy: 'Merge', data: { username: 'default' } } },
+      target: { name: 'redis-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { mergePolicy: 'Merge', data: {
+        username: 'default',
+        url: 'redis://default:{{ index . "password" | urlquery | replace "+" "%20" }}@redis.giia-staging.svc.cluster.local:6379/0',
+      } } },
       data: [{ secretKey: 'password', remoteRef: { key: 'giia-staging/redis-credentials', property: 'password' } }],
     });
+  });
+  test('connection URLs: one key per host and database, the credentials URL-encoded, the same in dev as External Secrets renders', () => {
+    const props = { engine: 'postgres', postgres: { database: 'giia', databases: ['analytics_db'], pooler: {} } } as const;
+    const es = one(build({ ...props, credentials: EXTERNAL }).out, 'ExternalSecret', 'postgres-credentials');
+    const data = get(es, 'spec', 'target', 'template', 'data') as Record<string, string>;
+    const pw = '{{ index . "password" | urlquery | replace "+" "%20" }}';
+    expect(Object.fromEntries(Object.entries(data).filter(([k]) => k.includes('url')))).toEqual({
+      'url': `postgresql://app:${pw}@postgres.giia-prod.svc.cluster.local:5432/giia`,
+      'url-analytics-db': `postgresql://app:${pw}@postgres.giia-prod.svc.cluster.local:5432/analytics_db`,
+      'direct-url': `postgresql://app:${pw}@postgres-headless.giia-prod.svc.cluster.local:5432/giia`,
+      'direct-url-analytics-db': `postgresql://app:${pw}@postgres-headless.giia-prod.svc.cluster.local:5432/analytics_db`,
+    });
+    const secret = one(build({ ...props, ...DEV }, 'giia-dev').out, 'Secret', 'postgres-credentials');
+    const decoded = (key: string) => Buffer.from((secret.data as Record<string, string>)[key], 'base64').toString();
+    expect(decoded('url')).toBe(`postgresql://app:${encodeURIComponent(decoded('password'))}@postgres.giia-dev.svc.cluster.local:5432/giia`);
   });
   test('sealed: a SealedSecret with the sealed password and the fixed user', () => {
     const s = one(build({ engine: 'neo4j', credentials: { mode: 'sealed', encryptedData: { password: 'AgCx' } } }, 'nexus-prod').out, 'SealedSecret');
@@ -944,7 +966,7 @@ describe('network wiring with a WebService', () => {
     expect(get(one(out, 'Deployment', 'auth'), 'spec', 'template', 'spec', 'containers', 0, 'env')).toEqual(expect.arrayContaining([
       { name: 'POSTGRES_HOST', value: 'postgres.giia-prod.svc.cluster.local' },
       { name: 'POSTGRES_PASSWORD', ...secretRef('postgres-credentials', 'password') },
-      { name: 'POSTGRES_URL', value: 'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia' },
+      { name: 'POSTGRES_URL', ...secretRef('postgres-credentials', 'url') },
     ]));
   });
 
@@ -969,11 +991,11 @@ describe('network wiring with a WebService', () => {
       POSTGRES_USER: EnvValue.fromSecret('postgres-credentials', 'username'),
       POSTGRES_PASSWORD: EnvValue.fromSecret('postgres-credentials', 'password'),
       POSTGRES_DATABASE: 'giia',
-      POSTGRES_URL: 'postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/giia',
+      POSTGRES_URL: EnvValue.fromSecret('postgres-credentials', 'url'),
     });
     const env = store.connectionEnv({ prefix: 'DB_', database: 'analytics' });
     expect(renderEnv(env).map((e) => e.name)).toEqual(['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'DB_URL']);
-    expect(env.DB_URL).toBe('postgresql://$(DB_USER):$(DB_PASSWORD)@postgres.giia-prod.svc.cluster.local:5432/analytics');
+    expect(env.DB_URL).toEqual(EnvValue.fromSecret('postgres-credentials', 'url-analytics'));
     // Passes the WebService env check: no credential as a literal.
     const problems = new Problems('giia-prod/auth');
     checkEnv(problems, 'env', env);
@@ -985,12 +1007,12 @@ describe('network wiring with a WebService', () => {
     expect(env('redis')).toEqual({
       REDIS_HOST: 'redis.giia-prod.svc.cluster.local', REDIS_PORT: '6379',
       REDIS_USER: EnvValue.fromSecret('redis-credentials', 'username'), REDIS_PASSWORD: EnvValue.fromSecret('redis-credentials', 'password'),
-      REDIS_URL: 'redis://$(REDIS_USER):$(REDIS_PASSWORD)@redis.giia-prod.svc.cluster.local:6379/0',
+      REDIS_URL: EnvValue.fromSecret('redis-credentials', 'url'),
     });
     expect(env('nats')).toEqual({
       NATS_HOST: 'nats.giia-prod.svc.cluster.local', NATS_PORT: '4222',
       NATS_USER: EnvValue.fromSecret('nats-credentials', 'username'), NATS_PASSWORD: EnvValue.fromSecret('nats-credentials', 'password'),
-      NATS_URL: 'nats://$(NATS_USER):$(NATS_PASSWORD)@nats.giia-prod.svc.cluster.local:4222',
+      NATS_URL: EnvValue.fromSecret('nats-credentials', 'url'),
     });
     expect(env('neo4j')).toEqual({
       NEO4J_HOST: 'neo4j.giia-prod.svc.cluster.local', NEO4J_PORT: '7687',

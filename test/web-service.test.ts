@@ -857,6 +857,9 @@ describe('WebService: bad input (exact errors)', () => {
       `${P} 'initContainers[0].resources' must be one of nano, micro, small, medium, large, xlarge, received "huge"`,
       `${P} 'initContainers[1].name' must be a DNS-1123 label, received "Seed"`,
     ]],
+    ['the reserved init container name', { initContainers: [{ name: 'check-values' }] }, [
+      `${P} 'initContainers[0].name' is reserved for the provided-values check berth adds, received "check-values"`,
+    ]],
     ['init container credential literal', { initContainers: [{ name: 'migrate', env: { DB_PASSWORD: 'x' } }] }, [
       `${P} 'initContainers[0].env.DB_PASSWORD' looks like a credential: use EnvValue.fromSecret() instead of a literal, received "<redacted>"`,
     ]],

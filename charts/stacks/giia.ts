@@ -3,11 +3,12 @@ import { EnvFrom } from '../../constructs/core/env-from';
 import { Peer } from '../../constructs/core/connections';
 import { Probe } from '../../constructs/core/probes';
 import { IngressGateway } from '../../constructs/ingress-gateway';
+import { ProvidedSecret } from '../../constructs/provided-secret';
 import { SharedConfig } from '../../constructs/shared-config';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService } from '../../constructs/web-service';
-import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../platform';
+import { hostFor } from '../platform';
 import { StackDefinition } from '../stack';
 
 /**
@@ -43,32 +44,24 @@ const GRPC_CALLED = new Set(['auth']);
 export const giia: StackDefinition = {
   id: 'giia',
   build: (chart, env) => {
-    const allowMutableImageTags = env.allowMutableImageTags;
-
     const postgres = new StatefulStore(chart, 'postgres', {
       engine: 'postgres',
       name: 'postgresql',
       postgres: { database: `giia_${env.name}`, username: 'giia', schemas: SERVICES.map((s) => s.schema), pooler: {} },
-      storage: storage(chart, 'medium'),
+      storage: { tier: 'medium' },
       resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
-      credentials: secretProps(chart, 'postgresql-credentials').source,
-      allowGeneratedCredentials: secretProps(chart, 'postgresql-credentials').allowGenerated,
-      backup: backup(chart),
+      backup: true,
     });
     const redis = new StatefulStore(chart, 'redis', {
       engine: 'redis',
       name: 'redis-master',
-      storage: storage(chart, 'small'),
+      storage: { tier: 'small' },
       resources: 'small',
-      credentials: secretProps(chart, 'redis-master-credentials').source,
-      allowGeneratedCredentials: secretProps(chart, 'redis-master-credentials').allowGenerated,
     });
     const nats = new StatefulStore(chart, 'nats', {
       engine: 'nats',
-      storage: storage(chart, 'small'),
+      storage: { tier: 'small' },
       resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
-      credentials: secretProps(chart, 'nats-credentials').source,
-      allowGeneratedCredentials: secretProps(chart, 'nats-credentials').allowGenerated,
     });
 
     // Store endpoints and credentials come from each store's connectionEnv(), so the
@@ -81,15 +74,18 @@ export const giia: StackDefinition = {
         EVENTS_STREAM: 'GIIA_EVENTS',
       },
     });
-    const sharedSecrets = new AppSecret(chart, 'shared-secrets', { ...secretProps(chart, 'shared-secrets'), keys: ['JWT_SECRET'] });
+    const sharedSecrets = new AppSecret(chart, 'shared-secrets', { keys: ['JWT_SECRET'] });
+    // The key of the LLM provider ai-agent calls: only the operator has it.
+    const llm = new ProvidedSecret(chart, 'llm-credentials', {
+      values: { LLM_API_KEY: { description: 'The API key of the LLM provider ai-agent calls over HTTPS' } },
+    });
 
-    const gateway = new IngressGateway(chart, 'gateway', { name: 'giia', ...gatewayProps(chart) });
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'giia' });
     const services = new Map<string, WebService>();
     for (const s of SERVICES) {
       const svc = new WebService(chart, s.name, {
         name: `${s.name}-service`,
         image: `giia/${s.name}-service:1.0.0`,
-        allowMutableImageTags,
         ports: [{ name: 'http', port: s.http }, { name: 'grpc', port: s.grpc, internalOnly: !GRPC_CALLED.has(s.name) }],
         env: {
           PORT: String(s.http),
@@ -99,15 +95,16 @@ export const giia: StackDefinition = {
           ...nats.connectionEnv(),
           // The plan's shared config gives every service REDIS_URL.
           ...redis.connectionEnv(),
+          ...(s.name === 'ai-agent' ? { LLM_API_KEY: llm.envValue('LLM_API_KEY') } : {}),
         },
         envFrom: [EnvFrom.configMap(shared), EnvFrom.secret(sharedSecrets.secretName)],
         resources: 'small',
         readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
         livenessProbe: Probe.http('/health', { initialDelaySeconds: 10, periodSeconds: 10 }),
-        ...scaling(chart, { min: 2, max: 10, cpu: 80 }),
+        scaling: { min: 2, max: 10, cpu: 80 },
         maxSurge: 1,
         maxUnavailable: 1,
-        metrics: metrics(chart),
+        metrics: {},
       });
       svc.connectTo(postgres);
       svc.connectTo(nats);
@@ -121,7 +118,6 @@ export const giia: StackDefinition = {
     services.get('ai-agent')!.allowTo(Peer.internet(), [{ name: 'https', port: 443, targetPort: 443 }]);
 
     new SmokeTest(chart, 'smoke-test', {
-      allowMutableImageTags,
       targets: [...services.values()].map((service) => ({ service, port: 'http', path: '/health' })),
     });
   },

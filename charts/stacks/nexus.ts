@@ -1,12 +1,10 @@
 import { Duration } from 'cdk8s';
-import { Peer } from '../../constructs/core/connections';
 import { IngressGateway } from '../../constructs/ingress-gateway';
 import { MigrationJob } from '../../constructs/migration-job';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../../constructs/web-service';
-import { backup, gatewayProps, hostFor, inMesh, metrics, scaling, secretProps, storage } from '../platform';
-import { StackChart } from '../stack';
+import { hostFor } from '../platform';
 import { StackDefinition } from '../stack';
 
 /**
@@ -24,39 +22,21 @@ import { StackDefinition } from '../stack';
  * replica). Channels: the API channel is `app.nexus.<domain>`, the CLI channel
  * `cli.nexus.<domain>`, and the MCP channel is what mcp-server bridges WebSocket clients to.
  */
-function store(chart: StackChart, engine: 'postgres' | 'redis' | 'neo4j', extra: object = {}) {
-  const creds = secretProps(chart, `${engine}-credentials`);
-  return new StatefulStore(chart, engine, {
-    engine,
-    storage: storage(chart, engine === 'redis' ? 'small' : 'medium'),
-    // neo4j keeps its engine default (2Gi): its heap, page cache and JVM need that much.
-    ...(engine === 'neo4j' ? {} : { resources: 'medium' as const }),
-    credentials: creds.source,
-    allowGeneratedCredentials: creds.allowGenerated,
-    meshSidecar: inMesh(chart),
-    ...extra,
-  });
-}
-
 export const nexus: StackDefinition = {
   id: 'nexus',
-  build: (chart, env) => {
-    const allowMutableImageTags = env.allowMutableImageTags;
-    const vpa = env.capabilities.vpa && env.scaling.autoscaling ? { verticalAutoscaling: { updateMode: 'Off' as const } } : {};
-    const common: Partial<WebServiceProps> = {
-      allowMutableImageTags,
-      metrics: metrics(chart),
-      meshSidecar: inMesh(chart),
-      ...vpa,
-    };
-    const apiServer = [{ name: 'https', port: env.apiServer.port, targetPort: env.apiServer.port }];
-
+  build: (chart) => {
     // api, its canary and dataflow at their HPA maxima would open ~280 connections: PgBouncer
     // folds them into 20 server connections per pooler pod.
-    const postgres = store(chart, 'postgres', { postgres: { database: 'nexus', username: 'nexus', pooler: {} }, backup: backup(chart) });
-    const redis = store(chart, 'redis', { redis: { appendOnly: true } });
-    const neo4j = store(chart, 'neo4j', { backup: backup(chart) });
+    const postgres = new StatefulStore(chart, 'postgres', {
+      engine: 'postgres', postgres: { database: 'nexus', username: 'nexus', pooler: {} },
+      storage: { tier: 'medium' }, resources: 'medium', backup: true,
+    });
+    const redis = new StatefulStore(chart, 'redis', { engine: 'redis', redis: { appendOnly: true }, storage: { tier: 'small' }, resources: 'medium' });
+    // neo4j keeps its engine default (2Gi): its heap, page cache and JVM need that much.
+    const neo4j = new StatefulStore(chart, 'neo4j', { engine: 'neo4j', storage: { tier: 'medium' }, backup: true });
 
+    // Recommendations only, where the cluster runs a VPA: they never fight the HPAs.
+    const common: Partial<WebServiceProps> = { metrics: {}, verticalAutoscaling: { updateMode: 'Off' } };
     const apiProps: WebServiceProps = {
       ...common,
       image: 'nexus/api:1.0.0',
@@ -65,13 +45,13 @@ export const nexus: StackDefinition = {
       // Room above idle use (and the sidecar) for the 80 % memory target to mean load.
       resources: 'medium',
       memoryAtIdle: '128Mi',
-      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      scaling: { min: 2, max: 10, cpu: 70, memory: 80 },
     };
     const api = new WebService(chart, 'api', apiProps);
     // The canary runs the next release beside the stable one and takes 10 % of requests; two
     // pods and their PDB keep that share served through a node drain.
     const apiCanary = new WebService(chart, 'api-canary', {
-      ...apiProps, image: 'nexus/api:1.1.0', autoscaling: undefined, verticalAutoscaling: undefined, replicas: 2,
+      ...apiProps, image: 'nexus/api:1.1.0', scaling: undefined, verticalAutoscaling: undefined, replicas: 2,
     });
     for (const a of [api, apiCanary]) a.connectTo(postgres);
 
@@ -81,13 +61,10 @@ export const nexus: StackDefinition = {
       ports: [{ name: 'http', port: 8001 }],
       env: redis.connectionEnv({ prefix: 'SESSION_REDIS_' }),
       sessionAffinity: 'ClientIP',
-      // Without native sidecars (Kubernetes 1.28) Envoy gets SIGTERM with the app and stops
-      // after 5 s by default; keep it for the whole WebSocket drain.
-      ...(inMesh(chart) ? { podAnnotations: { 'proxy.istio.io/config': '{"terminationDrainDuration":"130s"}' } } : {}),
       // WebSocket clients get 15 s to notice the pod left the endpoints, then 2 min to finish.
       preStopSleepSeconds: 15,
       terminationGracePeriodSeconds: 135,
-      ...scaling(chart, { min: 2, max: 6, cpu: 70 }),
+      scaling: { min: 2, max: 6, cpu: 70 },
     });
     mcp.connectTo(redis);
 
@@ -107,7 +84,7 @@ export const nexus: StackDefinition = {
       writablePaths: ['/var/cache/dataflow'],
       writableSizeLimit: '2Gi',
       rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
-      ...scaling(chart, { min: 2, max: 8, cpu: 70 }),
+      scaling: { min: 2, max: 8, cpu: 70 },
     });
     dataflow.connectTo(postgres, { pool: 20 });
     dataflow.connectTo(neo4j);
@@ -121,38 +98,29 @@ export const nexus: StackDefinition = {
       memoryAtIdle: '128Mi',
       // Leader election for session cleanup.
       rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
-      ...scaling(chart, { min: 2, max: 10, cpu: 70, memory: 80 }),
+      scaling: { min: 2, max: 10, cpu: 70, memory: 80 },
     });
     app.connectTo(redis);
     for (const target of [api, apiCanary, dataflow, mcp]) app.connectTo(target);
     // mcp-server bridges its WebSocket clients to the platform's MCP channel.
     mcp.connectTo(app, [app.port('mcp')]);
-    for (const s of [app, dataflow]) s.allowTo(Peer.cidr(env.apiServer.cidr), apiServer);
 
     new MigrationJob(chart, 'migrate', {
       image: 'nexus/api:1.0.0',
-      allowMutableImageTags,
       command: ['nexus-api', 'migrate', 'up'],
       // Past the pooler: migrations hold a session (advisory locks, DDL in one transaction).
       env: postgres.connectionEnv({ prefix: 'DB_', direct: true }),
       connectTo: [postgres.direct],
-      meshSidecar: inMesh(chart),
     });
 
-    const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus', ...gatewayProps(chart) });
-    gateway.addRoute({
-      host: hostFor(chart, 'api.nexus'),
-      backends: [{ service: api, weight: 90 }, { service: apiCanary, weight: 10 }],
-      timeout: Duration.seconds(30),
-      retries: 3,
-    });
-    gateway.routeTo(app, { host: hostFor(chart, 'app.nexus'), port: 'http', timeout: Duration.seconds(30), retries: 3 });
-    gateway.routeTo(app, { host: hostFor(chart, 'cli.nexus'), port: 'cli', timeout: Duration.seconds(30), retries: 3 });
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'nexus' });
+    const api30s = { timeout: Duration.seconds(30), retries: 3 };
+    gateway.addRoute({ host: hostFor(chart, 'api.nexus'), backends: [{ service: api, weight: 90 }, { service: apiCanary, weight: 10 }], ...api30s });
+    gateway.routeTo(app, { host: hostFor(chart, 'app.nexus'), port: 'http', ...api30s });
+    gateway.routeTo(app, { host: hostFor(chart, 'cli.nexus'), port: 'cli', ...api30s });
     gateway.routeTo(mcp, { host: hostFor(chart, 'mcp.nexus'), timeout: Duration.hours(1) });
 
     new SmokeTest(chart, 'smoke-test', {
-      allowMutableImageTags,
-      meshSidecar: inMesh(chart),
       targets: [api, app, dataflow, mcp].map((service) => ({ service, port: 'http', path: '/healthz' })),
     });
   },

@@ -3,7 +3,7 @@ import { IngressGateway } from '../../constructs/ingress-gateway';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService } from '../../constructs/web-service';
-import { backup, gatewayProps, hostFor, scaling, secretProps, storage } from '../platform';
+import { hostFor } from '../platform';
 import { StackDefinition } from '../stack';
 
 /**
@@ -24,8 +24,7 @@ const OWNERS = [
 
 export const shop: StackDefinition = {
   id: 'shop',
-  build: (chart, env) => {
-    const allowMutableImageTags = env.allowMutableImageTags;
+  build: (chart) => {
     const probes = {
       healthPath: '/healthz',
       startupProbe: Probe.http('/healthz', { periodSeconds: 10, failureThreshold: 30 }),
@@ -33,26 +32,22 @@ export const shop: StackDefinition = {
 
     const services = new Map<string, WebService>();
     for (const o of OWNERS) {
-      const creds = secretProps(chart, `${o.name}-db-credentials`);
       const db = new StatefulStore(chart, `${o.name}-db`, {
         engine: 'postgres',
         name: `${o.name}-db`,
         postgres: { database: o.database, username: o.name },
-        storage: storage(chart, 'small'),
+        storage: { tier: 'small' },
         resources: 'medium',
-        credentials: creds.source,
-        allowGeneratedCredentials: creds.allowGenerated,
-        backup: backup(chart),
+        backup: true,
       });
       const svc = new WebService(chart, o.name, {
         image: `shop/${o.name}:1.0.0`,
-        allowMutableImageTags,
         ports: [{ name: 'http', port: 8080 }],
         env: db.connectionEnv({ prefix: 'DB_' }),
         // Same image and env as the app, so the migration sees exactly the app's database.
         initContainers: [{ name: 'migrate', command: ['/app/migrate', 'up'] }],
         ...probes,
-        ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
+        scaling: { min: 2, max: 6, cpu: 75 },
       });
       svc.connectTo(db);
       services.set(o.name, svc);
@@ -64,19 +59,17 @@ export const shop: StackDefinition = {
     const gatewaySvc = new WebService(chart, 'gateway', {
       component: 'gateway',
       image: 'shop/gateway:1.0.0',
-      allowMutableImageTags,
       ports: [{ name: 'http', port: 8080 }],
       env: Object.fromEntries([...services].map(([name, s]) => [`${name.toUpperCase()}_SERVICE_URL`, s.url])),
       ...probes,
-      ...scaling(chart, { min: 2, max: 8, cpu: 75 }),
+      scaling: { min: 2, max: 8, cpu: 75 },
     });
     for (const s of services.values()) gatewaySvc.connectTo(s);
 
-    const entry = new IngressGateway(chart, 'entry', { name: 'shop', ...gatewayProps(chart) });
+    const entry = new IngressGateway(chart, 'entry', { name: 'shop' });
     entry.routeTo(gatewaySvc, { host: hostFor(chart, 'shop') });
 
     new SmokeTest(chart, 'smoke-test', {
-      allowMutableImageTags,
       targets: [gatewaySvc, ...services.values()].map((service) => ({ service, port: 'http', path: '/healthz' })),
     });
   },

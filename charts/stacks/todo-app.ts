@@ -3,7 +3,7 @@ import { IngressGateway } from '../../constructs/ingress-gateway';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService } from '../../constructs/web-service';
-import { backup, gatewayProps, hostFor, metrics, scaling, secretProps, storage } from '../platform';
+import { hostFor } from '../platform';
 import { StackDefinition } from '../stack';
 
 /**
@@ -18,54 +18,49 @@ import { StackDefinition } from '../stack';
  */
 export const todoApp: StackDefinition = {
   id: 'todo-app',
-  build: (chart, env) => {
-    const allowMutableImageTags = env.allowMutableImageTags;
+  build: (chart) => {
+    const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-app' });
+    const host = hostFor(chart, 'todo-app');
     const runAs = { uid: 1001, gid: 1001 };
-    const creds = secretProps(chart, 'postgres-credentials');
     const postgres = new StatefulStore(chart, 'postgres', {
       engine: 'postgres',
       postgres: { database: 'todo', username: 'todo' },
-      storage: storage(chart, 'medium'),
+      storage: { tier: 'medium' },
       resources: 'medium',
-      credentials: creds.source,
-      allowGeneratedCredentials: creds.allowGenerated,
-      backup: backup(chart),
+      backup: true,
     });
 
     const backend = new WebService(chart, 'backend', {
       image: 'todo-backend:1.0.0',
-      allowMutableImageTags,
       ports: [{ name: 'http', port: 8000 }],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
       healthPath: '/health',
       runAs,
-      ...scaling(chart, { min: 2, max: 6, cpu: 75 }),
-      metrics: metrics(chart),
+      scaling: { min: 2, max: 6, cpu: 75 },
+      metrics: {},
     });
     backend.connectTo(postgres);
 
     const frontend = new WebService(chart, 'frontend', {
       component: 'frontend',
       image: 'todo-frontend:1.0.0',
-      allowMutableImageTags,
       ports: [{ name: 'http', port: 3000 }],
       // Built into the browser bundle: the public host (the gateway routes /api/v1), never cluster DNS.
-      env: { NEXT_PUBLIC_API_BASE_URL: `${env.tls ? 'https' : 'http'}://${hostFor(chart, 'todo-app')}/api/v1` },
+      env: { NEXT_PUBLIC_API_BASE_URL: gateway.publicUrl(host, '/api/v1') },
       readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
       livenessProbe: Probe.http('/health', { initialDelaySeconds: 30, periodSeconds: 10 }),
       resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '128Mi', limit: '256Mi' } },
       runAs,
       writablePaths: ['/app/.next/cache'],
-      ...scaling(chart, { min: 2, max: 4, cpu: 75, fixed: Math.max(env.scaling.replicas, 2) }),
+      // Two pods even where the environment runs one of each: the plan gives the frontend 2.
+      scaling: { min: 2, max: 4, cpu: 75, fixed: 2 },
     });
     frontend.connectTo(backend);
 
-    const gateway = new IngressGateway(chart, 'gateway', { name: 'todo-app', ...gatewayProps(chart) });
-    gateway.routeTo(frontend, { host: hostFor(chart, 'todo-app'), path: '/' });
-    gateway.routeTo(backend, { host: hostFor(chart, 'todo-app'), path: '/api/v1' });
+    gateway.routeTo(frontend, { host, path: '/' });
+    gateway.routeTo(backend, { host, path: '/api/v1' });
 
     new SmokeTest(chart, 'smoke-test', {
-      allowMutableImageTags,
       targets: [{ service: backend, port: 'http', path: '/health' }, { service: frontend, port: 'http', path: '/health' }],
     });
   },

@@ -14,12 +14,24 @@ export class EnvValue {
   public static fromConfigMap(configMapName: string, key: string): EnvValue {
     return new EnvValue({ valueFrom: { configMapKeyRef: { name: configMapName, key } } });
   }
+  /**
+   * A value an operator supplies (a ProvidedSecret's): read with `optional: true`, since its
+   * Secret may not exist yet; a `requirement` makes the consuming workload check it is set
+   * before the app starts.
+   */
+  public static fromProvided(secretName: string, key: string, requirement?: { readonly secretName: string; readonly key: string; readonly hint: string }): EnvValue {
+    return new EnvValue({ valueFrom: { secretKeyRef: { name: secretName, key, optional: true } } }, requirement);
+  }
   /** A pod field such as `metadata.name` or `status.podIP`. */
   public static fromField(fieldPath: string): EnvValue {
     return new EnvValue({ valueFrom: { fieldRef: { fieldPath } } });
   }
 
-  private constructor(public readonly source: Omit<k8s.EnvVar, 'name'>) {}
+  private constructor(
+    public readonly source: Omit<k8s.EnvVar, 'name'>,
+    /** A provided value the pod must have before its app starts. */
+    public readonly requirement?: { readonly secretName: string; readonly key: string; readonly hint: string },
+  ) {}
 
   public get isLiteral(): boolean {
     return this.source.valueFrom === undefined;

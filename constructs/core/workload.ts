@@ -76,6 +76,8 @@ export function jobPodTemplate(props: {
   sidecarQuitTool?: SidecarQuitTool;
   /** More volumes, each mounted into the container (after `/tmp`). */
   volumes?: readonly { readonly volume: k8s.Volume; readonly mountPath: string; readonly readOnly?: boolean }[];
+  /** Run before the container (a check of required provided values). */
+  initContainers?: readonly k8s.Container[];
 }): k8s.PodTemplateSpec {
   const { container: c, meshSidecar } = props;
   const tmp = writablePaths(['/tmp']);
@@ -87,6 +89,7 @@ export function jobPodTemplate(props: {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext(props.runAs),
+      ...(props.initContainers?.length ? { initContainers: [...props.initContainers] } : {}),
       containers: [{
         name: c.name,
         image: c.image,

@@ -1,5 +1,6 @@
 // The per-stack report (budget, routes, cluster requirements, dependency picture) and the
 // index page, as self-contained HTML files.
+import { inventoryMarkdown, remoteKeysOf } from '../../synth/inventory';
 import { formatBytes, formatCpu, stackBudget, StackBudget, Totals } from './budget';
 import { dependencyGraph, DependencyGraph, renderSvg } from './graph';
 import { compareEnvs, compareStacks, StackManifests } from './load';
@@ -155,9 +156,13 @@ function sum(ts: readonly Totals[]): Totals {
 export const pagePath = (r: { env: string; stack: string }): string => `${r.env}/${r.stack}.html`;
 export const svgPath = (r: { env: string; stack: string }): string => `${r.env}/${r.stack}.svg`;
 
-export function indexPage(reports: readonly StackReport[], source: string): string {
+export function indexPage(reports: readonly StackReport[], source: string, inventories: ReadonlyMap<string, number> = new Map()): string {
   const envs = [...new Set(reports.map((r) => r.env))].sort(compareEnvs);
   const sections = envs.map((env) => {
+    const remote = inventories.get(env) ?? 0;
+    const inventory = remote > 0
+      ? `<p>Secret store: ${esc(remote)} remote value(s), listed in <a href="${esc(`${env}/secret-inventory.md`)}">${esc(`${env}/secret-inventory.md`)}</a> (and <code>.json</code>).</p>`
+      : '';
     const rs = reports.filter((r) => r.env === env);
     const row = (name: string, min: Totals, max: Totals, extra: readonly string[]): string[] => [
       name, esc(`${min.pods}–${max.pods}`), esc(`${formatCpu(min.cpuRequests)} – ${formatCpu(max.cpuRequests)}`),
@@ -172,7 +177,7 @@ export function indexPage(reports: readonly StackReport[], source: string): stri
     });
     rows.push(row('<b>total</b>', sum(rs.map((r) => r.budget.min)), sum(rs.map((r) => r.budget.max)),
       [esc(rs.reduce((n, r) => n + r.objects, 0)), esc(rs.reduce((n, r) => n + r.routes.length, 0)), '', '', '']));
-    return `<h2>${esc(env)}</h2>${table(['stack', 'pods', 'CPU requests (min – max)', 'memory requests (min – max)', 'storage',
+    return `<h2>${esc(env)}</h2>${inventory}${table(['stack', 'pods', 'CPU requests (min – max)', 'memory requests (min – max)', 'storage',
       'objects', 'routes', 'operators', 'quota at peak', 'picture'], rows, [1, 2, 3, 4, 5, 6])}`;
   });
   return page('berth report', `<h1>berth report</h1>
@@ -189,6 +194,16 @@ export async function renderReports(stacks: readonly StackManifests[], source: s
     if (svg) files.set(svgPath(r), svg);
     files.set(pagePath(r), stackPage(r, svg));
   }
-  files.set('index.html', indexPage(reports, source));
+  // One inventory per environment: what its secret store must hold before a sync.
+  const counts = new Map<string, number>();
+  for (const env of [...new Set(stacks.map((st) => st.env))]) {
+    const entries = [...stacks].filter((st) => st.env === env).sort(compareStacks)
+      .flatMap((st) => remoteKeysOf(st.stack, st.objects.map((o) => o.manifest)));
+    if (entries.length === 0) continue;
+    counts.set(env, entries.length);
+    files.set(`${env}/secret-inventory.md`, inventoryMarkdown(env, entries));
+    files.set(`${env}/secret-inventory.json`, `${JSON.stringify(entries, null, 2)}\n`);
+  }
+  files.set('index.html', indexPage(reports, source, counts));
   return files;
 }
