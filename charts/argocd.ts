@@ -41,7 +41,10 @@ export function argocdUnit(env: EnvironmentConfig, stackIds: readonly string[]):
         destination: { server: IN_CLUSTER, namespace: namespaceFor(id, env) },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
-          syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'ApplyOutOfSyncOnly=true'],
+          // ServerSideApply: field ownership per manager, as Flux and `kubectl apply --server-side`
+          // have it (the output is in the form the API server stores, so nothing conflicts);
+          // no ignoreDifferences: berth writes no field a controller owns (docs/deployment.md).
+          syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'ApplyOutOfSyncOnly=true', 'ServerSideApply=true'],
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
         },
       },

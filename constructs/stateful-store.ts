@@ -18,6 +18,7 @@ import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
 import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
 import { protectFromPrune } from './core/prune';
+import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { HOLDS_DATA } from './core/routable';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
@@ -240,7 +241,7 @@ export interface StatefulStoreProps {
   readonly engine: StoreEngine;
   /**
    * The store's name: StatefulSet, client Service (the DNS name apps use) and prefix of
-   * every other object. A DNS-1035 label of at most 44 characters.
+   * every other object. A DNS-1035 label of at most 44 characters, 39 with backups.
    * @default - the engine name ('postgres', 'redis', 'nats', 'neo4j')
    */
   readonly name?: string;
@@ -367,6 +368,8 @@ const INIT_SCRIPT = /^[A-Za-z0-9][-._A-Za-z0-9]*\.(sql|sh)$/;
 const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 /** `<name>-restore` is a CronJob name, at most 52 characters (its Jobs add 11). */
 const MAX_NAME = 44;
+/** With backups, `<name>-backups-bind` is the base of a content-named Job. */
+const MAX_BACKUP_NAME = MAX_JOB_BASE_NAME - '-backups-bind'.length;
 
 /** Store names per chart (one namespace): two stores with one name would overwrite each other. */
 const NAMES = new WeakMap<Chart, Map<string, string>>();
@@ -533,6 +536,9 @@ export class StatefulStore extends Construct implements IConnectable {
     const problems = new Problems(this);
     const nameOk = problems.check(DNS1035.test(name) && name.length <= MAX_NAME, 'name',
       `must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most ${MAX_NAME} characters`, name);
+    if (nameOk && backup && !('unsupported' in preset.backup)) {
+      problems.check(name.length <= MAX_BACKUP_NAME, 'name', `must be at most ${MAX_BACKUP_NAME} characters with backups (the Job <name>-backups-bind-<hash> is at most 63)`, name);
+    }
     const names = NAMES.get(chart) ?? new Map<string, string>();
     const taken = names.get(name);
     if (nameOk && taken !== undefined) {
@@ -862,26 +868,24 @@ export class StatefulStore extends Construct implements IConnectable {
       // during the sync. It needs no network and no Secret; the namespace's default-deny applies.
       const bindName = `${name}-backups-bind`;
       const bindLabels = appLabels(this, { name: bindName, component: 'backup', version });
-      this.backupBindJob = new kinds.KubeJob(this, 'backup-bind', {
-        metadata: {
-          name: bindName,
+      const bindSpec: k8s.JobSpec = {
+        backoffLimit: 2,
+        // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
+        activeDeadlineSeconds: 900,
+        template: jobPodTemplate({
           labels: bindLabels.all,
-          annotations: { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-        },
-        spec: {
-          backoffLimit: 2,
-          // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
-          activeDeadlineSeconds: 900,
-          ttlSecondsAfterFinished: 3600,
-          template: jobPodTemplate({
-            labels: bindLabels.all,
-            runAs,
-            meshSidecar,
-            sidecarQuitTool: backupPlan.sidecarQuitTool,
-            container: { name: 'bind', image: imageText, pullPolicy, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
-            volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
-          }),
-        },
+          runAs,
+          meshSidecar,
+          sidecarQuitTool: backupPlan.sidecarQuitTool,
+          container: { name: 'bind', image: imageText, pullPolicy, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
+          volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
+        }),
+      };
+      // Named after its spec (a new store image changes it), kept once done (no TTL: Flux
+      // would create it again), deleted by Argo CD once it succeeds: see core/job-name.
+      this.backupBindJob = new kinds.KubeJob(this, 'backup-bind', {
+        metadata: { name: contentName(bindName, bindSpec), labels: bindLabels.all, annotations: hookAnnotations('Sync') },
+        spec: bindSpec,
       });
       syncWave(this.backupBindJob, Wave.STORES);
       const scripts = new kinds.KubeConfigMap(this, 'backup-scripts', {

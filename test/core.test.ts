@@ -180,7 +180,6 @@ describe('connections', () => {
       podSelector: { matchLabels: { app: 'db' } },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432, protocol: 'TCP' }] }],
-      egress: [],
     });
     expect(one(out, 'NetworkPolicy', 'web').spec).toEqual({
       podSelector: { matchLabels: { app: 'web' } },

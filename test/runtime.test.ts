@@ -2,7 +2,6 @@
 // builds a small stack that breaks one runtime rule and runs it through the real synth and
 // safety net, asserting the exact report; the last cases show what each check accepts.
 import { JsonPatch } from 'cdk8s';
-import * as gw from '../imports/gateway.networking.k8s.io';
 import * as istio from '../imports/networking.istio.io';
 import * as k8s from '../imports/k8s';
 import { EnvironmentConfig, StackChart } from '../charts';
@@ -12,6 +11,7 @@ import { MigrationJob } from '../constructs/migration-job';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
+import * as kinds from '../constructs/core/kinds';
 import { C0, Case, good, patch, runCase } from './corpus';
 
 const CAPS = { ingressNginx: true, gatewayApi: true, istio: true, certManager: true };
@@ -104,11 +104,11 @@ const cases: readonly Case[] = [
     build: (c) => {
       const { web: w } = good(c);
       patch(w.service, JsonPatch.add('/spec/sessionAffinity', 'ClientIP'));
-      new gw.HttpRoute(c, 'route', {
+      new kinds.HttpRoute(c, 'route', {
         metadata: { name: 'web' },
         spec: { parentRefs: [{ name: 'eg' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
       });
-      new k8s.KubeService(c, 'nodeport', {
+      new kinds.KubeService(c, 'nodeport', {
         metadata: { name: 'web-nodeport' },
         spec: {
           type: 'NodePort',

@@ -20,6 +20,10 @@ const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', '
 function podSpecOf(m: Obj) {
   return m.kind === 'CronJob' ? get(m, 'spec', 'jobTemplate', 'spec', 'template') : get(m, 'spec', 'template');
 }
+/** A Job's name without its content suffix (its `app.kubernetes.io/name`); any other object's name. */
+function baseName(m: Obj): string {
+  return m.kind === 'Job' ? m.metadata.labels?.['app.kubernetes.io/name'] ?? m.metadata.name : m.metadata.name;
+}
 function everyObject(fn: (m: Obj, s: RenderedStack) => string[]): string[] {
   return appStacks.flatMap((s) => s.objects.flatMap((o) => fn(o.manifest, s).map((p) => `${s.env}/${s.stack} ${o.manifest.kind}/${o.manifest.metadata.name}: ${p}`)));
 }
@@ -119,7 +123,7 @@ describe('reference stacks', () => {
     const meshed = appStacks.filter((s) => s.objects[0].manifest.metadata.labels?.['istio-injection'] === 'enabled');
     expect(meshed.map((s) => `${s.env}/${s.stack}`)).toEqual(['staging/nexus', 'prod/nexus']);
     const jobPods = (s: RenderedStack) => s.objects.filter((o) => o.manifest.kind === 'Job' || o.manifest.kind === 'CronJob')
-      .map((o) => [`${s.env}/${s.stack} ${o.manifest.kind}/${o.manifest.metadata.name}`, podSpecOf(o.manifest)] as const);
+      .map((o) => [`${s.env}/${s.stack} ${o.manifest.kind}/${baseName(o.manifest)}`, podSpecOf(o.manifest)] as const);
     const stopsSidecar = (pod: { metadata: { annotations?: Record<string, string> }; spec: { containers: { command?: string[] }[] } }) =>
       pod.metadata.annotations?.['proxy.istio.io/config'] === '{"holdApplicationUntilProxyStarts": true}'
       && pod.spec.containers.every((c) => c.command?.[2]?.includes('http://127.0.0.1:15020/quitquitquit'));
@@ -131,6 +135,11 @@ describe('reference stacks', () => {
     expect(meshedJobs.filter(([, pod]) => !stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
     expect(appStacks.filter((s) => !meshed.includes(s)).flatMap(jobPods).filter(([, pod]) => stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
     for (const s of meshed) expect(s.objects.some((o) => o.manifest.kind === 'NetworkPolicy' && o.manifest.metadata.name === 'allow-istiod')).toBe(true);
+  });
+
+  test('Jobs, and only Jobs, are named after their spec: <app.kubernetes.io/name>-<10 hex digits>', () => {
+    expect(everyObject((m) => m.kind === 'Job' && m.metadata.name !== `${baseName(m)}-${m.metadata.name.slice(-10)}` ? ['not content-named'] : [])).toEqual([]);
+    expect(everyObject((m) => m.kind !== 'Job' && /-[0-9a-f]{10}$/.test(m.metadata.name) ? ['hash-suffixed'] : [])).toEqual([]);
   });
 
   test('Service names are readable DNS labels without hash suffixes', () => {
@@ -181,7 +190,7 @@ describe('reference stacks', () => {
 
   test('sync waves order baseline, config, stores, migrations, services, gateway', () => {
     const nexus = stacks.find((s) => s.env === 'prod' && s.stack === 'nexus')!;
-    const wave = (kind: string, name: string) => nexus.objects.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name)!.manifest.metadata.annotations!['argocd.argoproj.io/sync-wave'];
+    const wave = (kind: string, name: string) => nexus.objects.find((o) => o.manifest.kind === kind && baseName(o.manifest) === name)!.manifest.metadata.annotations!['argocd.argoproj.io/sync-wave'];
     expect([
       wave('Namespace', 'nexus-prod'), wave('NetworkPolicy', 'default-deny'), wave('ExternalSecret', 'postgres-credentials'),
       wave('StatefulSet', 'postgres'), wave('Job', 'migrate'), wave('Deployment', 'api'), wave('VirtualService', 'nexus-api-nexus-berth-example-com'),

@@ -105,6 +105,9 @@ describe('synth pipeline', () => {
       'staging/argocd/00-appproject-berth-staging.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/Kustomization',
     ]);
     expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain('    path: dist/staging/hello\n');
+    // Server-side apply, as Flux applies: each field owned by its manager (docs/deployment.md, "Field ownership").
+    expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain(
+      '    syncOptions:\n      - CreateNamespace=false\n      - PrunePropagationPolicy=foreground\n      - ApplyOutOfSyncOnly=true\n      - ServerSideApply=true\n');
   });
 
   test('a crashing validator is reported with every other finding, and dist/ stays untouched', () => {

@@ -64,3 +64,11 @@ export function problemsOf(fn: () => unknown): string[] {
   }
   throw new Error('expected a ValidationError');
 }
+
+/** The one Job whose `app.kubernetes.io/name` is `name`: Jobs are named `<name>-<hash of their spec>`. */
+export function jobNamed(manifests: readonly Manifest[], name: string): Manifest {
+  const found = manifests.filter((m) => m.kind === 'Job' && m.metadata.labels?.['app.kubernetes.io/name'] === name);
+  if (found.length !== 1) throw new Error(`expected one Job ${name}-<hash>, found ${found.length}`);
+  expect(found[0].metadata.name).toMatch(new RegExp(`^${name}-[0-9a-f]{10}$`));
+  return found[0];
+}

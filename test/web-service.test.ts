@@ -121,7 +121,7 @@ describe('WebService: what it emits', () => {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
         metadata: META,
-        spec: { podSelector: { matchLabels: SELECTOR }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+        spec: { podSelector: { matchLabels: SELECTOR }, policyTypes: ['Ingress', 'Egress'] },
       },
     ]);
   });
@@ -337,7 +337,7 @@ describe('WebService: defaults (one test each)', () => {
   });
   test('@default metrics: none (no ServiceMonitor, no scraper admitted)', () => {
     const { out } = build();
-    expect([ofKind(out, 'ServiceMonitor'), get(one(out, 'NetworkPolicy'), 'spec', 'ingress')]).toEqual([[], []]);
+    expect([ofKind(out, 'ServiceMonitor'), get(one(out, 'NetworkPolicy'), 'spec', 'ingress')]).toEqual([[], undefined]);
   });
   test("@default clusterDomain: 'cluster.local'", () => {
     expect(build().web.host).toBe('auth.shop-dev.svc.cluster.local');
@@ -492,7 +492,7 @@ describe('WebService: features', () => {
       { name: 'LOG_LEVEL', value: 'info' },
       { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } },
       { name: 'FEATURE', valueFrom: { configMapKeyRef: { name: 'flags', key: 'feature' } } },
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
     ]);
   });
 
