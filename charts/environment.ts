@@ -88,6 +88,12 @@ export interface EnvironmentConfig {
   readonly secrets: SecretsConfig;
   /** How the stacks' images are named, pinned and pulled. */
   readonly images: ImagesConfig;
+  /**
+   * The environment whose tested versions this one takes, by promotion only: `npm run release
+   * -- set` refuses it (but with `--hotfix`), and `promote` only from there.
+   * @default - none: versions are set directly (CI after a build, a bot, a person)
+   */
+  readonly releasesFrom?: string;
   readonly gateway: {
     /** The mode a stack uses unless `overrides` names it. */
     readonly mode: GatewayMode;

@@ -64,6 +64,8 @@ export const prod: EnvironmentConfig = {
   secrets: { mode: 'external', clusterSecretStore: 'berth-prod' },
   apiServer: { cidr: '10.20.0.0/24', port: 443 },
   images: { registry: 'registry.example.com', pin: 'tag', pullPolicy: 'Always' },
+  // Prod runs only what passed in staging: `npm run release -- promote staging prod`.
+  releasesFrom: 'staging',
   gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
   quota: { requestsCpu: '24', requestsMemory: '48Gi', limitsCpu: '96', limitsMemory: '192Gi', requestsStorage: '1Ti', pods: 250, persistentVolumeClaims: 40 },
   monitoring: true,

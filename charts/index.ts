@@ -5,7 +5,7 @@ import { SynthUnit } from '../synth/render';
 import type { EnvironmentConfig } from './environment';
 import { planUnits, StackDefinition } from './stack';
 import { validateEnvironments } from './validate-environments';
-import { readRelease, Release } from './releases';
+import { readRelease, Release, releaseOf } from './releases';
 import { ValidationError } from '../constructs/core/errors';
 import { giia } from './stacks/giia';
 import { nexus } from './stacks/nexus';
@@ -29,7 +29,7 @@ export function planFor(envs: readonly EnvironmentConfig[], stacks: readonly Sta
   validateEnvironments(envs, stacks);
   const ids = stacks.map((s) => s.id);
   return [
-    ...planUnits(envs, stacks, readReleases(envs, ids, options.root ?? process.cwd())),
+    ...planUnits(envs, stacks, readReleases(envs, ids, options)),
     ...envs.map((env) => ({ env: env.name, stack: 'argocd', build: () => argocdUnit(env, ids).chart })),
   ];
 }
@@ -37,15 +37,18 @@ export function planFor(envs: readonly EnvironmentConfig[], stacks: readonly Sta
 export interface PlanOptions {
   /** The repository root the release files are read from. @default process.cwd() */
   readonly root?: string;
+  /** Per environment, the release file's content instead of the file (tests, tools). @default - read from `root` */
+  readonly releases?: Readonly<Record<string, string>>;
 }
 
 /** Every environment's release file, read and checked; the problems of all of them at once. */
-export function readReleases(envs: readonly EnvironmentConfig[], stackIds: readonly string[], root: string): Map<string, Release> {
+export function readReleases(envs: readonly EnvironmentConfig[], stackIds: readonly string[], options: PlanOptions = {}): Map<string, Release> {
   const out = new Map<string, Release>();
   const problems: string[] = [];
   for (const env of envs) {
     try {
-      out.set(env.name, readRelease(env, stackIds, root));
+      const text = options.releases?.[env.name];
+      out.set(env.name, text !== undefined ? releaseOf(env, stackIds, text) : readRelease(env, stackIds, options.root ?? process.cwd()));
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       problems.push(...e.problems);

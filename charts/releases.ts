@@ -66,6 +66,8 @@ export class Release {
     public readonly file: string,
     /** stack → service → version, as written. */
     public readonly versions: Readonly<Record<string, Readonly<Record<string, string>>>>,
+    /** `<stack>.<service>` → the image its `# renovate: image=` line names. */
+    public readonly markers: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   /** The version written for `<stack>/<service>`, or undefined. */
@@ -85,6 +87,12 @@ export class Release {
     asked.add(service);
     const registry = this.env.images.registry;
     const repo = registry !== undefined && !hasRegistry(repository) ? `${registry}/${repository}` : repository;
+    const marker = this.markers.get(`${stack}.${service}`);
+    if (marker !== undefined && marker !== repo) {
+      const list = this.missing.get(stack) ?? [];
+      list.push(`[${this.file}] '${stack}.${service}' has a '# renovate: image=' line naming ${marker}, but ${at} runs ${repo}: Renovate would look up the wrong image; write image=${repo}, received ${formatValue(marker)}`);
+      this.missing.set(stack, list);
+    }
     const text = this.versionOf(stack, service);
     if (text === undefined) {
       const list = this.missing.get(stack) ?? [];
@@ -102,7 +110,10 @@ export class Release {
     const asked = [...(this.asked.get(stack) ?? [])];
     for (const service of Object.keys(this.versions[stack] ?? {})) {
       if (asked.includes(service)) continue;
-      problems.push(`[${this.file}] '${stack}.${service}' ${unknownKeyMessage(service, asked, `service of ${stack} that takes its version from the release`, `its services`)}; remove it, received ${formatValue(this.versions[stack][service])}`);
+      const why = asked.length > 0
+        ? unknownKeyMessage(service, asked, `service of ${stack} that takes its version from the release`, 'those are')
+        : `names no service: none of ${stack}'s takes its version from the release`;
+      problems.push(`[${this.file}] '${stack}.${service}' ${why}; remove it, received ${formatValue(this.versions[stack][service])}`);
     }
     this.missing.delete(stack);
     this.asked.delete(stack);
@@ -170,6 +181,42 @@ export function parseReleaseYaml(file: string, text: string): unknown {
   return doc.toJS();
 }
 
+/** Checks release YAML as if it were `releases/<env>.yaml`. */
+export function releaseOf(env: EnvironmentConfig, stackIds: readonly string[], text: string, dir: string = RELEASES_DIR): Release {
+  const file = releaseFileOf(env, dir);
+  return new Release(env, file, checkRelease(file, parseReleaseYaml(file, text), env, stackIds), renovateMarkers(text));
+}
+
+/** The line Renovate's regex manager (renovate.json) reads before an entry. */
+export const RENOVATE_MARKER = /^\s*#\s*renovate:\s*image=(\S+)\s*$/;
+
+/**
+ * `<stack>.<service>` → the image of each entry a `# renovate: image=<image>` line precedes,
+ * read line by line as Renovate's regex reads them.
+ */
+export function renovateMarkers(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let stack: string | undefined;
+  let pending: string | undefined;
+  for (const line of text.split('\n')) {
+    const top = /^([^\s#][^:]*):\s*(#.*)?$/.exec(line);
+    if (top) {
+      stack = top[1].trim();
+      pending = undefined;
+      continue;
+    }
+    const marker = RENOVATE_MARKER.exec(line);
+    if (marker) {
+      pending = marker[1];
+      continue;
+    }
+    const entry = /^\s+([^\s#:][^:]*):/.exec(line);
+    if (entry && pending !== undefined && stack !== undefined) out.set(`${stack}.${entry[1].trim()}`, pending);
+    if (line.trim() !== '') pending = undefined;
+  }
+  return out;
+}
+
 /** Reads and checks `releases/<env>.yaml` under `root`. */
 export function readRelease(env: EnvironmentConfig, stackIds: readonly string[], root: string = process.cwd(), dir: string = RELEASES_DIR): Release {
   const file = releaseFileOf(env, dir);
@@ -180,5 +227,5 @@ export function readRelease(env: EnvironmentConfig, stackIds: readonly string[],
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     throw new ValidationError([`[${file}] must exist: it gives the version of every service in ${env.name} (npm run release -- set ${env.name} <stack>/<service> <tag|digest>), received nothing`]);
   }
-  return new Release(env, file, checkRelease(file, parseReleaseYaml(file, text), env, stackIds));
+  return releaseOf(env, stackIds, text, dir);
 }

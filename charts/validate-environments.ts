@@ -61,6 +61,7 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
     pin: req(oneOf('mutable', 'tag', 'digest')),
     pullPolicy: req(oneOf('Always', 'IfNotPresent', 'Never')),
   })),
+  releasesFrom: opt(label),
   gateway: req(object<EnvironmentConfig['gateway']>('gateway', {
     mode: req(mode), overrides: req(recordOf(mode)), ingressClassName: req(subdomain), controllerNamespace: req(label), istioNamespace: opt(label),
   })),
@@ -216,6 +217,14 @@ export function environmentProblems(envs: readonly EnvironmentConfig[], stacks: 
     if (p.count === before) checked.push(env);
     problems.push(...drain(p));
   });
+  const all = checked.map((e) => e.name);
+  for (const env of checked) {
+    if (env.releasesFrom === undefined) continue;
+    const p = new Problems(`${ENVIRONMENTS_FILE}: ${env.name}`);
+    p.check(env.releasesFrom !== env.name && all.includes(env.releasesFrom), 'releasesFrom',
+      `must name another environment (${all.filter((n) => n !== env.name).join(', ')})`, env.releasesFrom);
+    problems.push(...drain(p));
+  }
   checkStacks(problems, stacks, checked);
   return problems;
 }

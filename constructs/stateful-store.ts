@@ -873,7 +873,7 @@ export class StatefulStore extends Construct implements IConnectable {
         // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
         activeDeadlineSeconds: 900,
         template: jobPodTemplate({
-          labels: bindLabels.all,
+          labels: bindLabels.versioned,
           runAs,
           meshSidecar,
           sidecarQuitTool: backupPlan.sidecarQuitTool,
@@ -884,7 +884,7 @@ export class StatefulStore extends Construct implements IConnectable {
       // Named after its spec (a new store image changes it), kept once done (no TTL: Flux
       // would create it again), deleted by Argo CD once it succeeds: see core/job-name.
       this.backupBindJob = new kinds.KubeJob(this, 'backup-bind', {
-        metadata: { name: contentName(bindName, bindSpec), labels: bindLabels.all, annotations: hookAnnotations('Sync') },
+        metadata: { name: contentName(bindName, bindSpec), labels: bindLabels.versioned, annotations: hookAnnotations('Sync') },
         spec: bindSpec,
       });
       syncWave(this.backupBindJob, Wave.STORES);
@@ -899,17 +899,17 @@ export class StatefulStore extends Construct implements IConnectable {
         env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
       });
       const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
-        metadata: { labels: backupLabels.all },
+        metadata: { labels: backupLabels.versioned },
         spec: {
           backoffLimit,
           activeDeadlineSeconds: backup.activeDeadlineSeconds,
           template: {
-            metadata: { labels: backupLabels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
+            metadata: { labels: backupLabels.versioned, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
             spec,
           },
         },
       });
-      const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
+      const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.versioned });
       const backupConnections = new Connections(backupLabels.selector, []);
       backupConnections.connectTo(this.direct, undefined, DEFAULT_JOB_POOL);
       const backupMeta = cronJobMeta(`${name}-backup`);

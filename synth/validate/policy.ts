@@ -7,6 +7,8 @@ import { containersOf, record } from './model';
 import { perStack } from './report';
 import { indexOf } from './stack-index';
 
+const PULL_POLICIES: readonly string[] = ['Always', 'IfNotPresent', 'Never'];
+
 export interface PolicyOptions {
   /** Environments where a core `Secret` with data may be committed to `dist/`. */
   readonly plaintextSecretEnvs: readonly string[];
@@ -40,7 +42,8 @@ export function policyValidator(options: PolicyOptions): Validator {
     if (pullPolicy !== undefined) {
       for (const t of indexOf(report.stack).podOf.values()) {
         for (const { container, path } of containersOf(t)) {
-          if (container.imagePullPolicy === pullPolicy) continue;
+          // A value outside the enum is the schema check's to report.
+          if (container.imagePullPolicy === pullPolicy || (container.imagePullPolicy !== undefined && !PULL_POLICIES.includes(container.imagePullPolicy as string))) continue;
           report.add(t.object, [...path, 'imagePullPolicy'], `must be ${formatValue(pullPolicy)}, as environment ${formatValue(env)} pulls images, received ${formatValue(container.imagePullPolicy)}`,
             'set it from the environment (pullPolicyOf(scope) in a construct; images.pullPolicy in charts/environments.ts)');
         }
