@@ -217,14 +217,6 @@ export function environmentProblems(envs: readonly EnvironmentConfig[], stacks: 
     if (p.count === before) checked.push(env);
     problems.push(...drain(p));
   });
-  const all = checked.map((e) => e.name);
-  for (const env of checked) {
-    if (env.releasesFrom === undefined) continue;
-    const p = new Problems(`${ENVIRONMENTS_FILE}: ${env.name}`);
-    p.check(env.releasesFrom !== env.name && all.includes(env.releasesFrom), 'releasesFrom',
-      `must name another environment (${all.filter((n) => n !== env.name).join(', ')})`, env.releasesFrom);
-    problems.push(...drain(p));
-  }
   checkStacks(problems, stacks, checked);
   return problems;
 }

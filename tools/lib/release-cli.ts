@@ -123,6 +123,7 @@ function run(argv: readonly string[], io: ReleaseIo): number {
     if (service === undefined || more.length > 0 || stack === '' || service === '') throw new UsageError(`'${rest[1]}' must be <stack>/<service>, such as nexus/api`);
     if (!stackIds.includes(stack)) throw new UsageError(`'${stack}' ${unknownKeyMessage(stack, stackIds, 'stack', 'stacks')}`);
     if (env.releasesFrom !== undefined && !values.hotfix) {
+      envNamed(env.releasesFrom, `the environment ${env.name} is promoted from (releasesFrom)`);
       throw new Refused(`${env.name} takes its versions only by promotion from ${env.releasesFrom}: npm run release -- promote ${env.releasesFrom} ${env.name} --stack ${stack} --service ${service} (or --hotfix, for a fix that can't wait)`);
     }
     const version = rest[2];
