@@ -3,7 +3,7 @@ import { PART_OF_LABEL } from '../constructs/core/labels';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
-import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import { clusterTargets, dirOf, EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
 
 /** A reference stack: one id, and how to build it for a given environment. */
 export interface StackDefinition {
@@ -22,7 +22,8 @@ export class StackChart extends Chart {
   private readonly frozenLabels: Readonly<Record<string, string>>;
 
   constructor(scope: App, stack: string, env: EnvironmentConfig) {
-    super(scope, `${stack}-${env.name}`, {
+    // `<stack>-<dir>`: construct paths in messages name the cluster (`shop-prod-us-east/web`).
+    super(scope, `${stack}-${dirOf(env)}`, {
       namespace: namespaceFor(stack, env),
       labels: { [PART_OF_LABEL]: stack },
       disableResourceNameHashes: true,
@@ -44,14 +45,16 @@ export class StackChart extends Chart {
 }
 
 /**
- * Every (environment, stack) chart, each with its namespace baseline, built when the synth
- * reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
+ * Every (cluster, stack) chart of the environments, each with its namespace baseline, built
+ * when the synth reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
  * lookups during resolution) scoped to one chart, so synth stays linear in the number of
  * stacks.
  */
 export function planUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): PlannedUnit[] {
-  return envs.flatMap((env) => stacks.map((def) => ({
-    env: env.name,
+  // One unit per cluster of each environment, in dist/<dir>/, reading the cluster's values.
+  return envs.flatMap(clusterTargets).flatMap(({ dir, env }) => stacks.map((def) => ({
+    env: dir,
+    environment: env.name,
     stack: def.id,
     build: () => {
       const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env);

@@ -65,8 +65,8 @@ describe('environment data', () => {
       "[charts/environments.ts: prod] 'quota.requestsCpu' must be a Kubernetes quantity such as 500m, 2 or 10Gi, received \"24 cores\"",
       "[charts/environments.ts: prod] 'quota.pods' must be an integer >= 1, received 2.5",
       "[charts/environments.ts: prod] 'backups.schedule' must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or a descriptor such as @daily, received \"0 2 * *\"",
-      "[charts/environments.ts: prod] 'gitops.repoURL' must be a git URL Argo CD can clone (https://host/path, ssh://user@host/path or git@host:path), received \"github.com/example-org/berth\"",
-      "[charts/environments.ts: prod] 'gitops.revision' must be a git branch, tag or commit, received \"main branch\"",
+      "[charts/environments.ts: prod] 'gitops.repoURL' must be a git URL both Argo CD and Flux can clone (https://host/path or ssh://user@host/path), received \"github.com/example-org/berth\"",
+      "[charts/environments.ts: prod] 'gitops.revision' must be a git branch or a full commit SHA (a tag is written { tag: 'v1.4.0' }), received \"main branch\"",
     ]);
   });
 
@@ -137,6 +137,6 @@ describe('the stack list', () => {
       "[charts/index.ts: STACKS[0]] 'id' is berth's own output directory (dist/<env>/argocd/): choose another id, received \"argocd\"",
     ]);
     expect(built).toBe(0);
-    expect(planFor([dev], [{ id: 'web', build: noop }]).map((u) => `${u.env}/${u.stack}`)).toEqual(['dev/web', 'dev/argocd']);
+    expect(planFor([dev], [{ id: 'web', build: noop }]).map((u) => `${u.env}/${u.stack}`)).toEqual(['dev/web', 'dev/argocd', 'dev/flux']);
   });
 });
