@@ -89,8 +89,9 @@ export function fluxUnit(target: ClusterTarget, stackIds: readonly string[]): Sy
       url: env.gitops.repoURL,
       ref: fluxRefOf(env),
       ...(env.gitops.fluxSecretName !== undefined ? { secretRef: { name: env.gitops.fluxSecretName } } : {}),
-      // The artifact every Kustomization downloads: this cluster's directory, not the whole repository.
-      ignore: ['/*', `!/dist/${dir}/`, ''].join('\n'),
+      // The artifact every Kustomization downloads: this cluster's directory, not the whole
+      // repository. As in .gitignore, a path is re-included only with its parent directory.
+      ignore: ['/*', '!/dist/', '/dist/*', `!/dist/${dir}/`, ''].join('\n'),
     },
   });
   const common = { interval: '10m', retryInterval: '2m', sourceRef, prune: true, deletionPolicy: KustomizationSpecDeletionPolicy.ORPHAN };
