@@ -5,6 +5,7 @@ import { dev, prod } from '../charts/environments';
 import { FLUX_PHASES, fluxUnit } from '../charts/flux';
 import { RESERVED_STACK_IDS } from '../charts/validate-environments';
 import { Manifest, renderUnit } from '../synth/render';
+import { schemaProblems } from '../synth/validate';
 import { one, ofKind } from './util';
 
 const IDS = STACKS.map((s) => s.id);
@@ -106,6 +107,17 @@ describe('the Flux Kustomizations of a cluster', () => {
         spec: { ttlSecondsAfterFinished: null },
       }]);
     }
+  });
+
+  test("every Flux object is checked against Flux's CRD schemas, so a mistake there refuses the synth", () => {
+    const all = manifests(prod, 1);
+    expect(all.flatMap(schemaProblems)).toEqual([]);
+    const phase = JSON.parse(JSON.stringify(one(all, 'Kustomization', 'shop-prod-us-east-setup'))) as Manifest & { spec: Record<string, unknown> };
+    phase.spec.interval = 'ten minutes';
+    phase.spec.deletionPolicy = 'Keep';
+    const source = JSON.parse(JSON.stringify(one(all, 'GitRepository'))) as Manifest & { spec: Record<string, unknown> };
+    source.spec.url = 'git@github.com:example-org/berth.git';
+    expect([...schemaProblems(phase), ...schemaProblems(source)].map((p) => p.field.join('.'))).toEqual(['spec.deletionPolicy', 'spec.interval', 'spec.url']);
   });
 
   test("namespaces, credentials and backup volumes carry Flux's prune: disabled in every stack", () => {
