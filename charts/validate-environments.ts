@@ -9,7 +9,7 @@ import { STRING_MAP } from '../constructs/core/prop-shapes';
 import { anyOf, arrayOf, bool, checkShape, closest, like, object, oneOf, opt, recordOf, req, Shape, str, unknownKeyMessage, variants } from '../constructs/core/props';
 import { isQuantity, parseQuantity } from '../constructs/core/quantity';
 import {
-  ApiServerConfig, ArgoDestination, Capabilities, ClusterConfig, clusterTargets, EnvironmentConfig, GatewayMode, GitOpsConfig, GitRevision, IN_CLUSTER, namespaceFor,
+  ApiServerConfig, ArgoDestination, Capabilities, ClusterConfig, clusterTargets, EnvironmentConfig, GatewayMode, GitOpsConfig, GitRevision, IN_CLUSTER, IssuerRef, namespaceFor,
   SecretsConfig, StorageTier, TlsConfig,
 } from './environment';
 import { FLUX_PHASES, fluxKustomizationName } from './flux';
@@ -35,7 +35,7 @@ const subdomain: Shape<string> = like<string>("a DNS-1123 subdomain (lowercase l
 const domain: Shape<string> = like<string>('a DNS domain such as dev.example.com', (v) => typeof v === 'string' && isHostname(v) && !v.startsWith('*'));
 const mode: Shape<GatewayMode> = oneOf(...MODES);
 
-const ISSUER = object<NonNullable<EnvironmentConfig['tls']>['issuer']>('issuer', { name: req(subdomain), kind: req(oneOf('ClusterIssuer', 'Issuer')) });
+const ISSUER = object<IssuerRef>('issuer', { name: req(subdomain), kind: req(oneOf('ClusterIssuer', 'Issuer')) });
 const TLS = object<TlsConfig>('tls', { issuer: req(ISSUER), meshIssuer: req(ISSUER) });
 const API_SERVER = object<ApiServerConfig>('apiServer', { cidr: req(str), port: req(port) });
 
@@ -327,8 +327,8 @@ export function environmentProblems(envs: readonly EnvironmentConfig[], stacks: 
     else if (usable) names.set(name, i);
     const before = p.count;
     checkEnvironment(p, env, stacks.map((s) => s.id).filter((id) => typeof id === 'string'));
-    if (p.count === before && prev === undefined) {
-      checkDirs(p, env, i, dirs);
+    if (p.count === before) {
+      if (prev === undefined) checkDirs(p, env, i, dirs);
       if (p.count === before) checked.push(env);
     }
     problems.push(...drain(p));
