@@ -192,6 +192,7 @@ export interface ClusterTarget {
   readonly dir: string;
   /** The environment with this cluster's values in place: what its stacks and GitOps objects read. */
   readonly env: EnvironmentConfig;
+  /** Where Argo CD deploys this cluster's stacks. */
   readonly destination: ArgoDestination;
 }
 
