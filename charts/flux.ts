@@ -3,6 +3,7 @@ import { SYNC_WAVE } from '../synth/order';
 import { SynthUnit } from '../synth/render';
 import { ClusterTarget, EnvironmentConfig } from './environment';
 import * as kinds from '../constructs/core/kinds';
+import { Wave } from '../constructs/core/waves';
 import { KustomizationSpecDeletionPolicy, KustomizationSpecPatches, KustomizationSpecSourceRefKind } from '../imports/kustomize.toolkit.fluxcd.io';
 import type { GitRepositorySpecRef } from '../imports/source.toolkit.fluxcd.io';
 
@@ -19,9 +20,9 @@ const LABELS = { 'app.kubernetes.io/managed-by': 'berth', 'app.kubernetes.io/par
 export const FLUX_PHASES = ['setup', 'services', 'tests'] as const;
 export type FluxPhase = (typeof FLUX_PHASES)[number];
 
-/** The waves each phase leaves out (`services` takes every other). */
-const SETUP_WAVES = '0,1,2,3,4';
-const TEST_WAVES = '7';
+/** The waves each phase leaves out (`services` takes every other), from the waves the constructs use. */
+const SETUP_WAVES = Array.from({ length: Wave.MIGRATIONS - Wave.NAMESPACE + 1 }, (_, i) => Wave.NAMESPACE + i).join(',');
+const TEST_WAVES = String(Wave.TESTS);
 const LEAVES_OUT: Readonly<Record<FluxPhase, string>> = {
   setup: `${SYNC_WAVE} notin (${SETUP_WAVES})`,
   services: `${SYNC_WAVE} in (${SETUP_WAVES},${TEST_WAVES})`,
