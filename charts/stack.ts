@@ -4,7 +4,7 @@ import { POLICY_CONTEXT } from '../constructs/core/policy';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
-import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import { clusterTargets, dirOf, EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
 import { policyFor } from './platform';
 
 /** A reference stack: one id, and how to build it for a given environment. */
@@ -27,7 +27,8 @@ export class StackChart extends Chart {
   private readonly frozenLabels: Readonly<Record<string, string>>;
 
   constructor(scope: App, stack: string, env: EnvironmentConfig) {
-    super(scope, `${stack}-${env.name}`, {
+    // `<stack>-<dir>`: construct paths in messages name the cluster (`shop-prod-us-east/web`).
+    super(scope, `${stack}-${dirOf(env)}`, {
       namespace: namespaceFor(stack, env),
       labels: { [PART_OF_LABEL]: stack },
       disableResourceNameHashes: true,
@@ -51,14 +52,16 @@ export class StackChart extends Chart {
 }
 
 /**
- * Every (environment, stack) chart, each with its namespace baseline, built when the synth
- * reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
+ * Every (cluster, stack) chart of the environments, each with its namespace baseline, built
+ * when the synth reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
  * lookups during resolution) scoped to one chart, so synth stays linear in the number of
  * stacks.
  */
 export function planUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): PlannedUnit[] {
-  return envs.flatMap((env) => stacks.map((def) => ({
-    env: env.name,
+  // One unit per cluster of each environment, in dist/<dir>/, reading the cluster's values.
+  return envs.flatMap(clusterTargets).flatMap(({ dir, env }) => stacks.map((def) => ({
+    env: dir,
+    environment: env.name,
     stack: def.id,
     build: () => {
       const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env);

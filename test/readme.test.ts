@@ -2,7 +2,7 @@
 // word, and it synthesizes in every environment through the whole safety net.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENTS, planFor, STACKS } from '../charts';
+import { clusterTargets, ENVIRONMENTS, planFor, STACKS } from '../charts';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
 import { acme } from './fixtures/acme';
@@ -24,6 +24,6 @@ describe("README: 'Adding a stack'", () => {
     const { exitCode } = synthesize(() => planFor(ENVIRONMENTS, [...STACKS, acme]).filter((u) => u.stack === 'acme'), { outdir, validators: validatorsFor(ENVIRONMENTS), log: () => undefined, error: (l) => errors.push(l) });
     expect(errors).toEqual([]);
     expect(exitCode).toBe(0);
-    expect(fs.readdirSync(outdir).sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
+    expect(fs.readdirSync(outdir).sort()).toEqual(ENVIRONMENTS.flatMap(clusterTargets).map((t) => t.dir).sort());
   });
 });
