@@ -71,7 +71,20 @@ export const prod: EnvironmentConfig = {
   monitoring: true,
   backups: { schedule: '0 2 * * *', retain: 14, size: '50Gi' },
   capabilities: ALL_OPERATORS,
-  gitops,
+  // Prod syncs a branch that only moves after a promotion merges (README: Releasing).
+  gitops: { ...gitops, revision: 'release/prod' },
+  // Two regions, both registered in the Argo CD that runs prod (a hub); each also runs Flux.
+  // eu-west keeps the environment's values; us-east has its own domain, StorageClass and API server.
+  clusters: [
+    { name: 'eu-west', destination: { name: 'prod-eu-west' } },
+    {
+      name: 'us-east',
+      destination: { name: 'prod-us-east' },
+      domain: 'us.berth.example.com',
+      storageClass: 'gp3',
+      apiServer: { cidr: '10.40.0.0/24', port: 443 },
+    },
+  ],
 };
 
 /** In synth order. */

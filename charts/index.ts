@@ -1,8 +1,9 @@
 import { ENVIRONMENTS } from './environments';
 import { argocdUnit } from './argocd';
+import { fluxUnit } from './flux';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
-import type { EnvironmentConfig } from './environment';
+import { clusterTargets, EnvironmentConfig } from './environment';
 import { planUnits, StackDefinition } from './stack';
 import { validateEnvironments } from './validate-environments';
 import { readRelease, Release, releaseOf } from './releases';
@@ -21,7 +22,7 @@ export * from './stack';
 export const STACKS = [giia, todoChatbot, shop, todoApp, nexus];
 
 /**
- * The (environment, stack) charts of `envs` × `stacks` plus each environment's Argo CD
+ * The (cluster, stack) charts of `envs` × `stacks` plus each cluster's Argo CD and Flux
  * objects, each built when the synth reaches it. The environments and the stack list are
  * validated first: a problem there is reported like a construct's, and nothing is built.
  */
@@ -30,7 +31,10 @@ export function planFor(envs: readonly EnvironmentConfig[], stacks: readonly Sta
   const ids = stacks.map((s) => s.id);
   return [
     ...planUnits(envs, stacks, readReleases(envs, ids, options)),
-    ...envs.map((env) => ({ env: env.name, stack: 'argocd', build: () => argocdUnit(env, ids).chart })),
+    ...envs.flatMap(clusterTargets).flatMap((t) => [
+      { env: t.dir, environment: t.env.name, stack: 'argocd', build: () => argocdUnit(t, ids).chart },
+      { env: t.dir, environment: t.env.name, stack: 'flux', build: () => fluxUnit(t, ids).chart },
+    ]),
   ];
 }
 

@@ -4,7 +4,7 @@ import { POLICY_CONTEXT } from '../constructs/core/policy';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
-import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import { clusterTargets, dirOf, EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
 import { policyFor } from './platform';
 import type { Release } from './releases';
 
@@ -28,7 +28,8 @@ export class StackChart extends Chart {
   private readonly frozenLabels: Readonly<Record<string, string>>;
 
   constructor(scope: App, stack: string, env: EnvironmentConfig, release?: Release) {
-    super(scope, `${stack}-${env.name}`, {
+    // `<stack>-<dir>`: construct paths in messages name the cluster (`shop-prod-us-east/web`).
+    super(scope, `${stack}-${dirOf(env)}`, {
       namespace: namespaceFor(stack, env),
       labels: { [PART_OF_LABEL]: stack },
       disableResourceNameHashes: true,
@@ -52,8 +53,8 @@ export class StackChart extends Chart {
 }
 
 /**
- * Every (environment, stack) chart, each with its namespace baseline, built when the synth
- * reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
+ * Every (cluster, stack) chart of the environments, each with its namespace baseline, built
+ * when the synth reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
  * lookups during resolution) scoped to one chart, so synth stays linear in the number of
  * stacks.
  */
@@ -62,8 +63,10 @@ export function planUnits(
   stacks: readonly StackDefinition[],
   releases?: ReadonlyMap<string, Release>,
 ): PlannedUnit[] {
-  return envs.flatMap((env) => stacks.map((def) => ({
-    env: env.name,
+  // One unit per cluster of each environment, in dist/<dir>/, reading the cluster's values.
+  return envs.flatMap(clusterTargets).flatMap(({ dir, env }) => stacks.map((def) => ({
+    env: dir,
+    environment: env.name,
     stack: def.id,
     build: () => {
       const release = releases?.get(env.name);

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildAll, ENVIRONMENTS, STACKS } from '../charts';
+import { buildAll, clusterTargets, ENVIRONMENTS, STACKS } from '../charts';
+import { RESERVED_STACK_IDS } from '../charts/validate-environments';
 import { isDns1035Label } from '../constructs/core/names';
 import { formatFinding } from '../synth';
 import { RenderedStack, renderUnit } from '../synth/render';
@@ -8,9 +9,12 @@ import { validators } from '../synth/validators';
 import { filesOf, listFiles } from '../synth/write';
 import { get } from './util';
 
-// Render once: every test below reads the same 15 stack dirs (plus the Argo CD dirs).
+// Render once: every test below reads the same 20 stack dirs (plus the Argo CD and Flux dirs).
 const stacks: RenderedStack[] = buildAll().map(renderUnit);
-const appStacks = stacks.filter((s) => s.stack !== 'argocd');
+const appStacks = stacks.filter((s) => !RESERVED_STACK_IDS.includes(s.stack));
+const TARGETS = ENVIRONMENTS.flatMap(clusterTargets);
+/** The environment a directory of dist/ belongs to: `prod-eu-west` → `prod`. */
+const envOf = (dir: string): string => TARGETS.find((t) => t.dir === dir)!.env.name;
 const files = filesOf(stacks);
 
 type Obj = RenderedStack['objects'][number]['manifest'];
@@ -31,7 +35,7 @@ function everyObject(fn: (m: Obj, s: RenderedStack) => string[]): string[] {
 describe('reference stacks', () => {
   test('every stack synthesizes for every environment', () => {
     expect(appStacks.map((s) => `${s.env}/${s.stack}`)).toEqual(
-      ENVIRONMENTS.flatMap((e) => STACKS.map((s) => `${e.name}/${s.id}`)));
+      TARGETS.flatMap((t) => STACKS.map((s) => `${t.dir}/${s.id}`)));
   });
 
   // dist/ itself is the reviewed record of the output (no snapshot repeats it): these two
@@ -51,7 +55,7 @@ describe('reference stacks', () => {
   test('each stack dir applies the Namespace first and lists every file in its kustomization', () => {
     for (const s of appStacks) {
       expect(s.objects[0].manifest.kind).toBe('Namespace');
-      expect(s.objects[0].file).toBe(`00-namespace-${s.stack}-${s.env}.yaml`);
+      expect(s.objects[0].file).toBe(`00-namespace-${s.stack}-${envOf(s.env)}.yaml`);
       expect(s.files.get('Kustomization')).toBe(
         `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${s.objects.map((o) => `  - ${o.file}\n`).join('')}`);
     }
@@ -121,14 +125,14 @@ describe('reference stacks', () => {
 
   test('meshed namespaces (nexus outside dev) reach istiod, and every job pod there waits for and then stops its sidecar', () => {
     const meshed = appStacks.filter((s) => s.objects[0].manifest.metadata.labels?.['istio-injection'] === 'enabled');
-    expect(meshed.map((s) => `${s.env}/${s.stack}`)).toEqual(['staging/nexus', 'prod/nexus']);
+    expect(meshed.map((s) => `${s.env}/${s.stack}`)).toEqual(['staging/nexus', 'prod-eu-west/nexus', 'prod-us-east/nexus']);
     const jobPods = (s: RenderedStack) => s.objects.filter((o) => o.manifest.kind === 'Job' || o.manifest.kind === 'CronJob')
       .map((o) => [`${s.env}/${s.stack} ${o.manifest.kind}/${baseName(o.manifest)}`, podSpecOf(o.manifest)] as const);
     const stopsSidecar = (pod: { metadata: { annotations?: Record<string, string> }; spec: { containers: { command?: string[] }[] } }) =>
       pod.metadata.annotations?.['proxy.istio.io/config'] === '{"holdApplicationUntilProxyStarts": true}'
       && pod.spec.containers.every((c) => c.command?.[2]?.includes('http://127.0.0.1:15020/quitquitquit'));
     const meshedJobs = meshed.flatMap(jobPods);
-    expect(meshedJobs.map(([id]) => id).sort()).toEqual(['staging', 'prod'].flatMap((env) => [
+    expect(meshedJobs.map(([id]) => id).sort()).toEqual(['staging', 'prod-eu-west', 'prod-us-east'].flatMap((env) => [
       'CronJob/neo4j-backup', 'CronJob/neo4j-restore', 'CronJob/postgres-backup', 'CronJob/postgres-restore',
       'Job/migrate', 'Job/neo4j-backups-bind', 'Job/postgres-backups-bind', 'Job/smoke-test',
     ].map((job) => `${env}/nexus ${job}`)).sort());
@@ -189,7 +193,7 @@ describe('reference stacks', () => {
   });
 
   test('sync waves order baseline, config, stores, migrations, services, gateway', () => {
-    const nexus = stacks.find((s) => s.env === 'prod' && s.stack === 'nexus')!;
+    const nexus = stacks.find((s) => s.env === 'prod-eu-west' && s.stack === 'nexus')!;
     const wave = (kind: string, name: string) => nexus.objects.find((o) => o.manifest.kind === kind && baseName(o.manifest) === name)!.manifest.metadata.annotations!['argocd.argoproj.io/sync-wave'];
     expect([
       wave('Namespace', 'nexus-prod'), wave('NetworkPolicy', 'default-deny'), wave('ExternalSecret', 'postgres-credentials'),

@@ -20,20 +20,21 @@ import { formatJson, formatMarkdown, formatText } from './format-diff';
 import { loadDistAtRef, loadDistDir } from './load';
 import { checkUpgrade, formatUpgrade, readAcknowledgements, refusedOf } from './upgrade';
 
-const USAGE = `usage: npm run release -- set <env> <stack>/<service> <version> [options]
+const USAGE = `usage: npm run release -- set <env>[,<env>…] <stack>/<service> <version> [options]
        npm run release -- promote <from-env> <to-env> [--stack <id>]... [--service <name>]... [options]
 
 Changes the versions an environment runs (releases/<env>.yaml), synthesizes dist/ and checks
 it like npm run synth, refuses a change the API server would refuse (upgrades.yaml
 acknowledges one), and prints what changed in dist/. Nothing changes when it fails.
 
-  set        one service: <version> is a tag (1.4.2), a digest (sha256:…) or <tag>@<digest>
+  set        one service, in one environment or several (dev,staging,prod: a new service's
+             first version); <version> is a tag (1.4.2), a digest (sha256:…) or <tag>@<digest>
   promote    every version of <from-env> that <to-env> doesn't run yet (or of the stacks and
              services named), into <to-env>
   --stack <id>       promote only this stack (repeatable)
   --service <name>   promote only this service (repeatable; with --stack, of those stacks)
-  --hotfix           set a version in an environment that otherwise takes versions only by
-                     promotion (prod)
+  --hotfix           set a service's version in an environment that otherwise takes its
+                     versions only by promotion (prod)
   --base <ref>       the git ref the clusters run, for the upgrade gate (default: HEAD)
   --format <f>       the diff as text (default), md (for a pull request) or json
   -h, --help
@@ -111,34 +112,37 @@ function run(argv: readonly string[], io: ReleaseIo): number {
   const [command, ...rest] = positionals;
   const cwd = io.cwd ?? process.cwd();
 
-  let env: EnvironmentConfig;
-  let changes: Change[];
+  /** Per environment, the entries to write. */
+  const edits: { env: EnvironmentConfig; changes: Change[] }[] = [];
   let what: string;
   const stackIds = STACKS.map((s) => s.id);
   if (command === 'set') {
-    if (rest.length !== 3) throw new UsageError('set needs an environment, <stack>/<service> and a version, such as: npm run release -- set staging nexus/api 1.4.2');
+    if (rest.length !== 3) throw new UsageError('set needs an environment (or several, comma-separated), <stack>/<service> and a version, such as: npm run release -- set staging nexus/api 1.4.2');
     if (values.stack !== undefined || values.service !== undefined) throw new UsageError('--stack and --service are for promote; set names <stack>/<service> itself');
-    env = envNamed(rest[0], 'an environment');
+    const targets = rest[0].split(',').map((name) => envNamed(name, 'an environment'));
     const [stack, service, ...more] = rest[1].split('/');
     if (service === undefined || more.length > 0 || stack === '' || service === '') throw new UsageError(`'${rest[1]}' must be <stack>/<service>, such as nexus/api`);
     if (!stackIds.includes(stack)) throw new UsageError(`'${stack}' ${unknownKeyMessage(stack, stackIds, 'stack', 'stacks')}`);
-    if (env.releasesFrom !== undefined && !values.hotfix) {
-      envNamed(env.releasesFrom, `the environment ${env.name} is promoted from (releasesFrom)`);
-      throw new Refused(`${env.name} takes its versions only by promotion from ${env.releasesFrom}: npm run release -- promote ${env.releasesFrom} ${env.name} --stack ${stack} --service ${service} (or --hotfix, for a fix that can't wait)`);
-    }
     const version = rest[2];
     const parsed = parseVersion(version);
     if (typeof parsed === 'string') throw new Refused(`'${version}' ${parsed}`);
-    const pin = pinProblem(parsed, env);
-    if (pin !== undefined) throw new Refused(`'${version}' ${pin}`);
-    const current = readVersions(cwd, env)[stack]?.[service];
-    changes = current === version ? [] : [{ stack, service, before: current, after: version }];
-    what = `set ${env.name} ${stack}/${service} ${version}`;
+    for (const env of targets) {
+      const pin = pinProblem(parsed, env);
+      if (pin !== undefined) throw new Refused(`'${version}' ${pin}`);
+      const current = readVersions(cwd, env)[stack]?.[service];
+      // A new service's first version is set everywhere; after that, such an environment is promoted to.
+      if (env.releasesFrom !== undefined && current !== undefined && !values.hotfix) {
+        envNamed(env.releasesFrom, `the environment ${env.name} is promoted from (releasesFrom)`);
+        throw new Refused(`${env.name} takes its versions only by promotion from ${env.releasesFrom}: npm run release -- promote ${env.releasesFrom} ${env.name} --stack ${stack} --service ${service} (or --hotfix, for a fix that can't wait)`);
+      }
+      if (current !== version) edits.push({ env, changes: [{ stack, service, before: current, after: version }] });
+    }
+    what = `set ${targets.map((e) => e.name).join(',')} ${stack}/${service} ${version}`;
   } else if (command === 'promote') {
     if (rest.length !== 2) throw new UsageError('promote needs the environment to promote from and the one to promote to, such as: npm run release -- promote staging prod');
     if (values.hotfix) throw new UsageError('--hotfix is for set');
     const from = envNamed(rest[0], 'the environment to promote from');
-    env = envNamed(rest[1], 'the environment to promote to');
+    const env = envNamed(rest[1], 'the environment to promote to');
     if (from.name === env.name) throw new UsageError(`promote needs two environments, received '${from.name}' twice`);
     if (env.releasesFrom !== undefined && env.releasesFrom !== from.name) {
       throw new Refused(`${env.name} is promoted from ${env.releasesFrom}, not ${from.name}: npm run release -- promote ${env.releasesFrom} ${env.name}`);
@@ -146,30 +150,35 @@ function run(argv: readonly string[], io: ReleaseIo): number {
     for (const s of values.stack ?? []) {
       if (!stackIds.includes(s)) throw new UsageError(`--stack '${s}' ${unknownKeyMessage(s, stackIds, 'stack', 'stacks')}`);
     }
-    changes = promotions(readVersions(cwd, from), readVersions(cwd, env), values.stack, values.service);
+    const source = readVersions(cwd, from);
+    const unmatched = [...(values.service ?? [])].filter((s) => !Object.values(source).some((services) => s in services));
+    if (unmatched.length > 0) throw new UsageError(`--service ${unmatched.map((s) => `'${s}'`).join(', ')}: no such service in ${releaseFileOf(from)}`);
+    const changes = promotions(source, readVersions(cwd, env), values.stack, values.service);
     for (const c of changes) {
       const pin = pinProblem(parseVersion(c.after) as { tag?: string; digest?: string }, env);
       if (pin !== undefined) throw new Refused(`${releaseFileOf(from)} '${c.stack}.${c.service}' is ${c.after}, which ${env.name} refuses: it ${pin}`);
     }
-    const unmatched = [...(values.service ?? [])].filter((s) => !Object.values(readVersions(cwd, from)).some((services) => s in services));
-    if (unmatched.length > 0) throw new UsageError(`--service ${unmatched.map((s) => `'${s}'`).join(', ')}: no such service in ${releaseFileOf(from)}`);
+    if (changes.length > 0) edits.push({ env, changes });
     what = `promote ${from.name} → ${env.name}${values.stack ? ` (stacks ${values.stack.join(', ')})` : ''}${values.service ? ` (services ${values.service.join(', ')})` : ''}`;
   } else {
     throw new UsageError(command === undefined ? 'needs a command: set or promote' : `'${command}' is not a command (set, promote)`);
   }
 
-  const file = releaseFileOf(env);
-  if (changes.length === 0) {
-    io.stdout(`berth release: ${what}: nothing to change; ${file} already has ${command === 'set' ? 'that version' : 'every version'}\n`);
+  if (edits.length === 0) {
+    io.stdout(`berth release: ${what}: nothing to change; the release file${command === 'set' ? ' already has that version' : ' already has every version'}\n`);
     return 0;
   }
 
-  // Write the file, synthesize, gate; on any failure put the file (and dist/) back.
-  const filePath = path.resolve(cwd, file);
-  const original = fs.readFileSync(filePath, 'utf-8');
+  // Write the files, synthesize, gate; on any failure put the files (and dist/) back.
+  const files = edits.map((e) => {
+    const file = releaseFileOf(e.env);
+    const filePath = path.resolve(cwd, file);
+    return { ...e, file, filePath, original: fs.readFileSync(filePath, 'utf-8') };
+  });
   const distDir = path.resolve(cwd, 'dist');
   const before = loadDistDir(distDir);
-  fs.writeFileSync(filePath, withVersions(original, changes));
+  for (const f of files) fs.writeFileSync(f.filePath, withVersions(f.original, f.changes));
+  const names = files.map((f) => f.file).join(', ');
   const synthErrors: string[] = [];
   const resynth = () => synthesize(() => planFor(envs, STACKS, { root: cwd }), {
     outdir: distDir, validators: validatorsFor(envs), log: () => undefined, error: (l) => synthErrors.push(l),
@@ -178,19 +187,19 @@ function run(argv: readonly string[], io: ReleaseIo): number {
   const restore = () => {
     if (restored) return;
     restored = true;
-    fs.writeFileSync(filePath, original);
+    for (const f of files) fs.writeFileSync(f.filePath, f.original);
   };
   try {
     if (resynth().exitCode !== 0) {
       restore();
-      throw new Refused(`the synth refused ${file} as changed; it is as it was, and dist/ was not changed\n${synthErrors.join('\n')}`);
+      throw new Refused(`the synth refused ${names} as changed; ${files.length > 1 ? 'they are' : 'it is'} as before, and dist/ was not changed\n${synthErrors.join('\n')}`);
     }
     const gate = checkUpgrade(loadDistAtRef(values.base, 'dist', cwd), loadDistDir(distDir), readAcknowledgements(cwd), { from: values.base, to: 'working tree' });
     if (refusedOf(gate).length > 0) {
       restore();
       synthErrors.length = 0;
       const back = resynth();
-      throw new Refused(`the upgrade gate refused it; ${file} is as it was${back.exitCode === 0 ? ', and so is dist/' : ` (dist/ could not be rebuilt: ${synthErrors.join('; ')})`}\n${formatUpgrade(gate)}`);
+      throw new Refused(`the upgrade gate refused it; ${names} ${files.length > 1 ? 'are' : 'is'} as before${back.exitCode === 0 ? ', and so is dist/' : ` (dist/ could not be rebuilt: ${synthErrors.join('; ')})`}\n${formatUpgrade(gate)}`);
     }
   } catch (e) {
     restore();
@@ -199,10 +208,19 @@ function run(argv: readonly string[], io: ReleaseIo): number {
 
   const report: DiffReport = { from: 'before', to: what, stacks: diffStacks(before, loadDistDir(distDir)) };
   io.stdout(`berth release: ${what}\n`);
-  for (const c of changes) io.stdout(`  ${file} ${c.stack}.${c.service}: ${c.before ?? '(new)'} → ${c.after}\n`);
+  for (const f of files) {
+    for (const c of f.changes) io.stdout(`  ${f.file} ${c.stack}.${c.service}: ${c.before ?? '(new)'} → ${c.after}\n`);
+  }
   const color = io.color ?? (isColorSupported && process.stdout.isTTY === true);
   const out = format === 'md' ? formatMarkdown(report) : format === 'json' ? formatJson(report) : formatText(report, { color });
   io.stdout(out.endsWith('\n') ? out : `${out}\n`);
+  // An environment on a release branch runs this only once the branch moves to the merged commit.
+  for (const { env } of files) {
+    const r = env.gitops.revision;
+    if (typeof r === 'string' && r !== 'main' && !/^[0-9a-f]{40}$/.test(r)) {
+      io.stdout(`${env.name} syncs the branch ${r}: once this is merged, move it there: git push origin <merged commit>:refs/heads/${r}\n`);
+    }
+  }
   return 0;
 }
 
