@@ -10,6 +10,28 @@ export type SecretsConfig =
   /** `kubeseal` output per `<namespace>/<secret>`, then per key. */
   | { readonly mode: 'sealed'; readonly encryptedData: Readonly<Record<string, Readonly<Record<string, string>>>> };
 
+/**
+ * What an environment's images look like. The stacks name repositories only (`nexus/api`);
+ * `releases/<env>.yaml` gives each service's version, and this decides the rest.
+ */
+export interface ImagesConfig {
+  /**
+   * Put in front of every repository a stack names: `registry.example.com` makes
+   * `nexus/api` `registry.example.com/nexus/api`.
+   * @default - none: the repository as the stack names it (Docker Hub, or a local build)
+   */
+  readonly registry?: string;
+  /**
+   * What a version in the release file must be: `mutable` accepts any tag, `latest` included
+   * (local builds); `tag` a tag other than `latest`, or a digest; `digest` a digest
+   * (`sha256:…`, alone or after a tag). Images berth chooses (stores, sidecars) are pinned by
+   * tag outside `mutable`.
+   */
+  readonly pin: 'mutable' | 'tag' | 'digest';
+  /** Every container's `imagePullPolicy`. */
+  readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+}
+
 /** Storage tiers a stack asks for; the environment decides the sizes. */
 export type StorageTier = 'small' | 'medium' | 'large';
 
@@ -136,8 +158,14 @@ export interface EnvironmentConfig {
     readonly sizes: Readonly<Record<StorageTier, string>>;
   };
   readonly secrets: SecretsConfig;
-  /** Accept `latest` and untagged images (dev only). */
-  readonly allowMutableImageTags: boolean;
+  /** How the stacks' images are named, pinned and pulled. */
+  readonly images: ImagesConfig;
+  /**
+   * The environment whose tested versions this one takes, by promotion only: `npm run release
+   * -- set` refuses it (but with `--hotfix`), and `promote` only from there.
+   * @default - none: versions are set directly (CI after a build, a bot, a person)
+   */
+  readonly releasesFrom?: string;
   readonly gateway: {
     /** The mode a stack uses unless `overrides` names it. */
     readonly mode: GatewayMode;

@@ -6,7 +6,7 @@ import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { valueCheckContainer } from './core/value-check';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
@@ -122,7 +122,7 @@ export class MigrationJob extends Construct {
     const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
     const policy = platformPolicy(this);
     const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
     const sidecarQuitTool = props.sidecarQuitTool ?? 'curl';
 
     const problems = new Problems(this);
@@ -148,14 +148,15 @@ export class MigrationJob extends Construct {
       backoffLimit,
       activeDeadlineSeconds,
       template: jobPodTemplate({
-        initContainers: [valueCheckContainer(env, runAs)].filter((c): c is k8s.Container => c !== undefined),
-        labels: labels.all,
+        initContainers: [valueCheckContainer(env, runAs, pullPolicyOf(this))].filter((c): c is k8s.Container => c !== undefined),
+        labels: labels.versioned,
         runAs,
         meshSidecar,
         sidecarQuitTool,
         container: {
           name: 'migrate',
           image: formatImage(parseImage(props.image)),
+          pullPolicy: pullPolicyOf(this),
           command: props.command,
           env: renderEnv(env),
           envFrom: envFrom.map((e) => e.render()),
@@ -165,7 +166,7 @@ export class MigrationJob extends Construct {
     };
     this.jobName = contentNamed ? contentName(name, spec) : name;
     this.job = new kinds.KubeJob(this, 'job', {
-      metadata: { name: this.jobName, labels: labels.all, annotations: { ...this.connections.poolsAnnotation(), ...hookAnnotations('Sync') } },
+      metadata: { name: this.jobName, labels: labels.versioned, annotations: { ...this.connections.poolsAnnotation(), ...hookAnnotations('Sync') } },
       spec,
     });
     syncWave(this.job, Wave.MIGRATIONS);

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
@@ -97,7 +97,7 @@ export class SmokeTest extends Construct {
     const resources = props.resources ?? 'nano';
     const policy = platformPolicy(this);
     const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
 
     const problems = new Problems(this);
     const maxName = contentNamed ? MAX_JOB_BASE_NAME : 63;
@@ -141,6 +141,7 @@ export class SmokeTest extends Construct {
         container: {
           name: 'smoke',
           image: formatImage(parseImage(image)),
+          pullPolicy: pullPolicyOf(this),
           command: ['/bin/sh', '-c', script],
           resources: toK8sResources(resolveResources(resources)),
         },
@@ -148,7 +149,7 @@ export class SmokeTest extends Construct {
     };
     this.jobName = contentNamed ? contentName(name, spec) : name;
     this.job = new kinds.KubeJob(this, 'job', {
-      metadata: { name: this.jobName, labels: labels.all, annotations: hookAnnotations('PostSync') },
+      metadata: { name: this.jobName, labels: labels.versioned, annotations: hookAnnotations('PostSync') },
       spec,
     });
     syncWave(this.job, Wave.TESTS);

@@ -19,7 +19,8 @@ export function validatorsFor(envs: readonly EnvironmentConfig[]): Validator[] {
   const keys = (e: EnvironmentConfig): string[] => [...new Set([e.name, ...clusterTargets(e).map((t) => t.dir)])];
   return safetyNet({
     plaintextSecretEnvs: envs.filter((e) => e.secrets.mode === 'generated').flatMap(keys),
-    mutableTagEnvs: envs.filter((e) => e.allowMutableImageTags).flatMap(keys),
+    mutableTagEnvs: envs.filter((e) => e.images.pin === 'mutable').flatMap(keys),
+    pullPolicies: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, e.images.pullPolicy]))),
     runtime: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, runtimeFactsOf(e)]))),
   });
 }

@@ -69,8 +69,8 @@ describe('the Applications of a cluster', () => {
     const eu = one(manifests(prod, 0), 'Application', 'shop-prod-eu-west');
     const us = one(manifests(prod, 1), 'Application', 'shop-prod-us-east');
     expect([eu.spec, us.spec].map((s) => ({ source: (s as { source: unknown }).source, destination: (s as { destination: unknown }).destination }))).toEqual([
-      { source: { repoURL: 'https://github.com/example-org/berth.git', targetRevision: 'main', path: 'dist/prod-eu-west/shop' }, destination: { name: 'prod-eu-west', namespace: 'shop-prod' } },
-      { source: { repoURL: 'https://github.com/example-org/berth.git', targetRevision: 'main', path: 'dist/prod-us-east/shop' }, destination: { name: 'prod-us-east', namespace: 'shop-prod' } },
+      { source: { repoURL: 'https://github.com/example-org/berth.git', targetRevision: 'release/prod', path: 'dist/prod-eu-west/shop' }, destination: { name: 'prod-eu-west', namespace: 'shop-prod' } },
+      { source: { repoURL: 'https://github.com/example-org/berth.git', targetRevision: 'release/prod', path: 'dist/prod-us-east/shop' }, destination: { name: 'prod-us-east', namespace: 'shop-prod' } },
     ]);
   });
 

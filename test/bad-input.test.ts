@@ -28,7 +28,7 @@ import { NamespaceBaseline, QuotaSpec } from '../constructs/namespace-baseline';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
 import { C0, Case, good, patch, raw, runCase } from './corpus';
-import { listTree, tmpdir } from './util';
+import { listTree, releasesFor, tmpdir } from './util';
 import { baseline, restrictedContainer, store, webApp, worker } from './fixtures/stack';
 
 const cases: readonly Case[] = [
@@ -162,7 +162,7 @@ const cases: readonly Case[] = [
                 spec: {
                   restartPolicy: 'Never',
                   securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-                  containers: [restrictedContainer('report', 'ghcr.io/acme/report:3.1.0')],
+                  containers: [restrictedContainer('report', 'ghcr.io/acme/report:3.1.0', c)],
                 },
               },
             },
@@ -646,7 +646,7 @@ const cases: readonly Case[] = [
         metadata: { name: 'seed' },
         spec: { template: { spec: {
           restartPolicy: 'Never', securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [restrictedContainer('seed', 'ghcr.io/acme/seed:1.0.0')],
+          containers: [restrictedContainer('seed', 'ghcr.io/acme/seed:1.0.0', c)],
         } } },
       });
     },
@@ -1142,9 +1142,9 @@ const planCases: readonly PlanCase[] = [
   },
   {
     name: 'environments: a misspelt field and a quota quantity with a space',
-    envs: [envWith(dev, { allowMutableImageTag: true, quota: { ...dev.quota, limitsMemory: '48 Gi' } })],
+    envs: [envWith(dev, { image: { pin: 'mutable' }, quota: { ...dev.quota, limitsMemory: '48 Gi' } })],
     expected: [
-      "[charts/environments.ts: dev] 'allowMutableImageTag' is not a field of EnvironmentConfig; did you mean 'allowMutableImageTags'?",
+      "[charts/environments.ts: dev] 'image' is not a field of EnvironmentConfig; did you mean 'images'?",
       "[charts/environments.ts: dev] 'quota.limitsMemory' must be a Kubernetes quantity such as 500m, 2 or 10Gi, received \"48 Gi\"",
     ],
   },
@@ -1177,7 +1177,10 @@ describe('bad-input corpus: environment data and the stack list', () => {
     fs.writeFileSync(path.join(outdir, 'dev', 'shop', '00-namespace-shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n');
     const before = listTree(outdir);
     const errors: string[] = [];
-    const { exitCode } = synthesize(() => planFor(c.envs, c.stacks ?? SMALL_STACKS), {
+    const stacks = c.stacks ?? SMALL_STACKS;
+    // The corpus' stacks name every image's version: their release files are empty.
+    const releases = releasesFor(c.envs.map((e) => e.name), []);
+    const { exitCode } = synthesize(() => planFor(c.envs, stacks, { releases }), {
       outdir, validators: validatorsFor(c.envs), log: () => undefined, error: (l) => errors.push(l),
     });
     return { exitCode, errors, before, after: listTree(outdir) };

@@ -16,11 +16,11 @@ describe('environment data', () => {
   test('every type is checked, with a did-you-mean for a misspelt key', () => {
     const env = broken(prod, {
       scaling: { replicas: '3', autoscaling: true, maxReplicasDivisor: 0 },
-      allowMutableImageTag: false,
+      image: { pin: 'tag' },
       monitoring: 'yes',
     });
     expect(environmentProblems([env], STACKS)).toEqual([
-      "[charts/environments.ts: prod] 'allowMutableImageTag' is not a field of EnvironmentConfig; did you mean 'allowMutableImageTags'?",
+      "[charts/environments.ts: prod] 'image' is not a field of EnvironmentConfig; did you mean 'images'?",
       "[charts/environments.ts: prod] 'scaling.replicas' must be an integer >= 1, received \"3\"",
       "[charts/environments.ts: prod] 'scaling.maxReplicasDivisor' must be an integer >= 1, received 0",
       "[charts/environments.ts: prod] 'monitoring' must be true or false, received \"yes\"",
@@ -138,7 +138,7 @@ describe('the stack list', () => {
       "[charts/index.ts: STACKS[0]] 'id' is berth's own output directory (dist/<env>/argocd/): choose another id, received \"argocd\"",
     ]);
     expect(built).toBe(0);
-    expect(planFor([dev], [{ id: 'web', build: noop }]).map((u) => `${u.env}/${u.stack}`)).toEqual(['dev/web', 'dev/argocd', 'dev/flux']);
+    expect(planFor([dev], [{ id: 'web', build: noop }], { releases: { dev: '' } }).map((u) => `${u.env}/${u.stack}`)).toEqual(['dev/web', 'dev/argocd', 'dev/flux']);
   });
 });
 

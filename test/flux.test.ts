@@ -29,7 +29,7 @@ describe('the GitRepository of a cluster', () => {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: 'GitRepository',
       metadata: { name: 'berth-prod-us-east', namespace: 'flux-system', labels: LABELS, annotations: { 'argocd.argoproj.io/sync-wave': '0' } },
-      spec: { interval: '5m', url: 'https://github.com/example-org/berth.git', ref: { branch: 'main' }, ignore: '/*\n!/dist/\n/dist/*\n!/dist/prod-us-east/\n' },
+      spec: { interval: '5m', url: 'https://github.com/example-org/berth.git', ref: { branch: 'release/prod' }, ignore: '/*\n!/dist/\n/dist/*\n!/dist/prod-us-east/\n' },
     });
   });
 

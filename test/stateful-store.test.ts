@@ -28,13 +28,14 @@ const restricted = (uid: number, gid: number) => ({
   allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
   runAsUser: uid, runAsGroup: gid, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
 });
-const labels = (name: string, component: string, version: string, instance = 'giia-prod') => ({
+/** The labels of a store's objects; with `version`, of its workloads and their pod templates. */
+const labels = (name: string, component: string, version?: string, instance = 'giia-prod') => ({
   'app.kubernetes.io/name': name,
   'app.kubernetes.io/instance': instance,
   'app.kubernetes.io/component': component,
   'app.kubernetes.io/part-of': instance,
   'app.kubernetes.io/managed-by': 'berth',
-  'app.kubernetes.io/version': version,
+  ...(version !== undefined ? { 'app.kubernetes.io/version': version } : {}),
 });
 const tmpDir = (name: string, size = '256Mi') => ({ name, emptyDir: { sizeLimit: size } });
 
@@ -759,7 +760,7 @@ describe('backups', () => {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: {
-        name: 'postgres-backups', namespace: 'giia-prod', labels: backupLabels,
+        name: 'postgres-backups', namespace: 'giia-prod', labels: labels('postgres-backup', 'backup'),
         annotations: { ...KEEP, 'argocd.argoproj.io/sync-wave': '3' },
       },
       spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '50Gi' } } },
@@ -819,6 +820,7 @@ describe('backups', () => {
             containers: [{
               name: 'bind',
               image: 'postgres:18.6-alpine3.24',
+              imagePullPolicy: 'IfNotPresent',
               command: ['true'],
               resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
               securityContext: restricted(70, 70),
@@ -1053,7 +1055,7 @@ describe('metrics', () => {
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9187, protocol: 'TCP' }] },
     ]);
     const sm = one(out, 'ServiceMonitor', 'postgres');
-    expect(sm.metadata.labels).toEqual({ ...labels('postgres', 'database', '18.6-alpine3.24'), release: 'prom' });
+    expect(sm.metadata.labels).toEqual({ ...labels('postgres', 'database'), release: 'prom' });
     expect(sm.spec).toEqual({
       selector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' } },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
@@ -1073,7 +1075,7 @@ describe('metrics', () => {
   });
   test('metrics.serviceMonitorLabels: none beyond the app labels', () => {
     const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');
-    expect(sm.metadata.labels).toEqual(labels('redis', 'cache', '8.8.3-alpine'));
+    expect(sm.metadata.labels).toEqual(labels('redis', 'cache'));
   });
   test('metrics.interval: the Prometheus\' own', () => {
     const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');

@@ -41,6 +41,8 @@ export interface SafetyNetOptions {
   readonly plaintextSecretEnvs: readonly string[];
   /** Environments where images may be untagged or `:latest`. */
   readonly mutableTagEnvs: readonly string[];
+  /** Per environment: the `imagePullPolicy` every container must set. @default - no check */
+  readonly pullPolicies?: Readonly<Record<string, string>>;
   /** Stacks whose Namespaces need no baseline. @default ['argocd'] - Argo CD's own objects */
   readonly baselineExemptStacks?: readonly string[];
   /** Per environment: where the scraper and the ingress proxies run. @default - DEFAULT_RUNTIME_FACTS for every environment */
