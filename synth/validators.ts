@@ -1,4 +1,4 @@
-import { clusterTargets, EnvironmentConfig } from '../charts/environment';
+import { clusterTargets, EnvironmentConfig, istioGatewayOf } from '../charts/environment';
 import { ENVIRONMENTS } from '../charts/environments';
 import { Validator } from './index';
 import { RuntimeFacts, safetyNet } from './validate';
@@ -6,8 +6,14 @@ import { RuntimeFacts, safetyNet } from './validate';
 /** Where an environment's scraper and ingress proxies run. */
 export function runtimeFactsOf(env: EnvironmentConfig): RuntimeFacts {
   const ingress = new Set([env.gateway.controllerNamespace]);
-  if (env.capabilities.istio) ingress.add(env.gateway.istioNamespace ?? 'istio-system');
-  return { scraperNamespace: env.scraperNamespace ?? 'monitoring', ingressNamespaces: [...ingress] };
+  if (!env.capabilities.istio) return { scraperNamespace: env.scraperNamespace ?? 'monitoring', ingressNamespaces: [...ingress] };
+  const istio = istioGatewayOf(env);
+  ingress.add(istio.namespace);
+  return {
+    scraperNamespace: env.scraperNamespace ?? 'monitoring',
+    ingressNamespaces: [...ingress],
+    ingressProxies: { [istio.namespace]: { podLabels: istio.podLabels, principal: istio.principal } },
+  };
 }
 
 /**

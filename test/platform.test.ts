@@ -32,7 +32,10 @@ describe('a StackChart supplies the environment\'s policy', () => {
       mode: 'istio',
       capabilities: { ingressNginx: true, gatewayApi: true, istio: true, certManager: true },
       tls: { issuer: { name: 'letsencrypt-prod-dns01', kind: 'ClusterIssuer' } },
+      // The Istio ingress gateway's pods and identity, from the environment's gateway.istioGateway.
+      istio: { gatewaySelector: { istio: 'ingressgateway' }, gatewayPrincipal: 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account' },
     });
+    expect(p.priorityClasses).toEqual({ store: 'berth-store', service: 'berth-service', job: 'berth-job', batch: 'berth-batch' });
     expect(platformPolicy(chartIn(dev)).backups).toBe(false);
     const c = chartIn(dev);
     expect(c.node.tryGetContext(POLICY_CONTEXT)).toBe(platformPolicy(c));
@@ -141,7 +144,7 @@ describe('every construct reads the policy, and explicit props win', () => {
     const c = chartIn(dev, 'nexus');
     const api = new WebService(c, 'api', {
       image: 'ghcr.io/acme/api:latest', ports: [{ name: 'http', port: 8080 }], metrics: {},
-      rbac: [{ resources: ['configmaps'], verbs: ['get'] }],
+      rbac: [{ resources: ['configmaps'], verbs: ['get'], resourceNames: ['flags'] }],
     });
     new MigrationJob(c, 'migrate', { image: 'ghcr.io/acme/api:latest', command: ['migrate'] });
     new SmokeTest(c, 'smoke', { targets: [{ service: api, port: 'http', path: '/healthz' }] });

@@ -133,6 +133,8 @@ const cases: readonly Case[] = [
       gateway(c, { mode: 'istio' }).routeTo(api, { host: 'api.example.com', path: '/api' });
     },
     expected: [
+      // The service doesn't know it is meshed, so it has no AuthorizationPolicy of its own: the namespace's default-deny refuses the gateway too.
+      ...[0, 1].map(() => 'prod/shop VirtualService/shop-api-example-com [shop-prod/gateway/VirtualService-api-example-com] spec.http[0].route[0].destination: routes to Service/api, but AuthorizationPolicy/default-deny does not allow cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account on port 8080 (hint: route through the stack\'s IngressGateway: in the mesh, each routed service\'s AuthorizationPolicy then admits the gateway\'s identity (give the workload meshSidecar))'),
       'prod/shop ServiceMonitor/api [shop-prod/api/service-monitor] spec.endpoints[0].port: scrapes Service/api port "http" on Deployment/api, but the scraper in namespace monitoring is refused: PeerAuthentication/shop requires mTLS (STRICT) on port 8080, and the caller sends plaintext; the monitor never gets a sample (hint: serve metrics on a port of their own and give it a port-level mTLS exception (PERMISSIVE) and an ALLOW rule for that port (WebService with meshSidecar does), or use Istio metrics merging)',
     ],
   },

@@ -5,7 +5,7 @@ import { formatValue } from '../../constructs/core/errors';
 import type { Validator } from '../index';
 import type { RenderedObject } from '../render';
 import { containersOf, PodTemplate, record, records } from './model';
-import { namespaceOf, networkOf, serviceTarget } from './network';
+import { namespaceOf, networkOf, serviceTarget, Source } from './network';
 import { Path } from './paths';
 import { perStack, Report } from './report';
 import { routesOf, serviceOfHost } from './routes';
@@ -156,14 +156,25 @@ function checkRouteBackends(report: Report, idx: StackIndex, facts: RuntimeFacts
     if (!svc || namespaceOf(svc) !== namespaceOf(route.object)) continue;
     const target = serviceTarget(idx, svc, route.port.name !== undefined ? { name: route.port.name } : { number: route.port.number });
     if (!target) continue;
+    const proxies: Source[] = facts.ingressNamespaces.map((ns) => ({
+      kind: 'namespace', namespace: ns, meshed: true,
+      ...(facts.ingressProxies?.[ns]?.podLabels ? { podLabels: facts.ingressProxies[ns].podLabels } : {}),
+      ...(facts.ingressProxies?.[ns]?.principal ? { principal: facts.ingressProxies[ns].principal } : {}),
+    }));
     for (const dest of target.pods) {
-      const admitted = facts.ingressNamespaces.some((ns) => net.ingressAdmits(dest.pod, dest.port, { kind: 'namespace', namespace: ns, meshed: true }));
-      if (!admitted) {
+      const refusals = proxies.map((p) => net.blocked(p, dest.pod, dest.port));
+      if (refusals.some((b) => b === undefined)) continue;
+      // Past the NetworkPolicy, a meshed backend must also admit the gateway's identity.
+      const past = refusals.find((b) => b !== undefined && b.by !== 'ingress');
+      if (past) {
+        report.add(route.object, route.path, `routes to ${describe(svc)}, but ${past.detail}`,
+          'route through the stack\'s IngressGateway: in the mesh, each routed service\'s AuthorizationPolicy then admits the gateway\'s identity (give the workload meshSidecar)');
+      } else {
         report.add(route.object, route.path,
           `routes to ${describe(svc)}, but no NetworkPolicy of ${describe(dest.pod.object)} admits the ingress proxies (${facts.ingressNamespaces.join(', ')}) on port ${dest.port.number}`,
           'route through the stack\'s IngressGateway (it opens the backend to its proxies), or allowFrom() the controller namespace');
-        break;
       }
+      break;
     }
   }
 }
