@@ -1,5 +1,6 @@
 import { clusterTargets, EnvironmentConfig, istioGatewayOf } from '../charts/environment';
 import { ENVIRONMENTS } from '../charts/environments';
+import { PRIORITY_CLASS_NAMES } from '../charts/cluster';
 import { Validator } from './index';
 import { RuntimeFacts, safetyNet } from './validate';
 
@@ -27,6 +28,8 @@ export function validatorsFor(envs: readonly EnvironmentConfig[]): Validator[] {
     plaintextSecretEnvs: envs.filter((e) => e.secrets.mode === 'generated').flatMap(keys),
     mutableTagEnvs: envs.filter((e) => e.images.pin === 'mutable').flatMap(keys),
     pullPolicies: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, e.images.pullPolicy]))),
+    // Every cluster gets berth's PriorityClasses (dist/<dir>/cluster/).
+    priorityClasses: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, Object.values(PRIORITY_CLASS_NAMES)]))),
     runtime: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, runtimeFactsOf(e)]))),
   });
 }

@@ -12,7 +12,7 @@ import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
 import * as kinds from '../constructs/core/kinds';
-import { C0, Case, good, patch, runCase } from './corpus';
+import { C0, Case, good, patch, raw, runCase } from './corpus';
 
 const CAPS = { ingressNginx: true, gatewayApi: true, istio: true, certManager: true };
 
@@ -121,6 +121,25 @@ const cases: readonly Case[] = [
       'dev/shop HTTPRoute/web [shop-dev/route] spec.rules[0].backendRefs[0]: routes to Service/web, which asks for ClientIP affinity: the Gateway API standard channel has no session persistence, so it can\'t hold (hint: use ingress or istio mode for this stack, or drop the affinity)',
       'dev/shop Ingress/web [shop-dev/web-ingress] spec.rules[0].http.paths[0].backend.service: routes to Service/web, which asks for ClientIP affinity, but ingress-nginx balances over the pod endpoints and ignores the Service\'s: clients switch pods (hint: annotate the Ingress nginx.ingress.kubernetes.io/upstream-hash-by: "$remote_addr" (the IngressGateway does for services with affinity))',
       'dev/shop Service/web-nodeport [shop-dev/nodeport] spec.sessionAffinity: exposes the pods of Service/web, which asks for ClientIP affinity, without it: node-port clients switch pods (hint: set sessionAffinity: ClientIP on the NodePort Service too (the IngressGateway does in nodeport mode))',
+    ],
+  },
+  // ── 2b. Mesh authorization (issue 21) ─────────────────────────────────────────────
+  {
+    name: 'mesh: a NetworkPolicy admits a caller that the callee\'s AuthorizationPolicy refuses',
+    env: prod,
+    build: (c) => {
+      base(c, true);
+      const api = web(c, 'api', { meshSidecar: true });
+      const shop = web(c, 'shop', { meshSidecar: true });
+      gateway(c, { mode: 'istio' }).routeTo(shop, { host: 'shop.example.com' });
+      // Opened by hand on both ends, not with connectTo(): the AuthorizationPolicy of api never hears of shop.
+      shop.allowTo(api.connections.peer, [api.port('http')]);
+      patch(raw(api.networkPolicy), JsonPatch.add('/spec/ingress', [{
+        from: [{ podSelector: { matchLabels: shop.connections.selector } }], ports: [{ port: 8080, protocol: 'TCP' }],
+      }]));
+    },
+    expected: [
+      'prod/shop NetworkPolicy/api [shop-prod/api/network-policy] spec.ingress: lets Deployment/shop call Deployment/api on TCP 8080, but AuthorizationPolicy/api does not allow cluster.local/ns/shop-prod/sa/shop on port 8080: the call fails with 403 (RBAC: access denied) (hint: declare the call with connectTo() (it opens the NetworkPolicies and the AuthorizationPolicy alike), or drop the NetworkPolicy rule)',
     ],
   },
   // ── 3. Metrics that can be scraped ────────────────────────────────────────────────

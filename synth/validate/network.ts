@@ -185,7 +185,10 @@ export class Network {
     if (deny) return { ok: false, policy: deny };
     const allow = applying.filter((ap) => actionOf(ap) === 'ALLOW');
     if (allow.length === 0) return { ok: true };
-    return allow.some(matches) ? { ok: true } : { ok: false, policy: allow[0] };
+    if (allow.some(matches)) return { ok: true };
+    // Name the workload's own policy, where it has one, rather than a namespace-wide default.
+    const own = allow.find((ap) => Object.keys(record(record(record(ap.manifest.spec).selector).matchLabels)).length > 0);
+    return { ok: false, policy: own ?? allow[0] };
   }
 
   /**
