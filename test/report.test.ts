@@ -10,6 +10,7 @@ import { formatBackends, routeTable } from '../tools/lib/routes';
 import { clusterTargets } from '../charts/environment';
 import { prod } from '../charts/environments';
 import { fluxUnit } from '../charts/flux';
+import { clusterUnit } from '../charts/cluster';
 import { Manifest, renderUnit } from '../synth/render';
 import { fromRendered } from '../tools/lib/load';
 import { toYaml } from '../synth/yaml';
@@ -132,6 +133,21 @@ describe('cluster requirements', () => {
       { kind: 'IngressClass', name: 'nginx', usedBy: ['Ingress/shop'] },
       { kind: 'StorageClass', name: 'premium-rwo', usedBy: ['PersistentVolumeClaim/uploads', 'StatefulSet/postgres'] },
     ]);
+  });
+});
+
+describe("the cluster's prerequisites in the report", () => {
+  test("a PriorityClass that dist/<dir>/cluster creates is listed with it; the operators' objects without", async () => {
+    const c = clusterUnit(clusterTargets(prod)[0]);
+    const cluster = fromRendered([renderUnit(c)])[0];
+    const store = clone(shopManifests());
+    const sts = find(store, 'StatefulSet', 'postgres');
+    obj(obj(obj(sts.spec).template).spec).priorityClassName = 'berth-store';
+    const files = await renderReports([shopStack(store, 'prod-eu-west'), cluster], 'dist/');
+    const page = files.get('prod-eu-west/shop.html')!;
+    expect(page).toContain('<td>PriorityClass</td><td><code>berth-store</code></td><td>StatefulSet/postgres</td><td><code>dist/prod-eu-west/cluster/</code> (apply once per cluster)</td>');
+    expect(page).toContain('<td>StorageClass</td><td><code>premium-rwo</code></td><td>PersistentVolumeClaim/uploads, StatefulSet/postgres</td><td><span class="muted">the cluster\'s operators</span></td>');
+    expect(files.get('prod-eu-west/cluster.html')).toContain('PriorityClass ×4');
   });
 });
 

@@ -4,7 +4,7 @@ import { inventoryMarkdown, remoteKeysOf } from '../../synth/inventory';
 import { formatBytes, formatCpu, stackBudget, StackBudget, Totals } from './budget';
 import { dependencyGraph, DependencyGraph, renderSvg } from './graph';
 import { compareEnvs, compareStacks, StackManifests } from './load';
-import { operatorsNeeded, OperatorNeed, Prerequisite, prerequisites } from './operators';
+import { operatorsNeeded, OperatorNeed, Prerequisite, prerequisites, withProviders } from './operators';
 import { formatBackends, Route, routeTable } from './routes';
 
 export interface StackReport {
@@ -112,8 +112,9 @@ function requirementsSection(ops: readonly OperatorNeed[], pre: readonly Prerequ
   const opTable = ops.length === 0 ? '<p class="muted">Only built-in Kubernetes APIs.</p>'
     : table(['API group', 'operator', 'kinds', 'versions'], ops.map((o) => [`<code>${esc(o.group)}</code>`, esc(o.operator),
       esc(o.kinds.map((k) => `${k.kind} ×${k.count}`).join(', ')), esc(o.apiVersions.join(', '))]));
-  const preTable = pre.length === 0 ? '' : `<h3>Named cluster objects</h3>${table(['kind', 'name', 'used by'],
-    pre.map((p) => [esc(p.kind), `<code>${esc(p.name)}</code>`, esc(p.usedBy.join(', '))]))}`;
+  const preTable = pre.length === 0 ? '' : `<h3>Named cluster objects</h3>${table(['kind', 'name', 'used by', 'provided by'],
+    pre.map((p) => [esc(p.kind), `<code>${esc(p.name)}</code>`, esc(p.usedBy.join(', ')),
+      p.providedBy ? `<code>${esc(p.providedBy)}/</code> (apply once per cluster)` : '<span class="muted">the cluster\'s operators</span>']))}`;
   return `<h2>CRDs and operators</h2>${opTable}${preTable}`;
 }
 
@@ -195,7 +196,13 @@ ${sections.join('\n')}`);
 
 /** Every report file, relative to the report root: the index, and a page and picture per stack. */
 export async function renderReports(stacks: readonly StackManifests[], source: string): Promise<Map<string, string>> {
-  const reports = [...stacks].sort(compareStacks).map(analyzeStack);
+  // What each cluster's own prerequisites directory (dist/<dir>/cluster) creates.
+  const provided = new Map<string, Map<string, string>>();
+  for (const st of stacks.filter((x) => x.stack === 'cluster')) {
+    provided.set(st.env, new Map(st.objects.map((o) => [`${o.manifest.kind}/${o.manifest.metadata.name}`, `dist/${st.env}/cluster`])));
+  }
+  const reports = [...stacks].sort(compareStacks).map(analyzeStack)
+    .map((r) => (provided.has(r.env) ? { ...r, prerequisites: withProviders(r.prerequisites, provided.get(r.env)!) } : r));
   const files = new Map<string, string>();
   for (const r of reports) {
     const svg = r.graph.nodes.length ? await renderSvg(r.graph, `${r.env}/${r.stack}`) : undefined;
