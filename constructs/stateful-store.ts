@@ -330,7 +330,9 @@ export interface StatefulStoreProps {
    * is in the mesh): they wait for the proxy to start and, success or failure, tell it to exit with `wget`
    * (in both official images; a custom `image` must have it too), or the Jobs never complete.
    * The StatefulSet's own pods get their proxy sized like every berth sidecar
-   * (MESH_PROXY_RESOURCES), not Istio's 2-CPU default limit, which counts against the quota.
+   * (MESH_PROXY_RESOURCES), not Istio's 2-CPU default limit, which counts against the quota,
+   * and an AuthorizationPolicy `<name>` (and `<name>-pooler`) admitting exactly the declared
+   * clients' ServiceAccounts.
    * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;

@@ -317,9 +317,10 @@ export interface WebServiceProps {
   /**
    * The pods get an Istio sidecar (their namespace is in the mesh): the proxy is sized like
    * every berth sidecar (MESH_PROXY_RESOURCES, not Istio's 2-CPU default limit, which counts
-   * against the quota); a dedicated metrics port gets an mTLS exception and an ALLOW rule for
-   * the plaintext scraper; ClientIP session affinity becomes a DestinationRule consistent hash,
-   * since sidecars bypass kube-proxy.
+   * against the quota); an AuthorizationPolicy `<name>` admits exactly the callers `connectTo`
+   * declares (and the gateway where routed), by their ServiceAccounts' principals; a dedicated
+   * metrics port gets an mTLS exception and an ALLOW rule for the plaintext scraper; ClientIP
+   * session affinity becomes a DestinationRule consistent hash, since sidecars bypass kube-proxy.
    * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
@@ -344,8 +345,10 @@ const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalP
 
 /**
  * One stateless HTTP/gRPC service: Deployment, Service, ServiceAccount and NetworkPolicy,
- * plus ConfigMap, Role, HPA, VPA, PDB and ServiceMonitor when asked for. Restricted pod
- * security, probes, resources and drain-safe rollouts by default.
+ * plus ConfigMap, Role, HPA, VPA, PDB, ServiceMonitor and (in the mesh) AuthorizationPolicy
+ * when asked for. Restricted pod security, probes whose liveness no dependency can fail,
+ * resources with ephemeral storage, the platform's `service` priority and drain-safe
+ * rollouts by default.
  */
 export class WebService extends Construct implements IRoutable {
   /** The Service's name (also of every other object). */
