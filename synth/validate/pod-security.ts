@@ -2,7 +2,7 @@
 // template: what the namespace's `pod-security.kubernetes.io/enforce: restricted` label
 // would reject when the pods are created, caught before anything is applied.
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import { Container, containersOf, list, PodTemplate, record, SecurityContext } from './model';
 import { Path } from './paths';
 import { perStack, Report } from './report';
