@@ -19,13 +19,13 @@ const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
 /**
- * A pod of a cdk8s-plus workload: its object is the construct's default child (`…/Resource`)
- * and its pods carry cdk8s-plus's address label. cdk8s-plus sets neither a seccomp profile nor
- * `drop: [ALL]`, and its pod securityContext can't take a seccomp profile, so the fix it needs
- * is on each container, in its own API.
+ * A pod of a cdk8s-plus workload: cdk8s-plus labels every pod it makes with its construct
+ * address (nothing else sets that label), also in a manifest read back from YAML. It sets
+ * neither a seccomp profile nor `drop: [ALL]`, and its pod securityContext can't take a
+ * seccomp profile, so the fix is on each container, in cdk8s-plus's own props.
  */
 function madeByCdk8sPlus(t: PodTemplate): boolean {
-  return t.object.constructPath.endsWith('/Resource') && t.labels['cdk8s.io/metadata.addr'] !== undefined;
+  return t.labels['cdk8s.io/metadata.addr'] !== undefined;
 }
 
 /** The fix for a cdk8s-plus container, in cdk8s-plus's props. */
