@@ -20,3 +20,4 @@ export * from './ingress-gateway';
 export * from './migration-job';
 export * from './app-secret';
 export * from './stateful-store';
+export * from './plus-workload';
