@@ -70,8 +70,18 @@ function writeManifests(app: string, tarball: string): void {
   fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ ...root, lockfileVersion: 3, requires: true, packages: { '': root, ...sorted } }, null, 2));
 }
 
+/** The README's example (the first TypeScript block of its section), run as it is. */
+function readmeExample(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
+  const section = readme.slice(readme.indexOf('## Using berth in your own cdk8s app'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section);
+  if (block === null) throw new Error("README.md: no TypeScript example under 'Using berth in your own cdk8s app'");
+  return block[1];
+}
+
 /** The app, as `cdk8s init typescript-app` lays it out, with `app: node main.js` (ts-node isn't installed offline). */
 const FILES: Readonly<Record<string, string>> = {
+  'readme.ts': readmeExample(),
   'chart.ts': `import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -230,6 +240,12 @@ describe('berth in a cdk8s app of its own', () => {
     expect(r.stdout).toContain('berth: synth refused: 2 problem(s) in the synthesized output\n  dev/shop Deployment/worker [shop/worker] spec.template.spec.containers[0].securityContext.seccompProfile.type: must be');
     expect(r.stderr).toContain('Validation failed');
     expect(manifests()).toEqual(['shop.k8s.yaml']);
+  });
+
+  test("the README's example synthesizes as it is", () => {
+    const r = run(process.execPath, ['readme.js'], { ...APP_ENV, CDK8S_OUTDIR: 'readme-dist' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(fs.readdirSync(path.join(app, 'readme-dist'))).toEqual(['shop.k8s.yaml']);
   });
 
   test("the app's own jest test runs berth's matchers", () => {
