@@ -4,12 +4,15 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_JOB_POOL, DEFAULT_SERVICE_POOL } from './core/connection-budget';
 import { ConnectOptions, Connections, IConnectable, NetworkPeer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
 import { imageVersion } from './core/image';
 import { appLabels } from './core/labels';
 import { isPlusWorkload, plusObjectOf, PlusWorkloadLike } from './core/plus';
+import { CONNECT_OPTIONS, CONNECTABLE_OR_PLUS, SERVICE_PORTS } from './core/prop-shapes';
+import { checkShape } from './core/props';
 
 export { isPlusWorkload, PlusWorkloadLike } from './core/plus';
 
@@ -132,19 +135,29 @@ export class PlusWorkload implements IConnectable {
 
   /** Admits `peer` on `ports`. @default all of this workload's container ports */
   public allowFrom(peer: NetworkPeer, ports?: readonly ServicePort[]): void {
+    checkPeer(this.workload, 'allowFrom', peer, ports);
     this.connections.allowFrom(peer, ports);
   }
 
   /** Lets this workload call `peer` (a CIDR, another namespace) on `ports`. */
   public allowTo(peer: NetworkPeer, ports: readonly ServicePort[]): void {
+    checkPeer(this.workload, 'allowTo', peer, ports);
     this.connections.allowTo(peer, ports);
   }
 }
 
+/** A peer's CIDR as the API server checks it, and ports of the right shape, as WebService checks them. */
+function checkPeer(scope: IConstruct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
+  const problems = new Problems(scope);
+  checkPeerCidr(problems, `${method}(peer)`, peer);
+  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
+  problems.throwIfAny();
+}
+
 /**
  * `caller` calls `other` on its ports (all, or those given), with `pool` connections per pod
- * to a limited store. Refuses a callee without ports: an empty port list in a NetworkPolicy
- * rule would open every port.
+ * to a limited store: what `connectTo` does for a WebService and a cdk8s-plus workload alike.
+ * Refuses a callee without ports: an empty port list in a NetworkPolicy rule would open every port.
  */
 export function connect(
   scope: IConstruct,
@@ -153,6 +166,10 @@ export function connect(
   options: readonly ServicePort[] | ConnectOptions | undefined,
   defaultPool: number,
 ): void {
+  const shapes = new Problems(scope);
+  checkShape(CONNECTABLE_OR_PLUS, other, 'connectTo(other)', shapes);
+  if (options !== undefined) checkShape(CONNECT_OPTIONS, options, 'connectTo(options)', shapes);
+  shapes.throwIfAny();
   const o: ConnectOptions = Array.isArray(options) ? { ports: options as readonly ServicePort[] } : (options as ConnectOptions | undefined) ?? {};
   const pool = o.pool ?? defaultPool;
   const problems = new Problems(scope);

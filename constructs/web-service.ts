@@ -20,7 +20,7 @@ import { checkImage, formatImage, Image, imageVersion, parseImage } from './core
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
-import { CONNECT_OPTIONS, CONNECTABLE_OR_PLUS, ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { checkResources, MEMORY_AT_IDLE_ANNOTATION, resolveResources, Resources, toK8sResources } from './core/resources';
@@ -721,10 +721,6 @@ export class WebService extends Construct implements IRoutable {
    * To a connection-limited store, each pod's `pool` counts against its limit (default 5).
    */
   public connectTo(other: Connectable, options?: readonly ServicePort[] | ConnectOptions): void {
-    const shapes = new Problems(this);
-    checkShape(CONNECTABLE_OR_PLUS, other, 'connectTo(other)', shapes);
-    if (options !== undefined) checkShape(CONNECT_OPTIONS, options, 'connectTo(options)', shapes);
-    shapes.throwIfAny();
     connect(this, this.connections, other, options, DEFAULT_SERVICE_POOL);
   }
 

@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Cron } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { MigrationJob, NamespaceBaseline, StatefulStore, WebService } from '../constructs';
+import { MigrationJob, NamespaceBaseline, Peer, StatefulStore, WebService } from '../constructs';
 import { isPlusWorkload, PlusWorkload } from '../constructs/plus-workload';
 import { formatFinding } from '../synth/finding';
 import { findingsOf } from '../synth/testing';
@@ -143,6 +143,12 @@ describe('PlusWorkload: cdk8s-plus workloads next to berth constructs', () => {
     ]);
   });
 
+  test('allowTo an address range outside berth: an egress rule on the workload\'s policy', () => {
+    const { chart, worker } = stack();
+    PlusWorkload.of(worker).allowTo(Peer.cidr('10.20.0.0/16'), [{ name: 'https', port: 443, targetPort: 443 }]);
+    expect(get(policy(synth(chart), 'worker'), 'spec', 'egress')).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 443, protocol: 'TCP' }] }]);
+  });
+
   test('isPlusWorkload: cdk8s-plus workloads only', () => {
     const { api, worker, job } = stack();
     const service = new kplus.Service(namespacedChart('other'), 'svc', { ports: [{ port: 80 }] });
@@ -217,6 +223,14 @@ describe('PlusWorkload: bad input', () => {
     expect(problemsOf(() => PlusWorkload.of(service as never))).toEqual([
       "[PlusWorkload] 'PlusWorkload.of(workload)' must be a cdk8s-plus Deployment, StatefulSet, DaemonSet, Job or CronJob, received <Service other/svc>",
     ]);
+  });
+
+  test('a malformed peer or pool is refused as for a WebService', () => {
+    const { db, worker } = stack();
+    expect(problemsOf(() => PlusWorkload.of(worker).allowFrom(Peer.cidr('10.0.0.5/24')))).toEqual([
+      "[shop-dev/worker] 'allowFrom(peer).cidr' must have no bits set after the prefix (did you mean 10.0.0.0/24?), received \"10.0.0.5/24\"",
+    ]);
+    expect(problemsOf(() => PlusWorkload.of(worker).connectTo(db, { pool: 0 }))).toEqual(["[shop-dev/worker] 'connectTo.pool' must be an integer >= 1, received 0"]);
   });
 
   test('an SCTP port is refused', () => {
