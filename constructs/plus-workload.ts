@@ -46,7 +46,8 @@ const adopted = new WeakMap<object, PlusWorkload>();
  *
  * It is an `IConnectable`, so it goes wherever berth takes one (a MigrationJob's `connectTo`,
  * `StatefulStore.allowFrom(PlusWorkload.of(w).connections.peer)`), and `WebService.connectTo`
- * takes the cdk8s-plus workload itself.
+ * takes the cdk8s-plus workload itself. The containers' ports are read on the first call: add
+ * containers before it.
  */
 export class PlusWorkload implements IConnectable {
   /** berth's view of `workload`, made on the first call (with `options`) and returned after. */
