@@ -1,51 +1,98 @@
 import { App, Chart } from 'cdk8s';
 import { SynthUnit } from '../synth/render';
-import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import { ClusterTarget, gatewayModeFor, IN_CLUSTER, namespaceFor, targetRevisionOf } from './environment';
 import * as kinds from '../constructs/core/kinds';
 
-const IN_CLUSTER = 'https://kubernetes.default.svc';
+const LABELS = { 'app.kubernetes.io/managed-by': 'berth', 'app.kubernetes.io/part-of': 'berth' };
 
 /**
- * `dist/<env>/argocd/`: an AppProject scoped to the environment's stack namespaces, and one
- * Application per stack that syncs `dist/<env>/<stack>` with prune and self-heal.
+ * Kept when the root Application is deleted with `--cascade`: the stacks' Applications and
+ * their project stay and keep syncing. Pruning (a stack removed from the code) still deletes
+ * its Application, and an Application has no finalizer, so that deletes none of its objects.
+ */
+const KEEP_ON_ROOT_DELETE = { 'argocd.argoproj.io/sync-options': 'Delete=false' };
+
+const SYNC_POLICY = {
+  automated: { prune: true, selfHeal: true },
+  retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+};
+
+/** The Argo CD objects of one cluster's directory: what `dist/<dir>/argocd/` holds. */
+export const argocdNames = (dir: string) => ({
+  /** The stacks' AppProject. */
+  project: `berth-${dir}`,
+  /** The root Application, and the AppProject it alone belongs to. */
+  root: `berth-${dir}-root`,
+  /** A stack's Application. */
+  application: (stack: string) => `${stack}-${dir}`,
+});
+
+/**
+ * `dist/<dir>/argocd/` for one cluster: an app of apps. The root Application syncs this
+ * directory, itself included, so the one `kubectl apply` of the directory is the last one:
+ * a stack added to the code gets its Application from the root, a stack removed loses it.
+ * Beside the root are the stacks' AppProject, scoped to their namespaces on the cluster's
+ * destination, and one Application per stack that syncs `dist/<dir>/<stack>` with prune and
+ * self-heal. The AppProjects are wave 0 and every Application wave 1: stacks don't depend on
+ * one another, so the root never waits on a child's health (see docs/deployment.md).
  * `CreateNamespace=false`: each stack's NamespaceBaseline creates and labels its namespace.
  */
-export function argocdUnit(env: EnvironmentConfig, stackIds: readonly string[]): SynthUnit {
+export function argocdUnit(target: ClusterTarget, stackIds: readonly string[]): SynthUnit {
+  const { env, dir, destination } = target;
   const ns = env.gitops.argocdNamespace;
-  const chart = new Chart(new App({ outdir: 'cdk8s.out' }), `argocd-${env.name}`, { namespace: ns, disableResourceNameHashes: true });
-  const project = `berth-${env.name}`;
-  const labels = { 'app.kubernetes.io/managed-by': 'berth', 'app.kubernetes.io/part-of': 'berth' };
+  const chart = new Chart(new App({ outdir: 'cdk8s.out' }), `argocd-${dir}`, { namespace: ns, disableResourceNameHashes: true });
+  const names = argocdNames(dir);
+  const source = (path: string) => ({ repoUrl: env.gitops.repoURL, targetRevision: targetRevisionOf(env), path });
 
-  new kinds.AppProject(chart, 'project', {
-    metadata: { name: project, labels },
+  // The root's own project: Application and AppProject objects in Argo CD's namespace, nothing else.
+  new kinds.AppProject(chart, 'root-project', {
+    metadata: { name: names.root, labels: LABELS, annotations: KEEP_ON_ROOT_DELETE },
     spec: {
-      description: `berth stacks in ${env.name}`,
+      description: `the root of berth in ${dir}: syncs dist/${dir}/argocd`,
+      sourceRepos: [env.gitops.repoURL],
+      destinations: [{ ...IN_CLUSTER, namespace: ns }],
+      clusterResourceWhitelist: [],
+      namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'Application' }, { group: 'argoproj.io', kind: 'AppProject' }],
+    },
+  });
+  new kinds.AppProject(chart, 'project', {
+    metadata: { name: names.project, labels: LABELS, annotations: KEEP_ON_ROOT_DELETE },
+    spec: {
+      description: `berth stacks in ${dir}`,
       sourceRepos: [env.gitops.repoURL],
       destinations: [
-        ...stackIds.map((id) => ({ server: IN_CLUSTER, namespace: namespaceFor(id, env) })),
+        ...stackIds.map((id) => ({ ...destination, namespace: namespaceFor(id, env) })),
         // Istio gateways read TLS Secrets only from their own namespace, so Certificates go there.
-        ...(env.tls && stackIds.some((id) => gatewayModeFor(id, env) === 'istio') ? [{ server: IN_CLUSTER, namespace: 'istio-system' }] : []),
+        ...(env.tls && stackIds.some((id) => gatewayModeFor(id, env) === 'istio') ? [{ ...destination, namespace: 'istio-system' }] : []),
       ],
       // Namespaces are the only cluster-scoped objects berth stacks create.
       clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
     },
   });
 
+  // No resources-finalizer on any Application: deleting one, the root included, must not cascade-delete a stack's data.
+  new kinds.Application(chart, 'root', {
+    metadata: { name: names.root, labels: LABELS },
+    spec: {
+      project: names.root,
+      source: source(`dist/${dir}/argocd`),
+      destination: { ...IN_CLUSTER, namespace: ns },
+      syncPolicy: { ...SYNC_POLICY, syncOptions: ['ApplyOutOfSyncOnly=true'] },
+    },
+  });
   for (const id of stackIds) {
     new kinds.Application(chart, id, {
-      // No resources-finalizer: deleting an Application must not cascade-delete a stack's data.
-      metadata: { name: namespaceFor(id, env), labels },
+      metadata: { name: names.application(id), labels: LABELS, annotations: KEEP_ON_ROOT_DELETE },
       spec: {
-        project,
-        source: { repoUrl: env.gitops.repoURL, targetRevision: env.gitops.revision, path: `dist/${env.name}/${id}` },
-        destination: { server: IN_CLUSTER, namespace: namespaceFor(id, env) },
-        syncPolicy: {
-          automated: { prune: true, selfHeal: true },
-          syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'ApplyOutOfSyncOnly=true'],
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
-        },
+        project: names.project,
+        source: source(`dist/${dir}/${id}`),
+        destination: { ...destination, namespace: namespaceFor(id, env) },
+        // ServerSideApply: field ownership per manager, as Flux and `kubectl apply --server-side`
+        // have it (the output is in the form the API server stores, so nothing conflicts);
+        // no ignoreDifferences: berth writes no field a controller owns (docs/deployment.md).
+        syncPolicy: { ...SYNC_POLICY, syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'ApplyOutOfSyncOnly=true', 'ServerSideApply=true'] },
       },
     });
   }
-  return { env: env.name, stack: 'argocd', chart };
+  return { env: dir, stack: 'argocd', chart };
 }

@@ -17,7 +17,8 @@ export const dev: EnvironmentConfig = {
   secrets: { mode: 'generated' },
   // kind's node network.
   apiServer: { cidr: '172.18.0.0/16', port: 6443 },
-  allowMutableImageTags: true,
+  // Local builds, named as the plans build them, loaded with `kind load` / `minikube image load`.
+  images: { pin: 'mutable', pullPolicy: 'IfNotPresent' },
   gateway: { mode: 'ingress', overrides: {}, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
   quota: { requestsCpu: '6', requestsMemory: '12Gi', limitsCpu: '24', limitsMemory: '48Gi', requestsStorage: '50Gi', pods: 60, persistentVolumeClaims: 20 },
   monitoring: false,
@@ -40,7 +41,7 @@ export const staging: EnvironmentConfig = {
   storage: { storageClass: 'standard-rwo', sizes: { small: '2Gi', medium: '10Gi', large: '20Gi' } },
   secrets: { mode: 'external', clusterSecretStore: 'berth-staging' },
   apiServer: { cidr: '10.10.0.0/24', port: 443 },
-  allowMutableImageTags: false,
+  images: { registry: 'registry.example.com', pin: 'tag', pullPolicy: 'Always' },
   gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
   quota: { requestsCpu: '12', requestsMemory: '24Gi', limitsCpu: '48', limitsMemory: '96Gi', requestsStorage: '200Gi', pods: 120, persistentVolumeClaims: 30 },
   monitoring: true,
@@ -62,13 +63,28 @@ export const prod: EnvironmentConfig = {
   storage: { storageClass: 'premium-rwo', sizes: { small: '5Gi', medium: '20Gi', large: '100Gi' } },
   secrets: { mode: 'external', clusterSecretStore: 'berth-prod' },
   apiServer: { cidr: '10.20.0.0/24', port: 443 },
-  allowMutableImageTags: false,
+  images: { registry: 'registry.example.com', pin: 'tag', pullPolicy: 'Always' },
+  // Prod runs only what passed in staging: `npm run release -- promote staging prod`.
+  releasesFrom: 'staging',
   gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
   quota: { requestsCpu: '24', requestsMemory: '48Gi', limitsCpu: '96', limitsMemory: '192Gi', requestsStorage: '1Ti', pods: 250, persistentVolumeClaims: 40 },
   monitoring: true,
   backups: { schedule: '0 2 * * *', retain: 14, size: '50Gi' },
   capabilities: ALL_OPERATORS,
-  gitops,
+  // Prod syncs a branch that only moves after a promotion merges (README: Releasing).
+  gitops: { ...gitops, revision: 'release/prod' },
+  // Two regions, both registered in the Argo CD that runs prod (a hub); each also runs Flux.
+  // eu-west keeps the environment's values; us-east has its own domain, StorageClass and API server.
+  clusters: [
+    { name: 'eu-west', destination: { name: 'prod-eu-west' } },
+    {
+      name: 'us-east',
+      destination: { name: 'prod-us-east' },
+      domain: 'us.berth.example.com',
+      storageClass: 'gp3',
+      apiServer: { cidr: '10.40.0.0/24', port: 443 },
+    },
+  ],
 };
 
 /** In synth order. */

@@ -7,6 +7,7 @@ import { Problems } from '../constructs/core/errors';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from '../constructs/core/names';
 import type { PlatformPolicy } from '../constructs/core/policy';
 import { EnvironmentConfig, gatewayModeFor, namespacedSecretKey } from './environment';
+import type { Release } from './releases';
 import type { StackChart } from './stack';
 
 /** `<sub>.<domain>` for the environment; `sub` is one or more DNS labels, such as `api.shop`. */
@@ -50,11 +51,15 @@ export function inMesh(stack: string, env: EnvironmentConfig): boolean {
 }
 
 /** What the environment decides for every construct of one stack. */
-export function policyFor(chartPath: string, stack: string, env: EnvironmentConfig): PlatformPolicy {
+export function policyFor(chartPath: string, stack: string, env: EnvironmentConfig, release?: Release): PlatformPolicy {
   const mode = gatewayModeFor(stack, env);
   const b = env.backups;
   return {
-    allowMutableImageTags: env.allowMutableImageTags,
+    images: {
+      allowMutableTags: env.images.pin === 'mutable',
+      pullPolicy: env.images.pullPolicy,
+      ...(release ? { resolve: (service, repository, at) => release.imageFor(stack, service, repository, at) } : {}),
+    },
     meshSidecar: inMesh(stack, env),
     secrets: {
       sourceFor: (secretName) => secretSourceFor(chartPath, stack, env, secretName),

@@ -4,8 +4,9 @@ import { POLICY_CONTEXT } from '../constructs/core/policy';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { NamespaceBaseline } from '../constructs/namespace-baseline';
-import { EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
+import { clusterTargets, dirOf, EnvironmentConfig, gatewayModeFor, namespaceFor } from './environment';
 import { policyFor } from './platform';
+import type { Release } from './releases';
 
 /** A reference stack: one id, and how to build it for a given environment. */
 export interface StackDefinition {
@@ -26,8 +27,9 @@ export class StackChart extends Chart {
   public readonly env: EnvironmentConfig;
   private readonly frozenLabels: Readonly<Record<string, string>>;
 
-  constructor(scope: App, stack: string, env: EnvironmentConfig) {
-    super(scope, `${stack}-${env.name}`, {
+  constructor(scope: App, stack: string, env: EnvironmentConfig, release?: Release) {
+    // `<stack>-<dir>`: construct paths in messages name the cluster (`shop-prod-us-east/web`).
+    super(scope, `${stack}-${dirOf(env)}`, {
       namespace: namespaceFor(stack, env),
       labels: { [PART_OF_LABEL]: stack },
       disableResourceNameHashes: true,
@@ -36,7 +38,7 @@ export class StackChart extends Chart {
     this.env = env;
     this.frozenLabels = Object.freeze(super.labels);
     // Before any child: every construct of the stack reads the environment's policy from here.
-    this.node.setContext(POLICY_CONTEXT, policyFor(this.node.path, stack, env));
+    this.node.setContext(POLICY_CONTEXT, policyFor(this.node.path, stack, env, release));
   }
 
   /**
@@ -51,23 +53,31 @@ export class StackChart extends Chart {
 }
 
 /**
- * Every (environment, stack) chart, each with its namespace baseline, built when the synth
- * reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
+ * Every (cluster, stack) chart of the environments, each with its namespace baseline, built
+ * when the synth reaches it. One cdk8s App per chart keeps app-wide work in cdk8s (validation, App
  * lookups during resolution) scoped to one chart, so synth stays linear in the number of
  * stacks.
  */
-export function planUnits(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): PlannedUnit[] {
-  return envs.flatMap((env) => stacks.map((def) => ({
-    env: env.name,
+export function planUnits(
+  envs: readonly EnvironmentConfig[],
+  stacks: readonly StackDefinition[],
+  releases?: ReadonlyMap<string, Release>,
+): PlannedUnit[] {
+  // One unit per cluster of each environment, in dist/<dir>/, reading the cluster's values.
+  return envs.flatMap(clusterTargets).flatMap(({ dir, env }) => stacks.map((def) => ({
+    env: dir,
+    environment: env.name,
     stack: def.id,
     build: () => {
-      const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env);
+      const release = releases?.get(env.name);
+      const chart = new StackChart(new App({ outdir: 'cdk8s.out' }), def.id, env, release);
       new NamespaceBaseline(chart, 'baseline', {
         quota: env.quota,
         // Istio's sidecars carry the mTLS that PeerAuthentication STRICT requires.
         mesh: gatewayModeFor(def.id, env) === 'istio' ? {} : undefined,
       });
       def.build(chart, env);
+      release?.finish(def.id);
       return chart;
     },
   })));

@@ -6,16 +6,20 @@ import { checkCronSchedule } from '../constructs/core/cron';
 import { Problems, ValidationError } from '../constructs/core/errors';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from '../constructs/core/names';
 import { STRING_MAP } from '../constructs/core/prop-shapes';
-import { bool, checkShape, closest, like, object, oneOf, opt, recordOf, req, Shape, str, variants } from '../constructs/core/props';
+import { anyOf, arrayOf, bool, checkShape, closest, like, object, oneOf, opt, recordOf, req, Shape, str, unknownKeyMessage, variants } from '../constructs/core/props';
 import { isQuantity, parseQuantity } from '../constructs/core/quantity';
-import { Capabilities, EnvironmentConfig, GatewayMode, namespaceFor, SecretsConfig, StorageTier } from './environment';
+import {
+  ApiServerConfig, ArgoDestination, Capabilities, ClusterConfig, clusterTargets, EnvironmentConfig, GatewayMode, GitOpsConfig, GitRevision, IN_CLUSTER, IssuerRef, namespaceFor,
+  SecretsConfig, StorageTier, TlsConfig,
+} from './environment';
+import { FLUX_PHASES, fluxKustomizationName } from './flux';
 import type { StackDefinition } from './stack';
 
 const ENVIRONMENTS_FILE = 'charts/environments.ts';
 const STACKS_FILE = 'charts/index.ts';
 
 /** Directories berth writes under `dist/<env>/` besides the stacks'. */
-export const RESERVED_STACK_IDS: readonly string[] = ['argocd'];
+export const RESERVED_STACK_IDS: readonly string[] = ['argocd', 'flux'];
 
 /** Namespaces that belong to the cluster: a stack's baseline (default-deny, quota) must not land in one. */
 const CLUSTER_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -31,7 +35,49 @@ const subdomain: Shape<string> = like<string>("a DNS-1123 subdomain (lowercase l
 const domain: Shape<string> = like<string>('a DNS domain such as dev.example.com', (v) => typeof v === 'string' && isHostname(v) && !v.startsWith('*'));
 const mode: Shape<GatewayMode> = oneOf(...MODES);
 
-const ISSUER = object<NonNullable<EnvironmentConfig['tls']>['issuer']>('issuer', { name: req(subdomain), kind: req(oneOf('ClusterIssuer', 'Issuer')) });
+const ISSUER = object<IssuerRef>('issuer', { name: req(subdomain), kind: req(oneOf('ClusterIssuer', 'Issuer')) });
+const TLS = object<TlsConfig>('tls', { issuer: req(ISSUER), meshIssuer: req(ISSUER) });
+const API_SERVER = object<ApiServerConfig>('apiServer', { cidr: req(str), port: req(port) });
+
+// ---- clusters and GitOps
+const isRecord = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const IN_CLUSTER_SERVER = (IN_CLUSTER as { readonly server: string }).server;
+const ARGO_SERVER = /^https:\/\/[^\s/]+(\/\S*)?$/;
+
+/** `{ server }` or `{ name }`, exactly one, each checked for what Argo CD accepts. */
+const DESTINATION: Shape<ArgoDestination> = {
+  what: "an Argo CD destination: { server: 'https://…' } or { name: '<the cluster as registered in Argo CD>' }",
+  is: isRecord,
+  inner: (v, at, p) => {
+    const d = v as Readonly<Record<string, unknown>>;
+    const keys = Object.keys(d).filter((k) => d[k] !== undefined);
+    for (const k of keys.filter((key) => key !== 'server' && key !== 'name')) {
+      p.addPlain(`${at}.${k}`, unknownKeyMessage(k, ['server', 'name'], 'field of destination', 'fields'));
+    }
+    const set = keys.filter((k) => k === 'server' || k === 'name');
+    if (set.length !== 1) {
+      p.add(at, "must set exactly one of server and name: Argo CD finds the cluster by either, not both", v);
+      return;
+    }
+    if (set[0] === 'server') p.check(typeof d.server === 'string' && ARGO_SERVER.test(d.server), `${at}.server`, "must be the API server's https:// URL, such as https://kubernetes.default.svc", d.server);
+    else p.check(typeof d.name === 'string' && /^\S+$/.test(d.name), `${at}.name`, 'must be the name the cluster is registered under in Argo CD (no spaces)', d.name);
+  },
+};
+
+const CLUSTER = object<ClusterConfig>('ClusterConfig', {
+  name: req(label),
+  destination: req(DESTINATION),
+  domain: opt(domain),
+  tls: opt(TLS),
+  storageClass: opt(subdomain),
+  apiServer: opt(API_SERVER),
+});
+
+const REVISION: Shape<GitRevision> = anyOf(str, object<{ readonly tag: string }>('tag', { tag: req(str) }));
+
+const GITOPS = object<GitOpsConfig>('gitops', {
+  repoURL: req(str), revision: req(REVISION), argocdNamespace: req(label), fluxNamespace: opt(label), fluxSecretName: opt(subdomain),
+});
 
 const CAPABILITIES = object<Capabilities>('Capabilities', {
   ingressNginx: req(bool), certManager: req(bool), externalSecrets: req(bool), sealedSecrets: req(bool),
@@ -45,7 +91,7 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
   appEnvironment: req(oneOf('development', 'production')),
   logLevel: req(oneOf('debug', 'info')),
   scaling: req(object<EnvironmentConfig['scaling']>('scaling', { replicas: req(count), autoscaling: req(bool), maxReplicasDivisor: req(count) })),
-  tls: opt(object<NonNullable<EnvironmentConfig['tls']>>('tls', { issuer: req(ISSUER), meshIssuer: req(ISSUER) })),
+  tls: opt(TLS),
   storage: req(object<EnvironmentConfig['storage']>('storage', {
     storageClass: opt(subdomain),
     sizes: req(object<Readonly<Record<StorageTier, string>>>('sizes', { small: req(size), medium: req(size), large: req(size) })),
@@ -55,11 +101,17 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
     external: object<Extract<SecretsConfig, { mode: 'external' }>>('external secrets', { mode: req(oneOf('external')), clusterSecretStore: req(subdomain) }),
     sealed: object<Extract<SecretsConfig, { mode: 'sealed' }>>('sealed secrets', { mode: req(oneOf('sealed')), encryptedData: req(recordOf(STRING_MAP)) }),
   })),
-  allowMutableImageTags: req(bool),
+  images: req(object<EnvironmentConfig['images']>('images', {
+    registry: opt(like<string>("a registry host, optionally with a port and a path, such as registry.example.com or ghcr.io/acme",
+      (v) => typeof v === 'string' && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(v))),
+    pin: req(oneOf('mutable', 'tag', 'digest')),
+    pullPolicy: req(oneOf('Always', 'IfNotPresent', 'Never')),
+  })),
+  releasesFrom: opt(label),
   gateway: req(object<EnvironmentConfig['gateway']>('gateway', {
     mode: req(mode), overrides: req(recordOf(mode)), ingressClassName: req(subdomain), controllerNamespace: req(label), istioNamespace: opt(label),
   })),
-  apiServer: req(object<EnvironmentConfig['apiServer']>('apiServer', { cidr: req(str), port: req(port) })),
+  apiServer: req(API_SERVER),
   quota: req(object<EnvironmentConfig['quota']>('QuotaSpec', {
     requestsCpu: req(quantity), requestsMemory: req(quantity), limitsCpu: req(quantity), limitsMemory: req(quantity),
     requestsStorage: req(quantity), pods: req(count), persistentVolumeClaims: req(count),
@@ -68,7 +120,8 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
   scraperNamespace: opt(label),
   backups: opt(object<NonNullable<EnvironmentConfig['backups']>>('backups', { schedule: req(str), retain: req(count), size: req(size) })),
   capabilities: req(CAPABILITIES),
-  gitops: req(object<EnvironmentConfig['gitops']>('gitops', { repoURL: req(str), revision: req(str), argocdNamespace: req(label) })),
+  gitops: req(GITOPS),
+  clusters: opt(arrayOf(CLUSTER)),
 });
 
 /** What each setting needs the cluster to run. */
@@ -81,7 +134,9 @@ const OPERATOR: Readonly<Record<keyof Capabilities, string>> = {
   gatewayApi: 'the Gateway API CRDs and a controller', vpa: 'the Vertical Pod Autoscaler',
 };
 
-const REPO_URL = /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+@[^\s/]+\/\S+|git@[^\s:]+:\S+)$/;
+// Flux's GitRepository reads only URLs (`^(http|https|ssh)://`), not scp-like `git@host:path`.
+const REPO_URL = /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+@[^\s/]+\/\S+)$/;
+const SCP_LIKE = /^([^\s@:/]+)@([^\s:/]+):(\S+)$/;
 const GIT_REF = /^[^\s~^:?*[\\]+$/;
 
 /** Checks one environment's fields and what its settings need; `stacks` are the valid stack ids. */
@@ -103,11 +158,16 @@ function checkEnvironment(p: Problems, env: EnvironmentConfig, stacks: readonly 
   const schedule = field(e.backups, 'schedule');
   if (typeof schedule === 'string') checkCronSchedule(p, 'backups.schedule', schedule);
   const repoURL = field(e.gitops, 'repoURL');
-  if (typeof repoURL === 'string') {
-    p.check(REPO_URL.test(repoURL), 'gitops.repoURL', 'must be a git URL Argo CD can clone (https://host/path, ssh://user@host/path or git@host:path)', repoURL);
+  if (typeof repoURL === 'string' && !REPO_URL.test(repoURL)) {
+    const scp = SCP_LIKE.exec(repoURL);
+    p.add('gitops.repoURL', `must be a git URL both Argo CD and Flux can clone (https://host/path or ssh://user@host/path${scp ? `: write ssh://${scp[1]}@${scp[2]}/${scp[3]}` : ''})`, repoURL);
   }
   const revision = field(e.gitops, 'revision');
-  if (typeof revision === 'string') p.check(GIT_REF.test(revision) && !revision.includes('..'), 'gitops.revision', 'must be a git branch, tag or commit', revision);
+  const ref = typeof revision === 'string' ? revision : field(revision, 'tag');
+  if (typeof ref === 'string') {
+    p.check(GIT_REF.test(ref) && !ref.includes('..'), typeof revision === 'string' ? 'gitops.revision' : 'gitops.revision.tag',
+      typeof revision === 'string' ? "must be a git branch or a full commit SHA (a tag is written { tag: 'v1.4.0' })" : 'must be a git tag', ref);
+  }
 
   const needs = (capability: keyof Capabilities, prop: string, value: unknown) => {
     const has = field(e.capabilities, capability);
@@ -133,6 +193,7 @@ function checkEnvironment(p: Problems, env: EnvironmentConfig, stacks: readonly 
     const n = GATEWAY_NEEDS[gatewayMode as GatewayMode];
     if (n) needs(n, 'gateway.mode', gatewayMode);
   }
+  checkClusters(p, e.clusters, (prop, value) => needs('certManager', prop, value));
   // IngressGateway refuses TLS in nodeport mode (node ports serve plain TCP).
   const nodeport = (m: unknown, prop: string) => {
     if (m === 'nodeport' && e.tls !== undefined) p.add(prop, 'serves plain TCP on node ports, but tls is set: no route could be served over HTTPS', m);
@@ -149,6 +210,63 @@ function checkEnvironment(p: Problems, env: EnvironmentConfig, stacks: readonly 
       nodeport(m, `gateway.overrides.${stack}`);
     }
   }
+}
+
+/**
+ * The clusters' own checks: at least one when the list is there, names and destinations
+ * unique, CIDRs that parse, TLS where cert-manager runs (`needsCertManager`). Field types were
+ * checked with the environment's shape; this reads them defensively.
+ */
+function checkClusters(p: Problems, clusters: unknown, needsCertManager: (prop: string, value: unknown) => void): void {
+  if (clusters === undefined || !Array.isArray(clusters)) return;
+  if (clusters.length === 0) {
+    p.add('clusters', "must list at least one cluster, or be left out for Argo CD's own cluster (dist/<env>/)", clusters);
+    return;
+  }
+  const names = new Map<string, number>();
+  const destinations = new Map<string, number>();
+  clusters.forEach((c: unknown, i) => {
+    if (!isRecord(c)) return;
+    const at = `clusters[${i}]`;
+    if (typeof c.name === 'string') {
+      const prev = names.get(c.name);
+      if (prev !== undefined) p.add(`${at}.name`, `duplicates clusters[${prev}]'s name: both would write the same dist/ directory`, c.name);
+      else names.set(c.name, i);
+    }
+    const d = c.destination;
+    // Argo CD's own cluster may recur: each cluster then runs an Argo CD of its own.
+    if (isRecord(d) && d.server !== IN_CLUSTER_SERVER && d.name !== 'in-cluster') {
+      const key = JSON.stringify([d.server, d.name]);
+      const prev = destinations.get(key);
+      if (prev !== undefined) p.add(`${at}.destination`, `is clusters[${prev}]'s destination too: two Applications of one Argo CD would manage the same namespaces`, d);
+      else destinations.set(key, i);
+    }
+    const cidrText = isRecord(c.apiServer) ? c.apiServer.cidr : undefined;
+    if (typeof cidrText === 'string') {
+      const cidr = parseCidr(cidrText);
+      if (typeof cidr === 'string') p.add(`${at}.apiServer.cidr`, cidr, cidrText);
+    }
+    if (c.tls !== undefined) needsCertManager(`${at}.tls`, c.tls);
+  });
+}
+
+/** The longest name berth derives from a cluster's directory: `berth-<dir>-root` (the roots and their AppProject). */
+const rootName = (dir: string): string => `berth-${dir}-root`;
+
+/**
+ * Each cluster's `dist/<dir>/` is the environment's alone, and short enough for the names
+ * berth derives from it (label values: at most 63). `dirs` maps each directory taken so far
+ * to its environment's index.
+ */
+function checkDirs(p: Problems, env: EnvironmentConfig, index: number, dirs: Map<string, number>): void {
+  clusterTargets(env).forEach((t, i) => {
+    const prop = env.clusters === undefined ? 'name' : `clusters[${i}].name`;
+    const value = env.clusters === undefined ? env.name : env.clusters[i].name;
+    const prev = dirs.get(t.dir);
+    if (prev !== undefined) p.add(prop, `makes dist/${t.dir}/, which ENVIRONMENTS[${prev}] writes too`, value);
+    else dirs.set(t.dir, index);
+    p.check(rootName(t.dir).length <= 63, prop, `makes "${rootName(t.dir)}" (the Argo CD and Flux roots of dist/${t.dir}/), longer than a label value may be (63)`, value);
+  });
 }
 
 /** Checks the stack list: ids that are DNS labels, unique, not berth's own, whose namespaces are free. */
@@ -175,12 +293,18 @@ function checkStacks(problems: string[], stacks: readonly StackDefinition[], env
       const taken = [
         ...CLUSTER_NAMESPACES.map((n) => [n, 'a namespace of the cluster itself'] as const),
         [env.gitops.argocdNamespace, "the environment's gitops.argocdNamespace"] as const,
+        [env.gitops.fluxNamespace ?? 'flux-system', "the environment's gitops.fluxNamespace"] as const,
         [env.gateway.controllerNamespace, "the environment's gateway.controllerNamespace"] as const,
         ...(env.capabilities.istio ? [[env.gateway.istioNamespace ?? 'istio-system', "Istio's namespace"] as const] : []),
         [env.scraperNamespace ?? 'monitoring', "the environment's scraperNamespace (Prometheus)"] as const,
       ].find(([n]) => n === ns);
       if (taken) {
         p.add('id', `makes namespace "${ns}" in environment "${env.name}", which is ${taken[1]}: its baseline (default-deny, quota) would land there`, name);
+      }
+      // Flux labels every object it applies with its Kustomization's name: a label value.
+      for (const t of clusterTargets(env)) {
+        const longest = FLUX_PHASES.map((phase) => fluxKustomizationName(name, t.dir, phase)).sort((a, b) => b.length - a.length)[0];
+        p.check(longest.length <= 63, 'id', `makes the Flux Kustomization "${longest}" for dist/${t.dir}/, longer than a label value may be (63)`, name);
       }
     }
     if (p.count === 0 && prev === undefined) valid.push(name);
@@ -198,6 +322,7 @@ const drain = (p: Problems): readonly string[] => p.messages;
 export function environmentProblems(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[]): string[] {
   const problems: string[] = [];
   const names = new Map<string, number>();
+  const dirs = new Map<string, number>();
   const checked: EnvironmentConfig[] = [];
   envs.forEach((env, i) => {
     const name: unknown = typeof env === 'object' && env !== null ? (env as { name?: unknown }).name : undefined;
@@ -208,7 +333,10 @@ export function environmentProblems(envs: readonly EnvironmentConfig[], stacks: 
     else if (usable) names.set(name, i);
     const before = p.count;
     checkEnvironment(p, env, stacks.map((s) => s.id).filter((id) => typeof id === 'string'));
-    if (p.count === before) checked.push(env);
+    if (p.count === before) {
+      if (prev === undefined) checkDirs(p, env, i, dirs);
+      if (p.count === before) checked.push(env);
+    }
     problems.push(...drain(p));
   });
   checkStacks(problems, stacks, checked);

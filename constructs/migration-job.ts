@@ -6,7 +6,7 @@ import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { valueCheckContainer } from './core/value-check';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
@@ -15,16 +15,26 @@ import { CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, RESOURCES, RUN_AS, STRINGS } fro
 import { arrayOf, bool, checkProps, num, opt, propsOf, req, str, text } from './core/props';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { DEFAULT_UID, RunAs } from './core/security';
+import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { jobPodTemplate } from './core/workload';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
 
 export interface MigrationJobProps {
   /**
-   * Job name.
+   * The Job's base name: its labels, its NetworkPolicy and, with `contentName`, the start of
+   * its name.
    * @default - the construct id
    */
   readonly name?: string;
+  /**
+   * Name the Job `<name>-<hash of its spec>`, so a changed Job (a new image, command or env)
+   * is a new object: its pod template is immutable, and `kubectl apply` and Flux would refuse
+   * to change it in place. Turn it off only if something needs the bare name; then delete
+   * the old Job before applying a changed one.
+   * @default true
+   */
+  readonly contentName?: boolean;
   /** The image that holds the migrations (usually the service's own). */
   readonly image: Image;
   /** The command that applies them, such as `['alembic', 'upgrade', 'head']`. */
@@ -87,12 +97,15 @@ export interface MigrationJobProps {
  * Schema migrations as a Job that runs before the services roll. Under Argo CD it is a
  * `Sync` hook in the migrations wave: recreated on every sync, after config, secrets and
  * stores exist (a `PreSync` hook would run before the namespace and the database exist on
- * a first sync). Under plain `kubectl apply` it is an ordinary Job whose file sorts before
- * the Deployments; it retries until the store answers, then finishes and is cleaned up
- * after an hour so the next apply can create it again.
+ * a first sync), and deleted once it succeeds. Under `kubectl apply` and Flux it is an
+ * ordinary Job whose file sorts before the Deployments: named after its content, it runs
+ * once per version of its spec and stays until that version leaves the output (no TTL: a
+ * Job deleted by its TTL would be created, and run, again by the next apply or reconcile).
  */
 export class MigrationJob extends Construct {
   public readonly job: k8s.KubeJob;
+  /** The Job's name: `<name>-<hash>`, or `name` without `contentName`. */
+  public readonly jobName: string;
   public readonly connections: Connections;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
 
@@ -100,6 +113,7 @@ export class MigrationJob extends Construct {
     super(scope, id);
     checkProps(new Problems(this), MIGRATION_JOB_PROPS, props);
     const name = props.name ?? id;
+    const contentNamed = props.contentName ?? true;
     const env = props.env ?? {};
     const envFrom = props.envFrom ?? [];
     const backoffLimit = props.backoffLimit ?? 6;
@@ -108,11 +122,13 @@ export class MigrationJob extends Construct {
     const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
     const policy = platformPolicy(this);
     const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
     const sidecarQuitTool = props.sidecarQuitTool ?? 'curl';
 
     const problems = new Problems(this);
-    problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
+    const maxName = contentNamed ? MAX_JOB_BASE_NAME : 63;
+    problems.check(isDns1123Label(name) && name.length <= maxName, 'name',
+      `must be a DNS-1123 label (lowercase alphanumerics and -) of at most ${maxName} characters${contentNamed ? ' (the content suffix takes 11 more)' : ''}`, name);
     problems.check(props.command.length > 0, 'command', 'must not be empty', props.command);
     problems.check(Number.isInteger(backoffLimit) && backoffLimit >= 0, 'backoffLimit', 'must be an integer >= 0', backoffLimit);
     problems.check(Number.isInteger(activeDeadlineSeconds) && activeDeadlineSeconds >= 1, 'activeDeadlineSeconds', 'must be an integer >= 1', activeDeadlineSeconds);
@@ -128,36 +144,30 @@ export class MigrationJob extends Construct {
     this.connections = new Connections(labels.selector, [] as ServicePort[]);
     for (const target of props.connectTo ?? []) this.connections.connectTo(target, undefined, DEFAULT_JOB_POOL);
 
-    this.job = new kinds.KubeJob(this, 'job', {
-      metadata: {
-        name,
-        labels: labels.all,
-        annotations: {
-          ...this.connections.poolsAnnotation(),
-          'argocd.argoproj.io/hook': 'Sync',
-          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    const spec: k8s.JobSpec = {
+      backoffLimit,
+      activeDeadlineSeconds,
+      template: jobPodTemplate({
+        initContainers: [valueCheckContainer(env, runAs, pullPolicyOf(this))].filter((c): c is k8s.Container => c !== undefined),
+        labels: labels.versioned,
+        runAs,
+        meshSidecar,
+        sidecarQuitTool,
+        container: {
+          name: 'migrate',
+          image: formatImage(parseImage(props.image)),
+          pullPolicy: pullPolicyOf(this),
+          command: props.command,
+          env: renderEnv(env),
+          envFrom: envFrom.map((e) => e.render()),
+          resources: toK8sResources(resolveResources(resources)),
         },
-      },
-      spec: {
-        backoffLimit,
-        activeDeadlineSeconds,
-        ttlSecondsAfterFinished: 3600,
-        template: jobPodTemplate({
-          initContainers: [valueCheckContainer(env, runAs)].filter((c): c is k8s.Container => c !== undefined),
-          labels: labels.all,
-          runAs,
-          meshSidecar,
-          sidecarQuitTool,
-          container: {
-            name: 'migrate',
-            image: formatImage(parseImage(props.image)),
-            command: props.command,
-            env: renderEnv(env),
-            envFrom: envFrom.map((e) => e.render()),
-            resources: toK8sResources(resolveResources(resources)),
-          },
-        }),
-      },
+      }),
+    };
+    this.jobName = contentNamed ? contentName(name, spec) : name;
+    this.job = new kinds.KubeJob(this, 'job', {
+      metadata: { name: this.jobName, labels: labels.versioned, annotations: { ...this.connections.poolsAnnotation(), ...hookAnnotations('Sync') } },
+      spec,
     });
     syncWave(this.job, Wave.MIGRATIONS);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
@@ -166,6 +176,7 @@ export class MigrationJob extends Construct {
 
 const MIGRATION_JOB_PROPS = propsOf<MigrationJobProps>('MigrationJob', {
   name: opt(str),
+  contentName: opt(bool),
   image: req(IMAGE),
   command: req(STRINGS),
   env: opt(ENV_MAP),

@@ -222,8 +222,9 @@ export class NamespaceBaseline extends Construct {
           'limits.cpu': q(quota.limitsCpu),
           'limits.memory': q(quota.limitsMemory),
           'requests.storage': q(quota.requestsStorage),
-          'pods': k8s.Quantity.fromNumber(quota.pods),
-          'persistentvolumeclaims': k8s.Quantity.fromNumber(quota.persistentVolumeClaims),
+          // Object counts are quantities too: the API server stores "250", not 250.
+          'pods': q(String(quota.pods)),
+          'persistentvolumeclaims': q(String(quota.persistentVolumeClaims)),
         },
       },
     });

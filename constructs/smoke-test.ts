@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
@@ -10,6 +10,7 @@ import { IMAGE, RESOURCES, ROUTABLE } from './core/prop-shapes';
 import { arrayOf, bool, checkProps, num, object, opt, propsOf, req, str } from './core/props';
 import { IRoutable } from './core/routable';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
+import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { jobPodTemplate } from './core/workload';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
@@ -26,10 +27,19 @@ export interface SmokeTarget {
 
 export interface SmokeTestProps {
   /**
-   * Job name.
+   * The Job's base name: its labels, its NetworkPolicy and, with `contentName`, the start of
+   * its name.
    * @default 'smoke-test'
    */
   readonly name?: string;
+  /**
+   * Name the Job `<name>-<hash of its spec>`, so a changed test (other targets, another
+   * image) is a new object: its pod template is immutable, and `kubectl apply` and Flux would
+   * refuse to change it in place. Turn it off only if something needs the bare name; then
+   * delete the old Job before applying a changed one.
+   * @default true
+   */
+  readonly contentName?: boolean;
   /** What to check, in order. */
   readonly targets: readonly SmokeTarget[];
   /**
@@ -65,11 +75,15 @@ const CURL_UID = 100;
 /**
  * A post-deploy check, like `helm test`: a Job that calls each target's health endpoint
  * through cluster DNS and fails if any stays unhealthy. It runs as an Argo CD PostSync
- * hook (recreated on every sync); under plain `kubectl apply` it is an ordinary Job in the
- * last wave. Its own NetworkPolicy lets it reach the targets and nothing else.
+ * hook (recreated on every sync, deleted once it passes); under `kubectl apply` and Flux it
+ * is an ordinary Job in the last wave, named after its content, so it runs once per version
+ * of its spec and stays (no TTL, which would make the next apply run it again). Its own
+ * NetworkPolicy lets it reach the targets and nothing else.
  */
 export class SmokeTest extends Construct {
   public readonly job: k8s.KubeJob;
+  /** The Job's name: `<name>-<hash>`, or `name` without `contentName`. */
+  public readonly jobName: string;
   public readonly connections: Connections;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
 
@@ -77,15 +91,18 @@ export class SmokeTest extends Construct {
     super(scope, id);
     checkProps(new Problems(this), SMOKE_TEST_PROPS, props);
     const name = props.name ?? 'smoke-test';
+    const contentNamed = props.contentName ?? true;
     const image = props.image ?? 'curlimages/curl:8.10.1';
     const attempts = props.attempts ?? 12;
     const resources = props.resources ?? 'nano';
     const policy = platformPolicy(this);
     const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
 
     const problems = new Problems(this);
-    problems.check(isDns1123Label(name), 'name', 'must be a DNS-1123 label (lowercase alphanumerics and -, at most 63)', name);
+    const maxName = contentNamed ? MAX_JOB_BASE_NAME : 63;
+    problems.check(isDns1123Label(name) && name.length <= maxName, 'name',
+      `must be a DNS-1123 label (lowercase alphanumerics and -) of at most ${maxName} characters${contentNamed ? ' (the content suffix takes 11 more)' : ''}`, name);
     problems.check(props.targets.length > 0, 'targets', 'must name at least one service', props.targets.length);
     props.targets.forEach((t, i) => {
       problems.check(t.path.startsWith('/'), `targets[${i}].path`, "must start with '/'", t.path);
@@ -114,31 +131,26 @@ export class SmokeTest extends Construct {
     ].join('\n');
     const runAs = { uid: CURL_UID, gid: CURL_UID };
 
-    this.job = new kinds.KubeJob(this, 'job', {
-      metadata: {
-        name,
+    const spec: k8s.JobSpec = {
+      backoffLimit: 0,
+      activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
+      template: jobPodTemplate({
         labels: labels.all,
-        annotations: {
-          'argocd.argoproj.io/hook': 'PostSync',
-          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        runAs,
+        meshSidecar,
+        container: {
+          name: 'smoke',
+          image: formatImage(parseImage(image)),
+          pullPolicy: pullPolicyOf(this),
+          command: ['/bin/sh', '-c', script],
+          resources: toK8sResources(resolveResources(resources)),
         },
-      },
-      spec: {
-        backoffLimit: 0,
-        activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
-        ttlSecondsAfterFinished: 3600,
-        template: jobPodTemplate({
-          labels: labels.all,
-          runAs,
-          meshSidecar,
-          container: {
-            name: 'smoke',
-            image: formatImage(parseImage(image)),
-            command: ['/bin/sh', '-c', script],
-            resources: toK8sResources(resolveResources(resources)),
-          },
-        }),
-      },
+      }),
+    };
+    this.jobName = contentNamed ? contentName(name, spec) : name;
+    this.job = new kinds.KubeJob(this, 'job', {
+      metadata: { name: this.jobName, labels: labels.versioned, annotations: hookAnnotations('PostSync') },
+      spec,
     });
     syncWave(this.job, Wave.TESTS);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
@@ -147,6 +159,7 @@ export class SmokeTest extends Construct {
 
 const SMOKE_TEST_PROPS = propsOf<SmokeTestProps>('SmokeTest', {
   name: opt(str),
+  contentName: opt(bool),
   targets: req(arrayOf(object<SmokeTarget>('SmokeTarget', { service: req(ROUTABLE), port: req(str), path: req(str) }))),
   image: opt(IMAGE),
   allowMutableImageTags: opt(bool),

@@ -7,6 +7,7 @@ import { ServicePort } from './core/connections';
 import { EnvMap, EnvValue } from './core/env';
 import { parseImage } from './core/image';
 import { SidecarQuitTool } from './core/mesh';
+import type { PullPolicy } from './core/policy';
 import { jvmOverheadBytes } from './core/jvm';
 import { Probe } from './core/probes';
 import { parseQuantity } from './core/quantity';
@@ -93,7 +94,7 @@ export interface EnginePlan {
   readonly startup: Probe;
   readonly lifecycle?: k8s.Lifecycle;
   /** Init containers, given the engine container's image and security context. */
-  readonly initContainers?: (base: { image: string; securityContext: k8s.SecurityContext; resources: k8s.ResourceRequirements }) => k8s.Container[];
+  readonly initContainers?: (base: { image: string; pullPolicy: PullPolicy; securityContext: k8s.SecurityContext; resources: k8s.ResourceRequirements }) => k8s.Container[];
 }
 
 /** A Prometheus exporter sidecar that reads the engine over localhost. */
@@ -637,7 +638,7 @@ const neo4j: EnginePreset = {
       initContainers: (base) => [{
         name: 'seed-conf',
         image: base.image,
-        imagePullPolicy: 'IfNotPresent',
+        imagePullPolicy: base.pullPolicy,
         command: ['cp', '-R', '/var/lib/neo4j/conf/.', '/seed/'],
         resources: base.resources,
         securityContext: base.securityContext,

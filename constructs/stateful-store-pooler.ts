@@ -3,6 +3,7 @@
 // the store's Service name and port; the Service selects the pooler, and the pooler reaches
 // the server over the headless Service.
 import { Construct } from 'constructs';
+import { pullPolicyOf } from './core/policy';
 import * as k8s from '../imports/k8s';
 import { checksum } from './core/checksum';
 import { MAX_CLIENT_CONNECTIONS_ANNOTATION } from './core/connection-budget';
@@ -157,7 +158,7 @@ export class PostgresPooler extends Construct implements IConnectable {
     this.deployment = new kinds.KubeDeployment(this, 'deployment', {
       metadata: {
         name,
-        labels: labels.all,
+        labels: labels.versioned,
         annotations: { [MAX_CLIENT_CONNECTIONS_ANNOTATION]: String(maxClientConnections), ...this.connections.poolsAnnotation() },
       },
       spec: {
@@ -168,7 +169,7 @@ export class PostgresPooler extends Construct implements IConnectable {
         revisionHistoryLimit: 5,
         template: {
           metadata: {
-            labels: { ...labels.all },
+            labels: { ...labels.versioned },
             annotations: { ...(ctx.meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum({ 'pgbouncer.ini': ini }) },
           },
           spec: {
@@ -181,7 +182,7 @@ export class PostgresPooler extends Construct implements IConnectable {
             containers: [{
               name: 'pgbouncer',
               image: formatImage(parseImage(image)),
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: pullPolicyOf(this),
               // The image's entrypoint writes a config from env; berth mounts its own.
               command: ['/usr/bin/pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
               ports: [{ name: 'pgbouncer', containerPort: POOLER_PORT, protocol: 'TCP' }],

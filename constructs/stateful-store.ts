@@ -18,6 +18,7 @@ import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
 import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
 import { protectFromPrune } from './core/prune';
+import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { HOLDS_DATA } from './core/routable';
 import { isQuantity, parseQuantity } from './core/quantity';
 import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
@@ -28,7 +29,7 @@ import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
 import * as kinds from './core/kinds';
-import { platformPolicy } from './core/policy';
+import { platformPolicy, PullPolicy, pullPolicyOf } from './core/policy';
 import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
@@ -240,7 +241,7 @@ export interface StatefulStoreProps {
   readonly engine: StoreEngine;
   /**
    * The store's name: StatefulSet, client Service (the DNS name apps use) and prefix of
-   * every other object. A DNS-1035 label of at most 44 characters.
+   * every other object. A DNS-1035 label of at most 44 characters, 39 with backups.
    * @default - the engine name ('postgres', 'redis', 'nats', 'neo4j')
    */
   readonly name?: string;
@@ -367,6 +368,8 @@ const INIT_SCRIPT = /^[A-Za-z0-9][-._A-Za-z0-9]*\.(sql|sh)$/;
 const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 /** `<name>-restore` is a CronJob name, at most 52 characters (its Jobs add 11). */
 const MAX_NAME = 44;
+/** With backups, `<name>-backups-bind` is the base of a content-named Job. */
+const MAX_BACKUP_NAME = MAX_JOB_BASE_NAME - '-backups-bind'.length;
 
 /** Store names per chart (one namespace): two stores with one name would overwrite each other. */
 const NAMES = new WeakMap<Chart, Map<string, string>>();
@@ -469,7 +472,8 @@ export class StatefulStore extends Construct implements IConnectable {
     const name = props.name ?? preset.engine;
     const image = props.image ?? preset.image;
     const policy = platformPolicy(this);
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
+    const pullPolicy = pullPolicyOf(this);
     const replicas = props.replicas ?? 1;
     const tier = props.storage?.tier;
     const tierSize = tier !== undefined && policy.storage && Object.prototype.hasOwnProperty.call(policy.storage.sizes, tier) ? policy.storage.sizes[tier] : undefined;
@@ -532,6 +536,9 @@ export class StatefulStore extends Construct implements IConnectable {
     const problems = new Problems(this);
     const nameOk = problems.check(DNS1035.test(name) && name.length <= MAX_NAME, 'name',
       `must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most ${MAX_NAME} characters`, name);
+    if (nameOk && backup && !('unsupported' in preset.backup)) {
+      problems.check(name.length <= MAX_BACKUP_NAME, 'name', `must be at most ${MAX_BACKUP_NAME} characters with backups (the Job <name>-backups-bind-<hash> is at most 63)`, name);
+    }
     const names = NAMES.get(chart) ?? new Map<string, string>();
     const taken = names.get(name);
     if (nameOk && taken !== undefined) {
@@ -678,7 +685,7 @@ export class StatefulStore extends Construct implements IConnectable {
     // Every pod of the store and its backups reads all of its Secrets.
     const existingSecrets = [this.credentials, this.adminCredentials].flatMap((c) => (c?.mode === 'existing' ? [c.secretName] : []));
     const workloadMeta = {
-      labels: labels.all,
+      labels: labels.versioned,
       ...(existingSecrets.length > 0 ? { annotations: externalRefsAnnotation({ secrets: existingSecrets }) } : {}),
     };
 
@@ -708,7 +715,7 @@ export class StatefulStore extends Construct implements IConnectable {
     const engineContainer: k8s.Container = {
       name: preset.engine,
       image: imageText,
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy: pullPolicy,
       ...(plan.args ? { args: plan.args } : {}),
       ports: [...preset.clientPorts, ...peerPorts, ...localPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
       env: renderEnv(plan.env),
@@ -728,7 +735,7 @@ export class StatefulStore extends Construct implements IConnectable {
       ],
     };
     const containers: k8s.Container[] = [engineContainer];
-    if (exporter) containers.push(exporterContainer(exporter));
+    if (exporter) containers.push(exporterContainer(exporter, pullPolicy));
     const checksumData = Object.fromEntries(plan.runtimeConfigKeys.map((k) => [k, plan.config[k]]));
 
     this.headlessService = new kinds.KubeService(this, 'headless-service', {
@@ -771,7 +778,7 @@ export class StatefulStore extends Construct implements IConnectable {
         selector: { matchLabels: labels.selector },
         template: {
           metadata: {
-            labels: labels.all,
+            labels: labels.versioned,
             annotations: { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) },
           },
           spec: {
@@ -783,7 +790,7 @@ export class StatefulStore extends Construct implements IConnectable {
             terminationGracePeriodSeconds,
             ...(replicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
             ...(plan.initContainers ? {
-              initContainers: plan.initContainers({ image: imageText, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
+              initContainers: plan.initContainers({ image: imageText, pullPolicy, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
             } : {}),
             containers,
             volumes: [
@@ -861,26 +868,24 @@ export class StatefulStore extends Construct implements IConnectable {
       // during the sync. It needs no network and no Secret; the namespace's default-deny applies.
       const bindName = `${name}-backups-bind`;
       const bindLabels = appLabels(this, { name: bindName, component: 'backup', version });
+      const bindSpec: k8s.JobSpec = {
+        backoffLimit: 2,
+        // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
+        activeDeadlineSeconds: 900,
+        template: jobPodTemplate({
+          labels: bindLabels.versioned,
+          runAs,
+          meshSidecar,
+          sidecarQuitTool: backupPlan.sidecarQuitTool,
+          container: { name: 'bind', image: imageText, pullPolicy, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
+          volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
+        }),
+      };
+      // Named after its spec (a new store image changes it), kept once done (no TTL: Flux
+      // would create it again), deleted by Argo CD once it succeeds: see core/job-name.
       this.backupBindJob = new kinds.KubeJob(this, 'backup-bind', {
-        metadata: {
-          name: bindName,
-          labels: bindLabels.all,
-          annotations: { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-        },
-        spec: {
-          backoffLimit: 2,
-          // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
-          activeDeadlineSeconds: 900,
-          ttlSecondsAfterFinished: 3600,
-          template: jobPodTemplate({
-            labels: bindLabels.all,
-            runAs,
-            meshSidecar,
-            sidecarQuitTool: backupPlan.sidecarQuitTool,
-            container: { name: 'bind', image: imageText, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
-            volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
-          }),
-        },
+        metadata: { name: contentName(bindName, bindSpec), labels: bindLabels.versioned, annotations: hookAnnotations('Sync') },
+        spec: bindSpec,
       });
       syncWave(this.backupBindJob, Wave.STORES);
       const scripts = new kinds.KubeConfigMap(this, 'backup-scripts', {
@@ -890,21 +895,21 @@ export class StatefulStore extends Construct implements IConnectable {
       syncWave(scripts, Wave.CONFIG);
       const podSpec = (script: string, extraEnv: EnvMap): k8s.PodSpec => backupPodSpec({
         name, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
-        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar,
+        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar, pullPolicy,
         env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
       });
       const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
-        metadata: { labels: backupLabels.all },
+        metadata: { labels: backupLabels.versioned },
         spec: {
           backoffLimit,
           activeDeadlineSeconds: backup.activeDeadlineSeconds,
           template: {
-            metadata: { labels: backupLabels.all, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
+            metadata: { labels: backupLabels.versioned, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
             spec,
           },
         },
       });
-      const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.all });
+      const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.versioned });
       const backupConnections = new Connections(backupLabels.selector, []);
       backupConnections.connectTo(this.direct, undefined, DEFAULT_JOB_POOL);
       const backupMeta = cronJobMeta(`${name}-backup`);
@@ -1042,12 +1047,12 @@ function toServicePort(p: ServicePort): k8s.ServicePort {
   return { name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: p.protocol ?? 'TCP' };
 }
 
-function exporterContainer(exporter: ExporterPlan): k8s.Container {
+function exporterContainer(exporter: ExporterPlan, pullPolicy: PullPolicy): k8s.Container {
   const runAs = { uid: exporter.uid, gid: exporter.uid };
   return {
     name: 'metrics',
     image: exporter.image,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: pullPolicy,
     ...(exporter.args ? { args: exporter.args } : {}),
     ports: [{ name: 'metrics', containerPort: exporter.port, protocol: 'TCP' }],
     env: renderEnv(exporter.env),
@@ -1058,7 +1063,7 @@ function exporterContainer(exporter: ExporterPlan): k8s.Container {
 
 function backupPodSpec(p: {
   name: string; image: string; runAs: RunAs; plan: BackupPlan; pvcName: string; scriptsConfigMap: string;
-  resources: ResourceSpec; script: string; env: EnvMap; meshSidecar: boolean;
+  resources: ResourceSpec; script: string; env: EnvMap; meshSidecar: boolean; pullPolicy: PullPolicy;
 }): k8s.PodSpec {
   const tmp = writablePaths(p.plan.writablePaths);
   const command = [p.plan.shell, `/scripts/${p.script}`];
@@ -1071,7 +1076,7 @@ function backupPodSpec(p: {
     containers: [{
       name: p.script.replace(/\.sh$/, ''),
       image: p.image,
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy: p.pullPolicy,
       command: p.meshSidecar ? withSidecarQuit(command, p.plan.sidecarQuitTool) : command,
       env: renderEnv(p.env),
       resources: toK8sResources(p.resources),

@@ -15,8 +15,8 @@ import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { VALUE_CHECK_NAME, valueCheckContainer } from './core/value-check';
-import { platformPolicy, PlatformPolicy } from './core/policy';
-import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
+import { platformPolicy, PlatformPolicy, pullPolicyOf } from './core/policy';
+import { checkImage, formatImage, Image, imageVersion, parseImage, resolveServiceImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
@@ -200,7 +200,11 @@ export interface WebServiceProps {
   readonly name?: string;
   /** `app.kubernetes.io/component`. @default 'api' */
   readonly component?: string;
-  /** `repo:tag`, `repo@sha256:…` or an ImageRef; the tag (or digest) becomes the version label. */
+  /**
+   * `repo:tag`, `repo@sha256:…` or an ImageRef; the tag (or digest) becomes the version label.
+   * In a berth chart, name only the repository (`nexus/api`): the environment's release file
+   * gives the version and the registry.
+   */
   readonly image: Image;
   /** Accept `latest` and untagged images. @default - the chart's platform policy (a berth chart: the environment's setting), else false */
   readonly allowMutableImageTags?: boolean;
@@ -332,6 +336,8 @@ const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalP
 export class WebService extends Construct implements IRoutable {
   /** The Service's name (also of every other object). */
   public readonly serviceName: string;
+  /** The image the service runs, as rendered (with the release's version in a berth chart): a MigrationJob of the same code reuses it. */
+  public readonly image: string;
   /** Cluster DNS name: `<name>.<namespace>.svc.<clusterDomain>`. */
   public readonly host: string;
   /** `http://<host>:<first port>`. */
@@ -377,7 +383,9 @@ export class WebService extends Construct implements IRoutable {
     const policy = platformPolicy(this);
     const name = props.name ?? id;
     const component = props.component ?? 'api';
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.allowMutableImageTags ?? false;
+    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
+    const image = resolveServiceImage(this, name, props.image);
+    const pullPolicy = pullPolicyOf(this);
     const imagePullSecrets = props.imagePullSecrets ?? [];
     const env = props.env ?? {};
     const envFrom = props.envFrom ?? [];
@@ -423,7 +431,7 @@ export class WebService extends Construct implements IRoutable {
         `must have keys of the form [prefix/]name (DNS subdomain prefix, name at most 63 characters), not under ${CHECKSUM_ANNOTATION_PREFIX}`, key);
     }
     problems.check(isLabelValue(component), 'component', 'must be a label value (at most 63 characters, alphanumeric at both ends)', component);
-    checkImage(problems, 'image', props.image, allowMutableImageTags);
+    checkImage(problems, 'image', image, allowMutableImageTags);
     imagePullSecrets.forEach((s, i) => problems.check(isDns1123Subdomain(s), `imagePullSecrets[${i}]`, 'must be a Secret name (DNS-1123 subdomain)', s));
     checkPorts(problems, props.ports);
     checkEnvSources(problems, env, envFrom, props.config);
@@ -492,9 +500,10 @@ export class WebService extends Construct implements IRoutable {
 
     // Inputs are valid: build.
     const namespace = Chart.of(this).namespace ?? 'default';
-    const labels = appLabels(this, { name, component, version: imageVersion(props.image) });
+    const labels = appLabels(this, { name, component, version: imageVersion(image) });
     const meta = { name, labels: labels.all };
     this.serviceName = name;
+    this.image = formatImage(parseImage(image));
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
     const served = props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' as const }));
     this.ports = served.filter((_, i) => !props.ports[i].internalOnly);
@@ -544,7 +553,8 @@ export class WebService extends Construct implements IRoutable {
     const probePort = { name: first.name, number: first.targetPort };
     const container: k8s.Container = {
       name,
-      image: formatImage(parseImage(props.image)),
+      image: formatImage(parseImage(image)),
+      imagePullPolicy: pullPolicy,
       ...(props.command ? { command: [...props.command] } : {}),
       ...(props.args ? { args: [...props.args] } : {}),
       ports: [...served, ...(dedicatedMetrics ? [dedicatedMetrics] : [])].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: p.protocol })),
@@ -563,13 +573,14 @@ export class WebService extends Construct implements IRoutable {
       volumeMounts: writable.mounts,
     };
     // First of all: a pod that lacks a value only an operator can supply says which, and how.
-    const valueCheck = valueCheckContainer({ ...env, ...Object.assign({}, ...initContainers.map((c) => c.env ?? {})) }, runAs);
+    const valueCheck = valueCheckContainer({ ...env, ...Object.assign({}, ...initContainers.map((c) => c.env ?? {})) }, runAs, pullPolicy);
     const inits: k8s.Container[] = initContainers.map((c) => {
       const inherit = c.inheritEnv ?? true;
       const initEnv = { ...(inherit ? env : {}), ...(c.env ?? {}) };
       return {
         name: c.name,
-        image: formatImage(parseImage(c.image ?? props.image)),
+        image: formatImage(parseImage(c.image ?? image)),
+        imagePullPolicy: pullPolicy,
         ...(c.command ? { command: [...c.command] } : {}),
         ...(c.args ? { args: [...c.args] } : {}),
         ...(Object.keys(initEnv).length ? { env: renderEnv(initEnv) } : {}),
@@ -591,7 +602,8 @@ export class WebService extends Construct implements IRoutable {
     const allPodAnnotations = { ...meshAnnotations, ...podAnnotations };
     this.deployment = new kinds.KubeDeployment(this, 'deployment', {
       metadata: {
-        ...meta,
+        name,
+        labels: labels.versioned,
         annotations: { ...this.connections.poolsAnnotation(), ...(memoryAtIdle !== undefined ? { [MEMORY_AT_IDLE_ANNOTATION]: memoryAtIdle } : {}) },
       },
       spec: {
@@ -604,7 +616,7 @@ export class WebService extends Construct implements IRoutable {
         progressDeadlineSeconds,
         template: {
           metadata: {
-            labels: { ...labels.all },
+            labels: { ...labels.versioned },
             ...(Object.keys(checksums).length + Object.keys(allPodAnnotations).length ? { annotations: { ...allPodAnnotations, ...checksums } } : {}),
           },
           spec: {

@@ -19,7 +19,7 @@ function usage(envs: readonly string[], stacks: readonly string[]): string {
 Builds every stack for every environment, checks each object with the safety net, and
 writes dist/<env>/<stack>/ as one atomic replacement of dist/ (docs/writing.md).
 
-  --env <env>     only this environment (repeatable)${list(envs)}
+  --env <env>     only this environment, or one cluster's directory (repeatable)${list(envs)}
   --stack <id>    only this stack (repeatable)${list(stacks)}
   -h, --help      print this and exit
 
@@ -41,7 +41,15 @@ export function synthCommand(argv: readonly string[], plan: () => readonly Plann
   } catch {
     units = undefined;
   }
-  const envs = unique((units ?? []).map((u) => u.env));
+  // An environment with clusters is listed with their directories: `prod (prod-eu-west, prod-us-east)`.
+  const dirsOf = new Map<string, string[]>();
+  for (const u of units ?? []) {
+    const dirs = dirsOf.get(u.environment ?? u.env) ?? [];
+    if (!dirs.includes(u.env)) dirs.push(u.env);
+    dirsOf.set(u.environment ?? u.env, dirs);
+  }
+  const envs = [...dirsOf].map(([e, dirs]) => (dirs.length === 1 && dirs[0] === e ? e : `${e} (${dirs.join(', ')})`));
+  const known = new Set([...dirsOf].flatMap(([e, dirs]) => [e, ...dirs]));
   const stacks = unique((units ?? []).map((u) => u.stack));
   let values: { env?: string[]; stack?: string[]; help?: boolean };
   try {
@@ -69,13 +77,14 @@ export function synthCommand(argv: readonly string[], plan: () => readonly Plann
   if (planned === undefined) return { units: plan, partial: false };
   if (!partial) return { units: () => planned, partial: false };
   const refused = [
-    ...(values.env ?? []).filter((e) => !envs.includes(e)).map((e) => `unknown environment '${e}'; the environments are ${envs.join(', ')}`),
+    ...(values.env ?? []).filter((e) => !known.has(e)).map((e) => `unknown environment '${e}'; the environments are ${envs.join(', ')}`),
     ...(values.stack ?? []).filter((s) => !stacks.includes(s)).map((s) => `unknown stack '${s}'; the stacks are ${stacks.join(', ')}`),
   ];
   if (refused.length > 0) {
     io.stderr(refused.map((r) => `berth synth: ${r}\n`).join(''));
     return { exit: 2 };
   }
-  const chosen = planned.filter((u) => (values.env === undefined || values.env.includes(u.env)) && (values.stack === undefined || values.stack.includes(u.stack)));
+  const inEnv = (u: PlannedUnit): boolean => values.env === undefined || values.env.includes(u.env) || values.env.includes(u.environment ?? u.env);
+  const chosen = planned.filter((u) => inEnv(u) && (values.stack === undefined || values.stack.includes(u.stack)));
   return { units: () => chosen, partial: true };
 }

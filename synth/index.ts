@@ -19,7 +19,10 @@ export { Finding, formatFinding, Validator } from './finding';
  * of one stack at a time is in memory.
  */
 export interface PlannedUnit {
+  /** The directory under the output root: an environment's name, or one of its clusters' (`prod-eu-west`). */
   readonly env: string;
+  /** The environment `env` belongs to, where it is a cluster's directory (`--env prod` picks every cluster). @default - env */
+  readonly environment?: string;
   readonly stack: string;
   readonly build: () => Chart;
 }

@@ -18,7 +18,7 @@ const KIND_PHASE: Readonly<Record<string, number>> = {
   Deployment: 5, Service: 5, PodDisruptionBudget: 5, HorizontalPodAutoscaler: 5, VerticalPodAutoscaler: 5,
   CronJob: 5, ServiceMonitor: 5, DestinationRule: 5,
   Certificate: 6, Ingress: 6, Gateway: 6, HTTPRoute: 6, VirtualService: 6,
-  AppProject: 0, Application: 1,
+  AppProject: 0, Application: 1, GitRepository: 0, Kustomization: 1,
 };
 const LAST_PHASE = 7;
 

@@ -11,7 +11,8 @@ const SHORT: Readonly<Record<string, string>> = {
   ResourceQuota: 'quota', LimitRange: 'limits', Role: 'role', RoleBinding: 'rolebinding', Certificate: 'cert',
   ServiceMonitor: 'servicemonitor', VirtualService: 'vs', DestinationRule: 'dr', Gateway: 'gw',
   PeerAuthentication: 'pa', AuthorizationPolicy: 'authorizationpolicy', ExternalSecret: 'es', SealedSecret: 'sealedsecret',
-  VerticalPodAutoscaler: 'vpa', HTTPRoute: 'httproute', Application: 'app', AppProject: 'appproj',
+  VerticalPodAutoscaler: 'vpa', HTTPRoute: 'httproute', Application: 'app', AppProject: 'appproj', GitRepository: 'gitrepo',
+  Kustomization: 'ks',
 };
 
 export interface StackStats {

@@ -1,4 +1,4 @@
-import { EnvironmentConfig } from '../charts/environment';
+import { clusterTargets, EnvironmentConfig } from '../charts/environment';
 import { ENVIRONMENTS } from '../charts/environments';
 import { Validator } from './index';
 import { RuntimeFacts, safetyNet } from './validate';
@@ -10,12 +10,18 @@ export function runtimeFactsOf(env: EnvironmentConfig): RuntimeFacts {
   return { scraperNamespace: env.scraperNamespace ?? 'monitoring', ingressNamespaces: [...ingress] };
 }
 
-/** The safety net for a set of environments: what each may relax comes from its config. */
+/**
+ * The safety net for a set of environments: what each may relax comes from its config, keyed
+ * by the directories the synth writes (`dist/<env>/`, or one per cluster, `dist/<env>-<cluster>/`)
+ * and by the environment's name. None of it differs between an environment's clusters.
+ */
 export function validatorsFor(envs: readonly EnvironmentConfig[]): Validator[] {
+  const keys = (e: EnvironmentConfig): string[] => [...new Set([e.name, ...clusterTargets(e).map((t) => t.dir)])];
   return safetyNet({
-    plaintextSecretEnvs: envs.filter((e) => e.secrets.mode === 'generated').map((e) => e.name),
-    mutableTagEnvs: envs.filter((e) => e.allowMutableImageTags).map((e) => e.name),
-    runtime: Object.fromEntries(envs.map((e) => [e.name, runtimeFactsOf(e)])),
+    plaintextSecretEnvs: envs.filter((e) => e.secrets.mode === 'generated').flatMap(keys),
+    mutableTagEnvs: envs.filter((e) => e.images.pin === 'mutable').flatMap(keys),
+    pullPolicies: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, e.images.pullPolicy]))),
+    runtime: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, runtimeFactsOf(e)]))),
   });
 }
 

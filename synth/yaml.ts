@@ -17,8 +17,8 @@ const SPECIAL_WORDS = new Set([
 
 // A plain (unquoted) scalar: ASCII letters, digits and a few punctuation characters, starting
 // with a letter, `_`, `/` or a flag's dashes (`-c`, `--port`); `:` only when not followed
-// by a space; single inner spaces.
-const PLAIN = /^(?:[A-Za-z_/]|-+(?=[A-Za-z]))[A-Za-z0-9_./@+=,()-]*(?:(?::(?=[^ \n])|[ ](?=[^ #\n]))[A-Za-z0-9_./@+=,():-]*)*$/;
+// by a space, after an inner space too (`in dev: syncs` is a mapping); single inner spaces.
+const PLAIN = /^(?:[A-Za-z_/]|-+(?=[A-Za-z]))[A-Za-z0-9_./@+=,()-]*(?:(?::(?=[^ \n])|[ ](?=[^ #\n]))[A-Za-z0-9_./@+=,()-]*)*$/;
 
 // Strings starting with a digit are numbers, dates or sexagesimals to some YAML reader;
 // quantities and durations (`250m`, `512Mi`, `30s`, `1.5`-free forms) are safe and common.

@@ -48,10 +48,29 @@ describe('npm run synth -- [--env <env>] [--stack <id>]', () => {
     ].join('\n'));
   });
 
+  test('--env names an environment (every cluster of it) or one cluster\'s directory', () => {
+    const fleet = (): PlannedUnit[] => [
+      ...['dev', 'staging'].flatMap((e) => ['shop', 'argocd'].map((s) => unit(e, s))),
+      ...['prod-eu-west', 'prod-us-east'].flatMap((d) => ['shop', 'argocd'].map((s) => ({ ...unit(d, s), environment: 'prod' }))),
+    ];
+    const pick = (argv: string[]) => {
+      const c = synthCommand(argv, fleet, io().io);
+      return 'exit' in c ? c : c.units().map((u) => `${u.env}/${u.stack}`);
+    };
+    expect(pick(['--env', 'prod', '--stack', 'shop'])).toEqual(['prod-eu-west/shop', 'prod-us-east/shop']);
+    expect(pick(['--env', 'prod-us-east'])).toEqual(['prod-us-east/shop', 'prod-us-east/argocd']);
+    const t = io();
+    expect(synthCommand(['--env', 'prod-eu'], fleet, t.io)).toEqual({ exit: 2 });
+    expect(t.err.join('')).toBe("berth synth: unknown environment 'prod-eu'; the environments are dev, staging, prod (prod-eu-west, prod-us-east)\n");
+    const h = io();
+    synthCommand(['--help'], fleet, h.io);
+    expect(h.out.join('')).toContain("  --env <env>     only this environment, or one cluster's directory (repeatable): dev, staging, prod (prod-eu-west, prod-us-east)\n");
+  });
+
   test('--help prints the usage with the valid ids and does no run', () => {
     const t = io();
     expect(synthCommand(['--help'], plan, t.io)).toEqual({ exit: 0 });
-    expect(t.out.join('')).toContain('  --env <env>     only this environment (repeatable): dev, staging, prod\n');
+    expect(t.out.join('')).toContain("  --env <env>     only this environment, or one cluster's directory (repeatable): dev, staging, prod\n");
     expect(t.out.join('')).toContain('  --stack <id>    only this stack (repeatable): giia, shop, argocd\n');
     expect(t.err).toEqual([]);
   });

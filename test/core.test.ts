@@ -150,15 +150,18 @@ describe('probes', () => {
 });
 
 describe('labels and security', () => {
-  test('labels come from the chart; selectors hold only immutable labels', () => {
+  test('labels come from the chart; selectors hold only immutable labels; only the workload carries the version', () => {
     const chart = namespacedChart('giia-prod');
+    const all = {
+      'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance': 'giia-prod', 'app.kubernetes.io/component': 'api',
+      'app.kubernetes.io/part-of': 'giia-prod', 'app.kubernetes.io/managed-by': 'berth',
+    };
     expect(appLabels(chart, { name: 'auth', component: 'api', version: '1.0.0' })).toEqual({
       selector: { 'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance': 'giia-prod' },
-      all: {
-        'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance': 'giia-prod', 'app.kubernetes.io/component': 'api',
-        'app.kubernetes.io/part-of': 'giia-prod', 'app.kubernetes.io/managed-by': 'berth', 'app.kubernetes.io/version': '1.0.0',
-      },
+      all,
+      versioned: { ...all, 'app.kubernetes.io/version': '1.0.0' },
     });
+    expect(appLabels(chart, { name: 'auth', component: 'api' }).versioned).toEqual(all);
   });
   test('writable paths become emptyDir volumes with stable names', () => {
     expect(volumeNameForPath('/var/run/postgresql')).toBe('var-run-postgresql');
@@ -180,7 +183,6 @@ describe('connections', () => {
       podSelector: { matchLabels: { app: 'db' } },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432, protocol: 'TCP' }] }],
-      egress: [],
     });
     expect(one(out, 'NetworkPolicy', 'web').spec).toEqual({
       podSelector: { matchLabels: { app: 'web' } },

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { countsOf, diffEnvironments, diffFields, diffStacks, DiffReport, environmentNormalizer, exitCodeOf, FieldChange } from '../tools/lib/diff';
 import { diffCli } from '../tools/lib/diff-cli';
 import { formatChange, formatMarkdown, formatText, formatValue } from '../tools/lib/format-diff';
-import { compareEnvs, loadDistAtRef, loadDistDir, parseTree } from '../tools/lib/load';
+import { compareEnvs, inEnvironment, loadDistAtRef, loadDistDir, parseTree, PROMOTION_ORDER } from '../tools/lib/load';
 import { shapeOf, topicOf } from '../tools/lib/topics';
 import { broadGrants, risksOf, weaknesses } from '../tools/lib/risk';
 import { Manifest } from '../synth/render';
@@ -320,6 +320,32 @@ describe('loading dist/', () => {
     expect(err.join('')).toBe("berth diff: no environment 'qa' in dist/ (working tree); found: dev, prod\nrun `npm run diff -- --help` for usage\n");
   });
 
+  test("--env prod reads every cluster of prod; one cluster against another factors out the directory's name and the domain", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-diff-'));
+    const app = (dir: string, domain: string): Manifest => ({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: `shop-${dir}`, namespace: 'argocd' },
+      spec: { project: `berth-${dir}`, source: { path: `dist/${dir}/shop`, repoURL: 'https://x/y.git' }, destination: { name: dir, namespace: 'shop-prod' },
+        info: [{ name: 'url', value: `https://shop.${domain}` }] },
+    });
+    for (const [dir, domain] of [['prod-eu-west', 'berth.example.com'], ['prod-us-east', 'us.berth.example.com']]) {
+      fs.mkdirSync(path.join(root, 'dist', dir, 'argocd'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'dist', dir, 'argocd', '01-application-shop.yaml'), toYaml(app(dir, domain)));
+    }
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'empty'], { cwd: root });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd: root, color: false };
+    expect(diffCli(['--env', 'prod', '--format', 'json'], io)).toBe(0);
+    expect(JSON.parse(out.join('')).stacks.map((x: { env: string; stack: string }) => `${x.env}/${x.stack}`)).toEqual(['prod-eu-west/argocd', 'prod-us-east/argocd']);
+    out.length = 0;
+    expect(diffCli(['--env', 'prod-eu-west', '--vs', 'prod-us-east'], io)).toBe(0);
+    expect(out.join('')).toBe('berth diff: prod-eu-west → prod-us-east\n1 stack(s) differ: 0 added, 0 removed, 1 changed\n\nprod-eu-west→prod-us-east/argocd\n'
+      + '  ~ Application/shop-{env}\n      [gitops] ~ spec.destination.name: prod-eu-west → prod-us-east\n');
+    expect(diffCli(['--env', 'prod', '--vs', 'dev'], io)).toBe(3);
+    expect(err.join('')).toBe("berth diff: environment 'prod' has a directory per cluster: compare one of them (prod-eu-west, prod-us-east)\nrun `npm run diff -- --help` for usage\n");
+  });
+
   test('a file that is not a Kubernetes object is named in the error', () => {
     expect(() => parseTree(new Map([['dev/shop/01-x.yaml', 'just: text\n']]))).toThrow('dev/shop/01-x.yaml: not a Kubernetes object (needs apiVersion, kind and metadata.name)');
     expect(parseTree(new Map([['dev/shop/kustomization.yaml', 'kind: Kustomization\n'], ['README.md', '#']]))).toEqual([]);
@@ -327,6 +353,13 @@ describe('loading dist/', () => {
 });
 
 describe('field topics, by path', () => {
+  test("a Flux GitRepository's or Kustomization's spec is gitops, whatever the field's name means elsewhere", () => {
+    expect([
+      topicOf('spec.suspend', 'Kustomization'), topicOf('spec.dependsOn[0].name', 'Kustomization'), topicOf('spec.patches[0].patch', 'Kustomization'),
+      topicOf('spec.ref.branch', 'GitRepository'), topicOf('spec.suspend', 'CronJob'), topicOf('spec.destination.name', 'Application'),
+    ]).toEqual(['gitops', 'gitops', 'gitops', 'gitops', 'schedule', 'gitops']);
+  });
+
   test('the same field has the same topic on every kind', () => {
     const label = 'metadata.labels["app.kubernetes.io/version"]';
     expect(['NetworkPolicy', 'HorizontalPodAutoscaler', 'Deployment', 'Ingress'].map((k) => topicOf(label, k))).toEqual(['metadata', 'metadata', 'metadata', 'metadata']);
@@ -525,6 +558,12 @@ describe('environments in promotion order', () => {
     const changed = stacks.map((s) => shopStack(edited((ms) => { obj(find(ms, 'Deployment', 'api'), 'spec').replicas = 9; }), s.env));
     expect(diffStacks(stacks, changed).map((s) => s.env)).toEqual(['dev', 'staging', 'prod', 'qa']);
     expect(['prod', 'argocd-x', 'staging', 'dev'].sort(compareEnvs)).toEqual(['dev', 'staging', 'prod', 'argocd-x']);
+  });
+
+  test("an environment's clusters follow it in the order it lists them; its own name ranks with the first", () => {
+    expect(PROMOTION_ORDER).toEqual(['dev', 'staging', 'prod-eu-west', 'prod-us-east']);
+    expect(['prod-us-east', 'qa', 'prod', 'prod-eu-west', 'dev'].sort(compareEnvs)).toEqual(['dev', 'prod', 'prod-eu-west', 'prod-us-east', 'qa']);
+    expect(['dev', 'prod', 'prod-eu-west', 'prod-us-east', 'prod-eu'].filter((d) => inEnvironment(d, 'prod'))).toEqual(['prod', 'prod-eu-west', 'prod-us-east']);
   });
 
   test('dist/ is read in promotion order', () => {

@@ -6,12 +6,13 @@ import { formatSummary, statsOf } from '../synth/summary';
 
 function rendered(env: string, stack: string) {
   const unit = planFor(ENVIRONMENTS, STACKS).find((u) => u.env === env && u.stack === stack)!;
+  if (unit === undefined) throw new Error(`no unit ${env}/${stack}`);
   return renderUnit({ env, stack, chart: unit.build() });
 }
 
 describe('secret inventory', () => {
   test('every remote key of a stack: store credentials, provided values with their descriptions, optional ones read whole', () => {
-    const entries = remoteKeysOf('todo-chatbot', rendered('prod', 'todo-chatbot').objects.map((o) => o.manifest));
+    const entries = remoteKeysOf('todo-chatbot', rendered('prod-eu-west', 'todo-chatbot').objects.map((o) => o.manifest));
     const store = 'ClusterSecretStore/berth-prod';
     expect(entries).toEqual([
       { stack: 'todo-chatbot', externalSecret: 'auth-secret', secret: 'auth-secret', store, remoteKey: 'todo-chatbot-prod/auth-secret', property: 'BETTER_AUTH_SECRET', required: true },
@@ -45,8 +46,8 @@ describe('secret inventory', () => {
 
   test('dev reads no secret store; the synth summary points to the inventory of each environment that does', () => {
     expect(remoteKeysOf('todo-chatbot', rendered('dev', 'todo-chatbot').objects.map((o) => o.manifest))).toEqual([]);
-    const stacks = ['dev', 'prod'].map((env) => statsOf(rendered(env, 'todo-chatbot'), 1));
+    const stacks = ['dev', 'prod-eu-west'].map((env) => statsOf(rendered(env, 'todo-chatbot'), 1));
     expect(formatSummary({ outdir: 'dist', stacks, phases: { build: 0, render: 0, validate: 0, write: 0 }, totalMs: 0 }).split('\n')[3])
-      .toBe('secrets: prod reads 5 remote value(s) from ClusterSecretStore/berth-prod; the inventory: npm run report → reports/prod/secret-inventory.md');
+      .toBe('secrets: prod-eu-west reads 5 remote value(s) from ClusterSecretStore/berth-prod; the inventory: npm run report → reports/prod-eu-west/secret-inventory.md');
   });
 });

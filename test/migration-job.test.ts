@@ -1,13 +1,13 @@
 import { MigrationJob, MigrationJobProps } from '../constructs/migration-job';
 import { Connections, workloadNetworkPolicy } from '../constructs/core/connections';
-import { get, namespacedChart, one, synth } from './util';
+import { get, jobNamed, namespacedChart, one, synth } from './util';
 
 const HOLD = { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' };
 
 function template(props: Partial<MigrationJobProps> = {}) {
   const chart = namespacedChart('nexus-prod');
   new MigrationJob(chart, 'migrate', { image: 'nexus/api:1.0.0', command: ['nexus-api', 'migrate', 'up'], ...props });
-  return get(one(synth(chart), 'Job', 'migrate'), 'spec', 'template');
+  return get(jobNamed(synth(chart), 'migrate'), 'spec', 'template');
 }
 
 describe('MigrationJob in a mesh', () => {
@@ -50,18 +50,39 @@ describe('MigrationJob', () => {
     return synth(chart);
   }
 
-  test('an Argo CD Sync hook in the migrations wave, recreated on every sync', () => {
+  test('an Argo CD Sync hook in the migrations wave, recreated on every sync and deleted once it succeeds', () => {
     expect(one(job(), 'Job').metadata.annotations).toEqual({
       'argocd.argoproj.io/hook': 'Sync',
-      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
       'argocd.argoproj.io/sync-wave': '4',
     });
   });
 
-  test('defaults: name from the id, 6 retries, a 30-minute deadline, gone an hour after it finishes', () => {
-    const j = one(job(), 'Job', 'migrate');
-    expect(get(j, 'spec')).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 3600 });
+  test('defaults: name from the id, 6 retries, a 30-minute deadline, no TTL (a deleted Job would run again on the next apply)', () => {
+    const j = jobNamed(job(), 'migrate');
+    expect(get(j, 'spec')).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 1800 });
+    expect(get(j, 'spec').ttlSecondsAfterFinished).toBeUndefined();
     expect(get(j, 'spec', 'template', 'spec', 'restartPolicy')).toBe('Never');
+  });
+
+  test('@default contentName: true, the name changes with the spec and only with it', () => {
+    const nameOf = (props: Partial<MigrationJobProps> = {}) => one(job(props), 'Job').metadata.name;
+    expect(nameOf()).toBe(nameOf());
+    expect(nameOf()).toMatch(/^migrate-[0-9a-f]{10}$/);
+    const changed = [nameOf({ image: 'nexus/api:1.1.0' }), nameOf({ command: ['nexus-api', 'migrate', 'up', '--all'] }), nameOf({ backoffLimit: 2 }), nameOf({ env: { A: 'b' } })];
+    expect(new Set([nameOf(), ...changed]).size).toBe(5);
+    // A quantity written another way is the same spec to the API server, so the same name.
+    expect(nameOf({ resources: { cpu: { request: '0.1', limit: '0.5' }, memory: { request: '128Mi', limit: '256Mi' } } })).toBe(nameOf());
+  });
+
+  test('contentName: false keeps the bare name; jobName is the name either way', () => {
+    const chart = namespacedChart('nexus-prod');
+    const props = { image: 'nexus/api:1.0.0', command: ['nexus-api', 'migrate', 'up'] };
+    const bare = new MigrationJob(chart, 'migrate', { ...props, contentName: false });
+    const named = new MigrationJob(chart, 'other', props);
+    expect([bare.jobName, bare.job.name]).toEqual(['migrate', 'migrate']);
+    expect(named.jobName).toBe(named.job.name);
+    expect(named.jobName).toMatch(/^other-[0-9a-f]{10}$/);
   });
 
   test("defaults: 'small' resources, UID/GID 10001, restricted, no API token", () => {
@@ -81,7 +102,7 @@ describe('MigrationJob', () => {
       env: { DB_HOST: 'db' }, connectTo: [{ connections: db }],
     });
     const out = synth(chart);
-    const j = one(out, 'Job', 'schema');
+    const j = jobNamed(out, 'schema');
     expect(get(j, 'spec')).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 600 });
     expect(get(j, 'spec', 'template', 'spec', 'containers', 0, 'env')).toEqual([{ name: 'DB_HOST', value: 'db' }]);
     expect(get(one(out, 'NetworkPolicy', 'db'), 'spec', 'ingress')).toEqual([{
@@ -92,11 +113,14 @@ describe('MigrationJob', () => {
 
   test('bad input', () => {
     expect(() => job({ name: 'Migrate', command: [], backoffLimit: -1, activeDeadlineSeconds: 0, image: 'nexus/api:latest' })).toThrow([
-      "[nexus-prod/migrate] 'name' must be a DNS-1123 label (lowercase alphanumerics and -, at most 63), received \"Migrate\"",
+      "[nexus-prod/migrate] 'name' must be a DNS-1123 label (lowercase alphanumerics and -) of at most 52 characters (the content suffix takes 11 more), received \"Migrate\"",
       "[nexus-prod/migrate] 'command' must not be empty, received []",
       "[nexus-prod/migrate] 'backoffLimit' must be an integer >= 0, received -1",
       "[nexus-prod/migrate] 'activeDeadlineSeconds' must be an integer >= 1, received 0",
       "[nexus-prod/migrate] 'image' must be pinned to a tag other than 'latest' or a digest (mutable tags are allowed only where the environment permits them), received \"nexus/api:latest\"",
     ].join('\n'));
+    const long = `m${'x'.repeat(52)}`;
+    expect(() => job({ name: long })).toThrow(`[nexus-prod/migrate] 'name' must be a DNS-1123 label (lowercase alphanumerics and -) of at most 52 characters (the content suffix takes 11 more), received "${long}"`);
+    expect(() => job({ name: long, contentName: false })).not.toThrow();
   });
 });

@@ -50,7 +50,7 @@ describe('NamespaceBaseline', () => {
     expect(one(synth(chart), 'ResourceQuota').spec).toEqual({
       hard: {
         'requests.cpu': '8', 'requests.memory': '16Gi', 'limits.cpu': '32', 'limits.memory': '64Gi',
-        'requests.storage': '100Gi', 'pods': 100, 'persistentvolumeclaims': 20,
+        'requests.storage': '100Gi', 'pods': '100', 'persistentvolumeclaims': '20',
       },
     });
     expect(DEFAULT_QUOTA.pods).toBe(100);

@@ -23,8 +23,9 @@ describe('a StackChart supplies the environment\'s policy', () => {
     expect({ ...p, secrets: undefined }).toEqual({
       ...policyFor('nexus-prod', 'nexus', prod), secrets: undefined,
     });
-    expect([p.allowMutableImageTags, p.meshSidecar, p.secrets?.allowGenerated, p.backups, p.verticalAutoscaling, p.metrics, p.apiServer]).toEqual([
-      false, true, false, { schedule: '0 2 * * *', retain: 14, size: '50Gi' }, true, { scraperNamespace: 'monitoring', serviceMonitor: true },
+    expect({ ...p.images, resolve: undefined }).toEqual({ allowMutableTags: false, pullPolicy: 'Always', resolve: undefined });
+    expect([p.meshSidecar, p.secrets?.allowGenerated, p.backups, p.verticalAutoscaling, p.metrics, p.apiServer]).toEqual([
+      true, false, { schedule: '0 2 * * *', retain: 14, size: '50Gi' }, true, { scraperNamespace: 'monitoring', serviceMonitor: true },
       { cidr: '10.20.0.0/24', port: 443 },
     ]);
     expect(p.gateway).toEqual({

@@ -46,15 +46,15 @@ describe('quota fit', () => {
   test('one run of a Job must fit beside the floor', () => {
     const c = chart({ pods: 3, limitsMemory: '3Gi' });
     web(c, { replicas: 2, resources: 'large' });
-    new MigrationJob(c, 'migrate', { image: 'ghcr.io/acme/web:1.0.0', command: ['migrate'], resources: 'xlarge' });
+    const m = new MigrationJob(c, 'migrate', { image: 'ghcr.io/acme/web:1.0.0', command: ['migrate'], resources: 'xlarge' });
     expect(lines(c)).toEqual([
-      "prod/shop-prod Job/migrate [shop-prod/migrate/job] spec.template: one run (1 pod(s), 2Gi of limits.memory) does not fit beside the stack at minimum replicas: 2Gi + 2Gi = 4Gi, more than ResourceQuota/baseline's 3Gi, so its pods are refused and it never runs (hint: raise the ResourceQuota, or lower the Job's requests or the stack's minimum replicas)",
+      `prod/shop-prod Job/${m.jobName} [shop-prod/migrate/job] spec.template: one run (1 pod(s), 2Gi of limits.memory) does not fit beside the stack at minimum replicas: 2Gi + 2Gi = 4Gi, more than ResourceQuota/baseline's 3Gi, so its pods are refused and it never runs (hint: raise the ResourceQuota, or lower the Job's requests or the stack's minimum replicas)`,
     ]);
     const d = chart({ pods: 2 });
     web(d, { replicas: 2 });
-    new MigrationJob(d, 'migrate', { image: 'ghcr.io/acme/web:1.0.0', command: ['migrate'] });
+    const n = new MigrationJob(d, 'migrate', { image: 'ghcr.io/acme/web:1.0.0', command: ['migrate'] });
     expect(lines(d)).toEqual([
-      "prod/shop-prod Job/migrate [shop-prod/migrate/job] spec.template: one run (1 pod(s)) does not fit beside the stack at minimum replicas: 2 + 1 = 3, more than ResourceQuota/baseline's 2, so its pods are refused and it never runs (hint: raise the ResourceQuota, or lower the Job's requests or the stack's minimum replicas)",
+      `prod/shop-prod Job/${n.jobName} [shop-prod/migrate/job] spec.template: one run (1 pod(s)) does not fit beside the stack at minimum replicas: 2 + 1 = 3, more than ResourceQuota/baseline's 2, so its pods are refused and it never runs (hint: raise the ResourceQuota, or lower the Job's requests or the stack's minimum replicas)`,
     ]);
   });
 

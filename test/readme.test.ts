@@ -2,11 +2,11 @@
 // word, and it synthesizes in every environment through the whole safety net.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENTS, planFor, STACKS } from '../charts';
+import { clusterTargets, ENVIRONMENTS, planFor, STACKS } from '../charts';
 import { synthesize } from '../synth';
 import { validatorsFor } from '../synth/validators';
 import { acme } from './fixtures/acme';
-import { tmpdir } from './util';
+import { releasesFor, tmpdir } from './util';
 
 describe("README: 'Adding a stack'", () => {
   test('the example is test/fixtures/acme.ts, word for word', () => {
@@ -21,9 +21,12 @@ describe("README: 'Adding a stack'", () => {
   test('added to the stacks, it synthesizes in every environment and passes the safety net', () => {
     const errors: string[] = [];
     const outdir = path.join(tmpdir('berth-acme-'), 'dist');
-    const { exitCode } = synthesize(() => planFor(ENVIRONMENTS, [...STACKS, acme]).filter((u) => u.stack === 'acme'), { outdir, validators: validatorsFor(ENVIRONMENTS), log: () => undefined, error: (l) => errors.push(l) });
+    // The README's step 3: acme/api 1.4.2 in every environment's release file.
+    const stacks = [...STACKS, acme];
+    const releases = releasesFor(ENVIRONMENTS.map((e) => e.name), stacks.map((s) => s.id), Object.fromEntries(ENVIRONMENTS.map((e) => [e.name, { acme: { api: '1.4.2' } }])));
+    const { exitCode } = synthesize(() => planFor(ENVIRONMENTS, stacks, { releases }).filter((u) => u.stack === 'acme'), { outdir, validators: validatorsFor(ENVIRONMENTS), log: () => undefined, error: (l) => errors.push(l) });
     expect(errors).toEqual([]);
     expect(exitCode).toBe(0);
-    expect(fs.readdirSync(outdir).sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
+    expect(fs.readdirSync(outdir).sort()).toEqual(ENVIRONMENTS.flatMap(clusterTargets).map((t) => t.dir).sort());
   });
 });

@@ -7,7 +7,11 @@ import { operatorsNeeded, prerequisites } from '../tools/lib/operators';
 import { renderReports } from '../tools/lib/report';
 import { reportCli } from '../tools/lib/report-cli';
 import { formatBackends, routeTable } from '../tools/lib/routes';
-import { Manifest } from '../synth/render';
+import { clusterTargets } from '../charts/environment';
+import { prod } from '../charts/environments';
+import { fluxUnit } from '../charts/flux';
+import { Manifest, renderUnit } from '../synth/render';
+import { fromRendered } from '../tools/lib/load';
 import { toYaml } from '../synth/yaml';
 import { arr, clone, find, obj, shopManifests, shopStack } from './fixtures/shop';
 
@@ -276,6 +280,16 @@ describe('report files', () => {
     const files = await renderReports(['prod', 'dev', 'staging'].map((env) => shopStack(shopManifests(), env)), 'dist/');
     expect([...files.get('index.html')!.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual(['dev', 'staging', 'prod']);
     expect([...files.keys()].filter((f) => f.endsWith('.html') && f !== 'index.html')).toEqual(['dev/shop.html', 'staging/shop.html', 'prod/shop.html']);
+  });
+
+  test("an environment's clusters follow it, in their order; a Flux directory names Flux's controllers", async () => {
+    const flux = fromRendered(['prod-eu-west', 'prod-us-east'].map((dir) => renderUnit(fluxUnit(clusterTargets(prod).find((t) => t.dir === dir)!, ['shop']))));
+    const files = await renderReports([...['prod-us-east', 'dev', 'prod-eu-west'].map((env) => shopStack(shopManifests(), env)), ...flux], 'dist/');
+    expect([...files.get('index.html')!.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual(['dev', 'prod-eu-west', 'prod-us-east']);
+    expect(operatorsNeeded(flux[0].objects.map((o) => o.manifest)).map((o) => `${o.group}: ${o.operator}`)).toEqual([
+      'kustomize.toolkit.fluxcd.io: Flux (kustomize-controller)', 'source.toolkit.fluxcd.io: Flux (source-controller)',
+    ]);
+    expect(files.get('prod-us-east/flux.html')).toContain('Flux (kustomize-controller)');
   });
 
   test('npm run report writes outside dist/ and refuses to write into it', async () => {

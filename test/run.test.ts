@@ -78,33 +78,33 @@ describe('errors name the TypeScript source, not the bundle', () => {
   const failed = 'berth: synth failed while building the stacks; dist/ was not changed';
 
   test('a throw in stack code: its file and line, once for the environments it happens in', () => {
-    expect(synthOf('throw')).toEqual({ status: 1, stderr: [failed, `  faulty (prod): Error: prod needs a database (at ${at('throw', 'new Error')})`] });
+    expect(synthOf('throw')).toEqual({ status: 1, stderr: [failed, `  faulty (prod-eu-west, prod-us-east): Error: prod needs a database (at ${at('throw', 'new Error')})`] });
   });
 
   test('a property of undefined', () => {
     expect(synthOf('undefined')).toEqual({ status: 1, stderr: [
-      failed, `  faulty (dev, staging, prod): TypeError: Cannot read properties of undefined (reading 'fast') (at ${at('undefined', 'fast')})`,
+      failed, `  faulty (dev, staging, prod-eu-west, prod-us-east): TypeError: Cannot read properties of undefined (reading 'fast') (at ${at('undefined', 'fast')})`,
     ] });
   });
 
   test('a misspelt function', () => {
     expect(synthOf('not-a-function')).toEqual({ status: 1, stderr: [
-      failed, `  faulty (dev, staging, prod): TypeError: helpers.confgMap is not a function (at ${at('not-a-function', 'confgMap')})`,
+      failed, `  faulty (dev, staging, prod-eu-west, prod-us-east): TypeError: helpers.confgMap is not a function (at ${at('not-a-function', 'confgMap')})`,
     ] });
   });
 
   test('a construct id used twice: the construct path and the line of the second', () => {
     expect(synthOf('duplicate-id')).toEqual({ status: 1, stderr: [
-      'berth: synth refused: 3 problem(s) in the stack definitions; dist/ was not changed',
-      ...['dev', 'staging', 'prod'].map((e) => `  [faulty-${e}/settings] construct id 'settings' is used twice in faulty-${e}: `
+      'berth: synth refused: 4 problem(s) in the stack definitions; dist/ was not changed',
+      ...['dev', 'staging', 'prod-eu-west', 'prod-us-east'].map((e) => `  [faulty-${e}/settings] construct id 'settings' is used twice in faulty-${e}: `
         + `a ConfigMap, then a ConfigMap at ${at('duplicate-id', 'new')}; ids must be unique within their scope`),
     ] });
   });
 
   test('two constructs that map to one file: both construct paths', () => {
     expect(synthOf('same-file')).toEqual({ status: 1, stderr: [
-      'berth: synth refused: 3 problem(s) in the stack definitions; dist/ was not changed',
-      ...['dev', 'staging', 'prod'].map((e) => `  [faulty-${e}/settings] and [faulty-${e}/flags] both map to ${e}/faulty/02-configmap-shared.yaml: `
+      'berth: synth refused: 4 problem(s) in the stack definitions; dist/ was not changed',
+      ...['dev', 'staging', 'prod-eu-west', 'prod-us-east'].map((e) => `  [faulty-${e}/settings] and [faulty-${e}/flags] both map to ${e}/faulty/02-configmap-shared.yaml: `
         + "2 × ConfigMap 'shared' (v1); give one of them another name"),
     ] });
   });

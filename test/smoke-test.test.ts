@@ -1,7 +1,7 @@
 import { withSidecarQuit } from '../constructs/core/mesh';
 import { SmokeTest } from '../constructs/smoke-test';
 import { WebService } from '../constructs/web-service';
-import { get, namespacedChart, one, synth } from './util';
+import { get, jobNamed, namespacedChart, one, synth } from './util';
 
 function stack() {
   const chart = namespacedChart('todo-chatbot-dev');
@@ -16,10 +16,10 @@ describe('SmokeTest', () => {
     new SmokeTest(chart, 'smoke', {
       targets: [{ service: backend, port: 'http', path: '/health' }, { service: frontend, port: 'http', path: '/' }],
     });
-    const job = one(synth(chart), 'Job', 'smoke-test');
+    const job = jobNamed(synth(chart), 'smoke-test');
     expect(job.metadata.annotations).toEqual({
       'argocd.argoproj.io/hook': 'PostSync',
-      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
       'argocd.argoproj.io/sync-wave': '7',
     });
     const container = get(job, 'spec', 'template', 'spec', 'containers', 0);
@@ -31,7 +31,9 @@ describe('SmokeTest', () => {
       runAsUser: 100, runAsGroup: 100, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(container.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
-    expect(get(job, 'spec')).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 12 * 10 * 2 + 60, ttlSecondsAfterFinished: 3600 });
+    expect(get(job, 'spec')).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 12 * 10 * 2 + 60 });
+    // No TTL: under Flux a Job deleted by its TTL is created, and run, again.
+    expect(get(job, 'spec').ttlSecondsAfterFinished).toBeUndefined();
   });
 
   test('opens egress to each target and ingress on the target, on the checked port only', () => {
@@ -42,7 +44,6 @@ describe('SmokeTest', () => {
     expect(one(out, 'NetworkPolicy', 'check').spec).toEqual({
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
       egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'todo-chatbot-dev' } } }], ports: [{ port: 8000, protocol: 'TCP' }] }],
     });
     expect(get(one(out, 'NetworkPolicy', 'backend'), 'spec', 'ingress')).toContainEqual({ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: 8000, protocol: 'TCP' }] });
@@ -51,7 +52,7 @@ describe('SmokeTest', () => {
   test('meshSidecar: false, so the script is the command and the pod has no proxy annotation', () => {
     const { chart, backend } = stack();
     new SmokeTest(chart, 'smoke', { targets: [{ service: backend, port: 'http', path: '/health' }] });
-    const template = get(one(synth(chart), 'Job', 'smoke-test'), 'spec', 'template');
+    const template = get(jobNamed(synth(chart), 'smoke-test'), 'spec', 'template');
     expect(template.metadata.annotations).toBeUndefined();
     expect(template.spec.containers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(template.spec.containers[0].command).toHaveLength(3);
@@ -62,8 +63,8 @@ describe('SmokeTest', () => {
     new SmokeTest(chart, 'plain', { name: 'plain', targets: [{ service: backend, port: 'http', path: '/health' }] });
     new SmokeTest(chart, 'smoke', { meshSidecar: true, targets: [{ service: backend, port: 'http', path: '/health' }] });
     const out = synth(chart);
-    const script = get(one(out, 'Job', 'plain'), 'spec', 'template', 'spec', 'containers', 0, 'command', 2);
-    const template = get(one(out, 'Job', 'smoke-test'), 'spec', 'template');
+    const script = get(jobNamed(out, 'plain'), 'spec', 'template', 'spec', 'containers', 0, 'command', 2);
+    const template = get(jobNamed(out, 'smoke-test'), 'spec', 'template');
     expect(template.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}', 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyCPULimit': '500m', 'sidecar.istio.io/proxyMemory': '64Mi', 'sidecar.istio.io/proxyMemoryLimit': '256Mi' });
     const command = template.spec.containers[0].command;
     expect(command).toEqual(withSidecarQuit(['/bin/sh', '-c', script], 'curl'));
@@ -84,5 +85,19 @@ describe('SmokeTest', () => {
     ].join('\n'));
     expect(() => new SmokeTest(chart, 'empty', { targets: [] })).toThrow(
       "[todo-chatbot-dev/empty] 'targets' must name at least one service, received 0");
+    const long = `s${'x'.repeat(52)}`;
+    expect(() => new SmokeTest(chart, 'long', { name: long, targets: [{ service: backend, port: 'http', path: '/' }] })).toThrow(
+      `[todo-chatbot-dev/long] 'name' must be a DNS-1123 label (lowercase alphanumerics and -) of at most 52 characters (the content suffix takes 11 more), received "${long}"`);
+  });
+
+  test('@default contentName: true, a changed test is a new Job; an unchanged one keeps its name', () => {
+    const nameOf = (path: string, contentName?: boolean) => {
+      const { chart, backend } = stack();
+      return new SmokeTest(chart, 'smoke', { contentName, targets: [{ service: backend, port: 'http', path }] }).jobName;
+    };
+    expect(nameOf('/health')).toMatch(/^smoke-test-[0-9a-f]{10}$/);
+    expect(nameOf('/health')).toBe(nameOf('/health'));
+    expect(nameOf('/ready')).not.toBe(nameOf('/health'));
+    expect(nameOf('/health', false)).toBe('smoke-test');
   });
 });

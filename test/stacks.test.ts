@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildAll, ENVIRONMENTS, STACKS } from '../charts';
+import { buildAll, clusterTargets, ENVIRONMENTS, STACKS } from '../charts';
+import { RESERVED_STACK_IDS } from '../charts/validate-environments';
 import { isDns1035Label } from '../constructs/core/names';
 import { formatFinding } from '../synth';
 import { RenderedStack, renderUnit } from '../synth/render';
@@ -8,9 +9,12 @@ import { validators } from '../synth/validators';
 import { filesOf, listFiles } from '../synth/write';
 import { get } from './util';
 
-// Render once: every test below reads the same 15 stack dirs (plus the Argo CD dirs).
+// Render once: every test below reads the same 20 stack dirs (plus the Argo CD and Flux dirs).
 const stacks: RenderedStack[] = buildAll().map(renderUnit);
-const appStacks = stacks.filter((s) => s.stack !== 'argocd');
+const appStacks = stacks.filter((s) => !RESERVED_STACK_IDS.includes(s.stack));
+const TARGETS = ENVIRONMENTS.flatMap(clusterTargets);
+/** The environment a directory of dist/ belongs to: `prod-eu-west` → `prod`. */
+const envOf = (dir: string): string => TARGETS.find((t) => t.dir === dir)!.env.name;
 const files = filesOf(stacks);
 
 type Obj = RenderedStack['objects'][number]['manifest'];
@@ -20,6 +24,10 @@ const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', '
 function podSpecOf(m: Obj) {
   return m.kind === 'CronJob' ? get(m, 'spec', 'jobTemplate', 'spec', 'template') : get(m, 'spec', 'template');
 }
+/** A Job's name without its content suffix (its `app.kubernetes.io/name`); any other object's name. */
+function baseName(m: Obj): string {
+  return m.kind === 'Job' ? m.metadata.labels?.['app.kubernetes.io/name'] ?? m.metadata.name : m.metadata.name;
+}
 function everyObject(fn: (m: Obj, s: RenderedStack) => string[]): string[] {
   return appStacks.flatMap((s) => s.objects.flatMap((o) => fn(o.manifest, s).map((p) => `${s.env}/${s.stack} ${o.manifest.kind}/${o.manifest.metadata.name}: ${p}`)));
 }
@@ -27,7 +35,7 @@ function everyObject(fn: (m: Obj, s: RenderedStack) => string[]): string[] {
 describe('reference stacks', () => {
   test('every stack synthesizes for every environment', () => {
     expect(appStacks.map((s) => `${s.env}/${s.stack}`)).toEqual(
-      ENVIRONMENTS.flatMap((e) => STACKS.map((s) => `${e.name}/${s.id}`)));
+      TARGETS.flatMap((t) => STACKS.map((s) => `${t.dir}/${s.id}`)));
   });
 
   // dist/ itself is the reviewed record of the output (no snapshot repeats it): these two
@@ -47,7 +55,7 @@ describe('reference stacks', () => {
   test('each stack dir applies the Namespace first and lists every file in its kustomization', () => {
     for (const s of appStacks) {
       expect(s.objects[0].manifest.kind).toBe('Namespace');
-      expect(s.objects[0].file).toBe(`00-namespace-${s.stack}-${s.env}.yaml`);
+      expect(s.objects[0].file).toBe(`00-namespace-${s.stack}-${envOf(s.env)}.yaml`);
       expect(s.files.get('Kustomization')).toBe(
         `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${s.objects.map((o) => `  - ${o.file}\n`).join('')}`);
     }
@@ -117,20 +125,25 @@ describe('reference stacks', () => {
 
   test('meshed namespaces (nexus outside dev) reach istiod, and every job pod there waits for and then stops its sidecar', () => {
     const meshed = appStacks.filter((s) => s.objects[0].manifest.metadata.labels?.['istio-injection'] === 'enabled');
-    expect(meshed.map((s) => `${s.env}/${s.stack}`)).toEqual(['staging/nexus', 'prod/nexus']);
+    expect(meshed.map((s) => `${s.env}/${s.stack}`)).toEqual(['staging/nexus', 'prod-eu-west/nexus', 'prod-us-east/nexus']);
     const jobPods = (s: RenderedStack) => s.objects.filter((o) => o.manifest.kind === 'Job' || o.manifest.kind === 'CronJob')
-      .map((o) => [`${s.env}/${s.stack} ${o.manifest.kind}/${o.manifest.metadata.name}`, podSpecOf(o.manifest)] as const);
+      .map((o) => [`${s.env}/${s.stack} ${o.manifest.kind}/${baseName(o.manifest)}`, podSpecOf(o.manifest)] as const);
     const stopsSidecar = (pod: { metadata: { annotations?: Record<string, string> }; spec: { containers: { command?: string[] }[] } }) =>
       pod.metadata.annotations?.['proxy.istio.io/config'] === '{"holdApplicationUntilProxyStarts": true}'
       && pod.spec.containers.every((c) => c.command?.[2]?.includes('http://127.0.0.1:15020/quitquitquit'));
     const meshedJobs = meshed.flatMap(jobPods);
-    expect(meshedJobs.map(([id]) => id).sort()).toEqual(['staging', 'prod'].flatMap((env) => [
+    expect(meshedJobs.map(([id]) => id).sort()).toEqual(['staging', 'prod-eu-west', 'prod-us-east'].flatMap((env) => [
       'CronJob/neo4j-backup', 'CronJob/neo4j-restore', 'CronJob/postgres-backup', 'CronJob/postgres-restore',
       'Job/migrate', 'Job/neo4j-backups-bind', 'Job/postgres-backups-bind', 'Job/smoke-test',
     ].map((job) => `${env}/nexus ${job}`)).sort());
     expect(meshedJobs.filter(([, pod]) => !stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
     expect(appStacks.filter((s) => !meshed.includes(s)).flatMap(jobPods).filter(([, pod]) => stopsSidecar(pod)).map(([id]) => id)).toEqual([]);
     for (const s of meshed) expect(s.objects.some((o) => o.manifest.kind === 'NetworkPolicy' && o.manifest.metadata.name === 'allow-istiod')).toBe(true);
+  });
+
+  test('Jobs, and only Jobs, are named after their spec: <app.kubernetes.io/name>-<10 hex digits>', () => {
+    expect(everyObject((m) => m.kind === 'Job' && m.metadata.name !== `${baseName(m)}-${m.metadata.name.slice(-10)}` ? ['not content-named'] : [])).toEqual([]);
+    expect(everyObject((m) => m.kind !== 'Job' && /-[0-9a-f]{10}$/.test(m.metadata.name) ? ['hash-suffixed'] : [])).toEqual([]);
   });
 
   test('Service names are readable DNS labels without hash suffixes', () => {
@@ -180,8 +193,8 @@ describe('reference stacks', () => {
   });
 
   test('sync waves order baseline, config, stores, migrations, services, gateway', () => {
-    const nexus = stacks.find((s) => s.env === 'prod' && s.stack === 'nexus')!;
-    const wave = (kind: string, name: string) => nexus.objects.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name)!.manifest.metadata.annotations!['argocd.argoproj.io/sync-wave'];
+    const nexus = stacks.find((s) => s.env === 'prod-eu-west' && s.stack === 'nexus')!;
+    const wave = (kind: string, name: string) => nexus.objects.find((o) => o.manifest.kind === kind && baseName(o.manifest) === name)!.manifest.metadata.annotations!['argocd.argoproj.io/sync-wave'];
     expect([
       wave('Namespace', 'nexus-prod'), wave('NetworkPolicy', 'default-deny'), wave('ExternalSecret', 'postgres-credentials'),
       wave('StatefulSet', 'postgres'), wave('Job', 'migrate'), wave('Deployment', 'api'), wave('VirtualService', 'nexus-api-nexus-berth-example-com'),

@@ -7,7 +7,7 @@ import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store'
 import { WebService } from '../constructs/web-service';
 import { Manifest } from '../synth/render';
 import { schemaErrors } from './schema-check';
-import { get, namespacedChart, ofKind, one, synth, problemsOf } from './util';
+import { get, jobNamed, namespacedChart, ofKind, one, synth, problemsOf } from './util';
 
 const EXTERNAL = { mode: 'external', clusterSecretStore: 'berth-prod' } as const;
 const DEV = { credentials: { mode: 'generated' }, allowGeneratedCredentials: true } as const;
@@ -28,13 +28,14 @@ const restricted = (uid: number, gid: number) => ({
   allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
   runAsUser: uid, runAsGroup: gid, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
 });
-const labels = (name: string, component: string, version: string, instance = 'giia-prod') => ({
+/** The labels of a store's objects; with `version`, of its workloads and their pod templates. */
+const labels = (name: string, component: string, version?: string, instance = 'giia-prod') => ({
   'app.kubernetes.io/name': name,
   'app.kubernetes.io/instance': instance,
   'app.kubernetes.io/component': component,
   'app.kubernetes.io/part-of': instance,
   'app.kubernetes.io/managed-by': 'berth',
-  'app.kubernetes.io/version': version,
+  ...(version !== undefined ? { 'app.kubernetes.io/version': version } : {}),
 });
 const tmpDir = (name: string, size = '256Mi') => ({ name, emptyDir: { sizeLimit: size } });
 
@@ -54,8 +55,12 @@ describe('postgres preset', () => {
       revisionHistoryLimit: 5,
       selector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' } },
       volumeClaimTemplates: [{
+        // apiVersion, kind and status as the API server stores them (see docs/deployment.md).
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
         metadata: { name: 'data', labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' } },
         spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '10Gi' } } },
+        status: { phase: 'Pending' },
       }],
     });
   });
@@ -302,7 +307,7 @@ describe('nats preset', () => {
         { name: 'monitor', containerPort: 8222, protocol: 'TCP' },
       ],
       env: [
-        { name: 'SERVER_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'SERVER_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
         { name: 'GOMEMLIMIT', value: '460MiB' },
       ],
       resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
@@ -613,7 +618,7 @@ describe('defaults (one per @default)', () => {
     const { out } = build({ engine: 'postgres', credentials: EXTERNAL, backup: {} });
     const template = get(one(out, 'CronJob', 'postgres-backup'), 'spec', 'jobTemplate', 'spec', 'template');
     expect([template.metadata.annotations, template.spec.containers[0].command]).toEqual([undefined, ['/bin/sh', '/scripts/backup.sh']]);
-    const bind = get(one(out, 'Job', 'postgres-backups-bind'), 'spec', 'template');
+    const bind = get(jobNamed(out, 'postgres-backups-bind'), 'spec', 'template');
     expect([bind.metadata.annotations, bind.spec.containers[0].command]).toEqual([undefined, ['true']]);
   });
   test('clusterDomain: cluster.local', () => {
@@ -675,7 +680,7 @@ describe('credentials per environment', () => {
     for (const m of [one(out, 'StatefulSet'), one(out, 'CronJob', 'postgres-backup'), one(out, 'CronJob', 'postgres-restore')]) {
       expect(m.metadata.annotations?.['berth.dev/external-refs']).toBe('secret/platform-pg,secret/platform-pg-admin');
     }
-    expect(one(out, 'Job', 'postgres-backups-bind').metadata.annotations?.['berth.dev/external-refs']).toBeUndefined();
+    expect(jobNamed(out, 'postgres-backups-bind').metadata.annotations?.['berth.dev/external-refs']).toBeUndefined();
   });
 
   test('existing nats: the Secret must also hold auth.conf, which the pods mount', () => {
@@ -755,7 +760,7 @@ describe('backups', () => {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: {
-        name: 'postgres-backups', namespace: 'giia-prod', labels: backupLabels,
+        name: 'postgres-backups', namespace: 'giia-prod', labels: labels('postgres-backup', 'backup'),
         annotations: { ...KEEP, 'argocd.argoproj.io/sync-wave': '3' },
       },
       spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '50Gi' } } },
@@ -791,19 +796,20 @@ describe('backups', () => {
   });
 
   test('a Sync-hook Job mounts the backup PVC once, so it binds during the sync on a WaitForFirstConsumer StorageClass', () => {
-    expect(one(out, 'Job', 'postgres-backups-bind')).toEqual({
+    const bind = jobNamed(out, 'postgres-backups-bind');
+    expect(bind).toEqual({
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: {
-        name: 'postgres-backups-bind', namespace: 'giia-prod', labels: labels('postgres-backups-bind', 'backup', '18.6-alpine3.24'),
+        // Named after its spec, kept once done (no TTL), deleted by Argo CD once it succeeds.
+        name: bind.metadata.name, namespace: 'giia-prod', labels: labels('postgres-backups-bind', 'backup', '18.6-alpine3.24'),
         annotations: {
-          'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '3',
+          'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded', 'argocd.argoproj.io/sync-wave': '3',
         },
       },
       spec: {
         backoffLimit: 2,
         activeDeadlineSeconds: 900,
-        ttlSecondsAfterFinished: 3600,
         template: {
           metadata: { labels: labels('postgres-backups-bind', 'backup', '18.6-alpine3.24') },
           spec: {
@@ -814,6 +820,7 @@ describe('backups', () => {
             containers: [{
               name: 'bind',
               image: 'postgres:18.6-alpine3.24',
+              imagePullPolicy: 'IfNotPresent',
               command: ['true'],
               resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
               securityContext: restricted(70, 70),
@@ -833,7 +840,6 @@ describe('backups', () => {
     expect(one(out, 'NetworkPolicy', 'postgres-backup').spec).toEqual({
       podSelector: { matchLabels: backupSelector },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
       egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' } } }], ports: [{ port: 5432, protocol: 'TCP' }] }],
     });
     expect(get(one(out, 'NetworkPolicy', 'postgres'), 'spec', 'ingress')).toEqual([
@@ -900,7 +906,7 @@ describe('backups in a mesh', () => {
 
   test('the backup volume bind Job too, with the image\'s wget (neo4j)', () => {
     const { out } = build({ engine: 'neo4j', credentials: EXTERNAL, backup: {}, meshSidecar: true }, 'nexus-prod');
-    const t = get(one(out, 'Job', 'neo4j-backups-bind'), 'spec', 'template');
+    const t = get(jobNamed(out, 'neo4j-backups-bind'), 'spec', 'template');
     expect(t.metadata.annotations).toEqual(HOLD);
     const command = t.spec.containers[0].command;
     expect([command[0], command[1], ...command.slice(3)]).toEqual(['/bin/sh', '-c', 'sh', 'true']);
@@ -945,7 +951,6 @@ describe('network wiring with a WebService', () => {
       podSelector: storePods.podSelector,
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: [authPods], ports: [{ port: 5432, protocol: 'TCP' }] }],
-      egress: [],
     });
     expect(get(one(out, 'NetworkPolicy', 'auth'), 'spec', 'egress')).toEqual([{ to: [storePods], ports: [{ port: 5432, protocol: 'TCP' }] }]);
   });
@@ -968,7 +973,7 @@ describe('network wiring with a WebService', () => {
   });
 
   test('without declared clients the store admits no one', () => {
-    expect(get(one(build({ engine: 'redis', credentials: EXTERNAL }).out, 'NetworkPolicy', 'redis'), 'spec', 'ingress')).toEqual([]);
+    expect(get(one(build({ engine: 'redis', credentials: EXTERNAL }).out, 'NetworkPolicy', 'redis'), 'spec', 'ingress')).toBeUndefined();
   });
 
   test('allowFrom admits another peer (a Job, another namespace)', () => {
@@ -1050,7 +1055,7 @@ describe('metrics', () => {
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9187, protocol: 'TCP' }] },
     ]);
     const sm = one(out, 'ServiceMonitor', 'postgres');
-    expect(sm.metadata.labels).toEqual({ ...labels('postgres', 'database', '18.6-alpine3.24'), release: 'prom' });
+    expect(sm.metadata.labels).toEqual({ ...labels('postgres', 'database'), release: 'prom' });
     expect(sm.spec).toEqual({
       selector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'giia-prod' } },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
@@ -1070,7 +1075,7 @@ describe('metrics', () => {
   });
   test('metrics.serviceMonitorLabels: none beyond the app labels', () => {
     const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');
-    expect(sm.metadata.labels).toEqual(labels('redis', 'cache', '8.8.3-alpine'));
+    expect(sm.metadata.labels).toEqual(labels('redis', 'cache'));
   });
   test('metrics.interval: the Prometheus\' own', () => {
     const sm = one(build({ engine: 'redis', credentials: EXTERNAL, metrics: { serviceMonitor: true } }).out, 'ServiceMonitor');
@@ -1205,6 +1210,14 @@ describe('bad input', () => {
     expect(problemsOf(() => build({ name, engine: 'redis', credentials: EXTERNAL }))).toEqual([
       `[giia-prod/${name}] 'name' must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most 44 characters, received "${name}"`,
     ]);
+  });
+
+  test('with backups, a name too long for the content-named backup volume bind Job', () => {
+    const name = `a${'b'.repeat(39)}`;
+    expect(problemsOf(() => build({ name, engine: 'postgres', credentials: EXTERNAL, backup: {} }))).toEqual([
+      `[giia-prod/${name}] 'name' must be at most 39 characters with backups (the Job <name>-backups-bind-<hash> is at most 63), received "${name}"`,
+    ]);
+    expect(() => build({ name: name.slice(1), engine: 'postgres', credentials: EXTERNAL, backup: {} })).not.toThrow();
   });
 });
 

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
 import * as k8s from '../imports/k8s';
-import { ENVIRONMENTS, StackChart, StackDefinition, buildUnits, planUnits } from '../charts';
+import { clusterTargets, ENVIRONMENTS, StackChart, StackDefinition, buildUnits, planUnits } from '../charts';
 import { argocdUnit } from '../charts/argocd';
 import { Problems } from '../constructs/core/errors';
 import { listTree, tmpdir } from './util';
@@ -27,7 +27,8 @@ const hello: StackDefinition = {
     new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'hello' }, data: { GREETING: `hello from ${env.name}` } });
   },
 };
-const buildAll = () => [...buildUnits(ENVIRONMENTS, [hello]), ...ENVIRONMENTS.map((env) => argocdUnit(env, ['hello']))];
+const TARGETS = ENVIRONMENTS.flatMap(clusterTargets);
+const buildAll = () => [...buildUnits(ENVIRONMENTS, [hello]), ...TARGETS.map((t) => argocdUnit(t, ['hello']))];
 
 describe('synth pipeline', () => {
   test('writes dist/<env>/<stack>/ with a kustomization', () => {
@@ -45,7 +46,7 @@ describe('synth pipeline', () => {
     ].join('\n'));
     expect(tree['dev/hello/Kustomization']).toBe(
       `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${files.map((f) => `  - ${f}\n`).join('')}`);
-    expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
+    expect([...new Set(Object.keys(tree).map((f) => f.split('/')[0]))].sort()).toEqual(TARGETS.map((t) => t.dir).sort());
   });
 
   test('is deterministic across runs and working directories', () => {
@@ -94,17 +95,21 @@ describe('synth pipeline', () => {
     expect(r.exitCode).toBe(1);
     expect(fs.existsSync(out)).toBe(false);
     expect(errors[1]).toBe('  dev/hello ConfigMap/hello [hello-dev/config] data: test finding (hint: fix it)');
-    expect(errors).toHaveLength(1 + ENVIRONMENTS.length);
+    expect(errors).toHaveLength(1 + TARGETS.length);
   });
 
-  test('each environment gets an Argo CD project and one Application per stack', () => {
+  test('each cluster gets an Argo CD root with its project, the stacks\' project and one Application per stack', () => {
     const out = path.join(tmpdir('berth-synth-'), 'dist');
     synthesize(buildAll, { outdir: out, ...quiet });
     const tree = listTree(out);
     expect(Object.keys(tree).filter((f) => f.startsWith('staging/argocd/')).sort()).toEqual([
-      'staging/argocd/00-appproject-berth-staging.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/Kustomization',
+      'staging/argocd/00-appproject-berth-staging-root.yaml', 'staging/argocd/00-appproject-berth-staging.yaml',
+      'staging/argocd/01-application-berth-staging-root.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/Kustomization',
     ]);
     expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain('    path: dist/staging/hello\n');
+    // Server-side apply, as Flux applies: each field owned by its manager (docs/deployment.md, "Field ownership").
+    expect(tree['staging/argocd/01-application-hello-staging.yaml']).toContain(
+      '    syncOptions:\n      - CreateNamespace=false\n      - PrunePropagationPolicy=foreground\n      - ApplyOutOfSyncOnly=true\n      - ServerSideApply=true\n');
   });
 
   test('a crashing validator is reported with every other finding, and dist/ stays untouched', () => {
@@ -156,7 +161,7 @@ describe('synth pipeline', () => {
     expect(synthesize(plan, { outdir: path.join(tmpdir('berth-synth-'), 'dist'), log: () => undefined, error: (l) => errors.push(l) }).exitCode).toBe(1);
     expect(errors).toEqual([
       'berth: synth failed while building the stacks; dist/ was not changed',
-      `  hello (dev, staging, prod): TypeError: Cannot read properties of undefined (reading 'fast') (at ${lineOf('@undefined', 'fast')})`,
+      `  hello (dev, staging, prod-eu-west, prod-us-east): TypeError: Cannot read properties of undefined (reading 'fast') (at ${lineOf('@undefined', 'fast')})`,
     ]);
   });
 
@@ -202,10 +207,10 @@ describe('synth pipeline', () => {
       id: 'other',
       build: (chart) => { new k8s.KubeConfigMap(chart, 'config', { metadata: { name: 'other' }, data: { GREETING: text.greeting } }); },
     };
-    const all = () => [...planUnits(ENVIRONMENTS, [hello, other]), ...ENVIRONMENTS.map((env) => ({ env: env.name, stack: 'argocd', build: () => argocdUnit(env, ['hello', 'other']).chart }))];
+    const all = () => [...planUnits(ENVIRONMENTS, [hello, other]), ...TARGETS.map((t) => ({ env: t.dir, stack: 'argocd', build: () => argocdUnit(t, ['hello', 'other']).chart }))];
     synthesize(all, { outdir: out, ...quiet });
     // A hand edit outside the part: a partial synth must not repair (or touch) it.
-    fs.appendFileSync(path.join(out, 'prod/hello/02-configmap-hello.yaml'), '# edited\n');
+    fs.appendFileSync(path.join(out, 'prod-eu-west/hello/02-configmap-hello.yaml'), '# edited\n');
     const before = listTree(out);
     const inodes = Object.fromEntries(Object.keys(before).map((f) => [f, fs.statSync(path.join(out, f)).ino]));
     text.greeting = 'bonjour';
@@ -217,7 +222,7 @@ describe('synth pipeline', () => {
     const changed = Object.keys(after).filter((f) => after[f] !== before[f]);
     expect(changed).toEqual(['dev/other/02-configmap-other.yaml']);
     for (const f of Object.keys(after).filter((f) => !f.startsWith('dev/other/'))) expect([f, fs.statSync(path.join(out, f)).ino]).toEqual([f, inodes[f]]);
-    expect(logs[logs.length - 1]).toBe('berth: the other 8 stack dir(s) in dist/ were left as they were');
+    expect(logs[logs.length - 1]).toBe('berth: the other 11 stack dir(s) in dist/ were left as they were');
   });
 
   test('a re-synth relinks unchanged files and rewrites changed ones', () => {
@@ -282,8 +287,8 @@ describe('synth pipeline', () => {
       events.push(`check ${s.env}`);
       return [];
     };
-    expect(synthesize(plan, { outdir: path.join(tmpdir('berth-synth-'), 'dist'), validators: [seen], ...quiet }).objects).toBe(3 * 6);
-    expect(events).toEqual(ENVIRONMENTS.flatMap((e) => [`build ${e.name}`, `check ${e.name}`]));
+    expect(synthesize(plan, { outdir: path.join(tmpdir('berth-synth-'), 'dist'), validators: [seen], ...quiet }).objects).toBe(TARGETS.length * 6);
+    expect(events).toEqual(TARGETS.flatMap((t) => [`build ${t.dir}`, `check ${t.dir}`]));
   });
 
   test('every failing unit is reported, in unit order, not just the first', () => {

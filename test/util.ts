@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Manifest } from '../synth/render';
 import { ValidationError } from '../constructs/core/errors';
 
@@ -63,4 +64,30 @@ export function problemsOf(fn: () => unknown): string[] {
     throw e;
   }
   throw new Error('expected a ValidationError');
+}
+
+/** The one Job whose `app.kubernetes.io/name` is `name`: Jobs are named `<name>-<hash of their spec>`. */
+export function jobNamed(manifests: readonly Manifest[], name: string): Manifest {
+  const found = manifests.filter((m) => m.kind === 'Job' && m.metadata.labels?.['app.kubernetes.io/name'] === name);
+  if (found.length !== 1) throw new Error(`expected one Job ${name}-<hash>, found ${found.length}`);
+  expect(found[0].metadata.name).toMatch(new RegExp(`^${name}-[0-9a-f]{10}$`));
+  return found[0];
+}
+
+/**
+ * Release files for a plan of `stacks` (PlanOptions.releases): the repository's own entries of
+ * those stacks (none for an environment without a file), plus `extra` per environment.
+ */
+export function releasesFor(
+  envs: readonly string[],
+  stacks: readonly string[],
+  extra: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>> = {},
+): Record<string, string> {
+  const root = path.join(__dirname, '..');
+  return Object.fromEntries(envs.map((env) => {
+    const file = path.join(root, 'releases', `${env}.yaml`);
+    const all = (fs.existsSync(file) ? parseYaml(fs.readFileSync(file, 'utf-8')) : {}) as Record<string, Record<string, string>>;
+    const kept = Object.fromEntries(Object.entries(all).filter(([stack]) => stacks.includes(stack)));
+    return [env, stringifyYaml({ ...kept, ...(extra[env] ?? {}) })];
+  }));
 }

@@ -111,7 +111,7 @@ describe('Pod Security Standards restricted', () => {
 describe('environment policy', () => {
   test('allowPlaintextSecrets defaults to false', () => {
     const chart = namespacedChart('shop-staging');
-    new k8s.KubeSecret(chart, 's', { metadata: { name: 's' }, stringData: { token: 'x' } });
+    new k8s.KubeSecret(chart, 's', { metadata: { name: 's' }, data: { token: 'eA==' } });
     const env = { ...staging, allowPlaintextSecrets: undefined };
     const findings = findingsOf(chart, validatorsFor([env]), 'staging').filter((f) => f.kind === 'Secret');
     expect(findings.map((f) => f.message)).toEqual(['holds 1 plaintext value(s) (token), which environment "staging" does not allow']);

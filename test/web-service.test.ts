@@ -17,8 +17,9 @@ const LABELS = {
   'app.kubernetes.io/component': 'api',
   'app.kubernetes.io/part-of': 'shop-dev',
   'app.kubernetes.io/managed-by': 'berth',
-  'app.kubernetes.io/version': '1.2.3',
 };
+/** Only the workload and its pod template carry the version: an image bump changes nothing else. */
+const VERSIONED = { ...LABELS, 'app.kubernetes.io/version': '1.2.3' };
 const SELECTOR = { 'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance': 'shop-dev' };
 const META = { name: 'auth', namespace: 'shop-dev', labels: LABELS };
 const CONTAINER_SECURITY = {
@@ -65,7 +66,7 @@ describe('WebService: what it emits', () => {
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
-        metadata: META,
+        metadata: { ...META, labels: VERSIONED },
         spec: {
           replicas: 2,
           selector: { matchLabels: SELECTOR },
@@ -74,7 +75,7 @@ describe('WebService: what it emits', () => {
           revisionHistoryLimit: 5,
           progressDeadlineSeconds: 600,
           template: {
-            metadata: { labels: LABELS },
+            metadata: { labels: VERSIONED },
             spec: {
               serviceAccountName: 'auth',
               automountServiceAccountToken: false,
@@ -85,6 +86,7 @@ describe('WebService: what it emits', () => {
               containers: [{
                 name: 'auth',
                 image: IMAGE,
+                imagePullPolicy: 'IfNotPresent',
                 ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
                 resources: SMALL,
                 securityContext: CONTAINER_SECURITY,
@@ -121,7 +123,7 @@ describe('WebService: what it emits', () => {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
         metadata: META,
-        spec: { podSelector: { matchLabels: SELECTOR }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+        spec: { podSelector: { matchLabels: SELECTOR }, policyTypes: ['Ingress', 'Egress'] },
       },
     ]);
   });
@@ -337,7 +339,7 @@ describe('WebService: defaults (one test each)', () => {
   });
   test('@default metrics: none (no ServiceMonitor, no scraper admitted)', () => {
     const { out } = build();
-    expect([ofKind(out, 'ServiceMonitor'), get(one(out, 'NetworkPolicy'), 'spec', 'ingress')]).toEqual([[], []]);
+    expect([ofKind(out, 'ServiceMonitor'), get(one(out, 'NetworkPolicy'), 'spec', 'ingress')]).toEqual([[], undefined]);
   });
   test("@default clusterDomain: 'cluster.local'", () => {
     expect(build().web.host).toBe('auth.shop-dev.svc.cluster.local');
@@ -458,12 +460,12 @@ describe('WebService: defaults (one test each)', () => {
     });
     expect(pod.initContainers).toEqual([
       {
-        name: 'seed', image: IMAGE, env: [{ name: 'MODE', value: 'seed' }],
+        name: 'seed', image: IMAGE, imagePullPolicy: 'IfNotPresent', env: [{ name: 'MODE', value: 'seed' }],
         envFrom: [{ configMapRef: { name: 'auth' } }, { secretRef: { name: 'db' } }],
         resources: SMALL, securityContext: CONTAINER_SECURITY, terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: [TMP_MOUNT],
       },
       {
-        name: 'migrate', image: IMAGE, env: [{ name: 'MODE', value: 'up' }],
+        name: 'migrate', image: IMAGE, imagePullPolicy: 'IfNotPresent', env: [{ name: 'MODE', value: 'up' }],
         resources: SMALL, securityContext: CONTAINER_SECURITY, terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: [TMP_MOUNT],
       },
     ]);
@@ -492,7 +494,7 @@ describe('WebService: features', () => {
       { name: 'LOG_LEVEL', value: 'info' },
       { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } },
       { name: 'FEATURE', valueFrom: { configMapKeyRef: { name: 'flags', key: 'feature' } } },
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
     ]);
   });
 
@@ -550,6 +552,7 @@ describe('WebService: features', () => {
     expect(pod.initContainers).toEqual([{
       name: 'migrate',
       image: 'ghcr.io/acme/auth-migrate:1.2.3',
+      imagePullPolicy: 'IfNotPresent',
       command: ['migrate'],
       args: ['up'],
       env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } }],

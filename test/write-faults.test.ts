@@ -191,9 +191,9 @@ describe('a tree that can\'t be replaced is left exactly as it was', () => {
     const inode = fs.statSync(out).ino;
     if (immutable) {
       lockDown(path.join(out, 'dev/hello/00-namespace-hello-dev.yaml')); // unchanged by the next synth
-      lockDown(path.join(out, 'prod/hello/02-configmap-hello.yaml')); // changed by it
+      lockDown(path.join(out, 'prod-eu-west/hello/02-configmap-hello.yaml')); // changed by it
     } else {
-      lockDown(path.join(out, 'prod/hello'));
+      lockDown(path.join(out, 'prod-eu-west/hello'));
     }
     greeting.text = 'bonjour';
     const errors: string[] = [];
@@ -201,10 +201,10 @@ describe('a tree that can\'t be replaced is left exactly as it was', () => {
     expect(errors).toEqual(immutable ? [
       "berth: synth refused to replace dist/: 2 path(s) in it can't be removed; dist/ was not changed",
       `  dist/dev/hello/00-namespace-hello-dev.yaml: ${EPERM}`,
-      `  dist/prod/hello/02-configmap-hello.yaml: ${EPERM}`,
+      `  dist/prod-eu-west/hello/02-configmap-hello.yaml: ${EPERM}`,
     ] : [
       "berth: synth refused to replace dist/: 1 path(s) in it can't be removed; dist/ was not changed",
-      `  dist/prod/hello: ${dirReason}`,
+      `  dist/prod-eu-west/hello: ${dirReason}`,
     ]);
     expect(listTree(out)).toEqual(before);
     expect(fs.statSync(out).ino).toBe(inode);

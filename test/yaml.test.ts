@@ -38,7 +38,7 @@ describe('toYaml', () => {
 
   test('quotes what a YAML 1.1 or 1.2 reader would not read back as the same string', () => {
     const tricky = ['yes', 'No', 'ON', 'y', 'null', '~', '', ' lead', 'trail ', '8080', '0x1F', '1e3', '1_000', '12:30', '2026-11-22',
-      '.5', '.inf', '-', '- a', '-1', '--', '-c', '--port=8080', '-.5', 'a: b', 'a #b', '#c', '*alias', '&anchor', '!tag', '%x', '@x', '`x', '{a}', '[a]', 'a,b', 'it\'s', '"q"', 'tab\there',
+      '.5', '.inf', '-', '- a', '-1', '--', '-c', '--port=8080', '-.5', 'a: b', 'a b: c', 'x y:z w', 'a #b', '#c', '*alias', '&anchor', '!tag', '%x', '@x', '`x', '{a}', '[a]', 'a,b', 'it\'s', '"q"', 'tab\there',
       '\u0007bell', 'é', '<<', '=', 'key:', '250m', '512Mi', '30s', 'v1.28', '1.10.2', '8.10.1-alpine', '05-deployment-auth.yaml', '2026-11-22T03:00', '1-2-3', '1.0', '1.0.0e5', 'ghcr.io/acme/web:1.2.0', 'http://a:8080/x', 'Prune=false,Delete=false'];
     for (const s of tricky) {
       const text = toYaml({ [s || 'empty']: s, list: [s] });

@@ -23,7 +23,7 @@ import { StackDefinition } from '../stack';
  * `NATS_URL`, `ENVIRONMENT`, `LOG_LEVEL`, `JWT_SECRET`).
  *
  * Chosen where the plan is silent: ports 8081–8086 (HTTP) and 9091–9096 (gRPC) following
- * auth's pattern; images pinned to the charts' appVersion 1.0.0; metrics on port 9090 at
+ * auth's pattern; images `giia/<svc>-service` (the plan's local builds; versions in releases/); metrics on port 9090 at
  * /metrics; ai-agent may call external LLM APIs over HTTPS; PgBouncer in front of Postgres
  * (six services at their HPA maxima would open ~330 connections). The plan names one gRPC
  * call, catalog → auth: the other services' gRPC ports serve no caller, so they are
@@ -85,7 +85,7 @@ export const giia: StackDefinition = {
     for (const s of SERVICES) {
       const svc = new WebService(chart, s.name, {
         name: `${s.name}-service`,
-        image: `giia/${s.name}-service:1.0.0`,
+        image: `giia/${s.name}-service`,
         ports: [{ name: 'http', port: s.http }, { name: 'grpc', port: s.grpc, internalOnly: !GRPC_CALLED.has(s.name) }],
         env: {
           PORT: String(s.http),

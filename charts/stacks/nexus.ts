@@ -16,7 +16,7 @@ import { StackDefinition } from '../stack';
  *
  * The plan gives no numbers, so all are chosen: ports 8000 (api), 8001 (mcp-server),
  * 8080–8082 (nexus channels: API, CLI, MCP), 8090 (dataflow), metrics on 9090 everywhere;
- * images `nexus/<svc>:1.0.0`; a 90/10 canary of api 1.1.0 on 2 pods; 30 s timeouts with 3
+ * images `nexus/<svc>`; a 90/10 canary of api (its own release entry) on 2 pods; 30 s timeouts with 3
  * retries on the API hosts and 1 h on the WebSocket host; dataflow's pool of 5–20
  * connections; a 2Gi emptyDir cache (rebuilt on restart, so it needs no volume of its own per
  * replica). Channels: the API channel is `app.nexus.<domain>`, the CLI channel
@@ -39,7 +39,7 @@ export const nexus: StackDefinition = {
     const common: Partial<WebServiceProps> = { metrics: {}, verticalAutoscaling: { updateMode: 'Off' } };
     const apiProps: WebServiceProps = {
       ...common,
-      image: 'nexus/api:1.0.0',
+      image: 'nexus/api',
       ports: [{ name: 'http', port: 8000 }],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
       // Room above idle use (and the sidecar) for the 80 % memory target to mean load.
@@ -51,13 +51,13 @@ export const nexus: StackDefinition = {
     // The canary runs the next release beside the stable one and takes 10 % of requests; two
     // pods and their PDB keep that share served through a node drain.
     const apiCanary = new WebService(chart, 'api-canary', {
-      ...apiProps, image: 'nexus/api:1.1.0', scaling: undefined, verticalAutoscaling: undefined, replicas: 2,
+      ...apiProps, image: 'nexus/api', scaling: undefined, verticalAutoscaling: undefined, replicas: 2,
     });
     for (const a of [api, apiCanary]) a.connectTo(postgres);
 
     const mcp = new WebService(chart, 'mcp-server', {
       ...common,
-      image: 'nexus/mcp-server:1.0.0',
+      image: 'nexus/mcp-server',
       ports: [{ name: 'http', port: 8001 }],
       env: redis.connectionEnv({ prefix: 'SESSION_REDIS_' }),
       sessionAffinity: 'ClientIP',
@@ -70,7 +70,7 @@ export const nexus: StackDefinition = {
 
     const dataflow = new WebService(chart, 'dataflow', {
       ...common,
-      image: 'nexus/dataflow:1.0.0',
+      image: 'nexus/dataflow',
       ports: [{ name: 'http', port: 8090 }],
       env: {
         ...postgres.connectionEnv({ prefix: 'DB_' }),
@@ -91,7 +91,7 @@ export const nexus: StackDefinition = {
 
     const app = new WebService(chart, 'nexus', {
       ...common,
-      image: 'nexus/nexus:1.0.0',
+      image: 'nexus/nexus',
       ports: [{ name: 'http', port: 8080 }, { name: 'cli', port: 8081 }, { name: 'mcp', port: 8082 }],
       env: { ...redis.connectionEnv({ prefix: 'SESSION_REDIS_' }), API_URL: api.url, DATAFLOW_URL: dataflow.url, MCP_URL: mcp.url },
       resources: 'medium',
@@ -106,7 +106,8 @@ export const nexus: StackDefinition = {
     mcp.connectTo(app, [app.port('mcp')]);
 
     new MigrationJob(chart, 'migrate', {
-      image: 'nexus/api:1.0.0',
+      // The api's own image (and version): the migrations ship with its code.
+      image: api.image,
       command: ['nexus-api', 'migrate', 'up'],
       // Past the pooler: migrations hold a session (advisory locks, DDL in one transaction).
       env: postgres.connectionEnv({ prefix: 'DB_', direct: true }),

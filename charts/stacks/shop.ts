@@ -12,7 +12,7 @@ import { StackDefinition } from '../stack';
  * gateway service is the one entry point. Probes are `/healthz` with a startup probe that
  * gives migrations and boot up to 5 minutes before liveness may restart the pod.
  *
- * Chosen where the plan is silent: images `shop/<svc>:1.0.0`, HTTP on 8080, `small`
+ * Chosen where the plan is silent: images `shop/<svc>`, HTTP on 8080, `small`
  * resources, HPA 2–6 at 75 % CPU, `/app/migrate up` as the migration command, and
  * order calling user and product.
  */
@@ -41,7 +41,7 @@ export const shop: StackDefinition = {
         backup: true,
       });
       const svc = new WebService(chart, o.name, {
-        image: `shop/${o.name}:1.0.0`,
+        image: `shop/${o.name}`,
         ports: [{ name: 'http', port: 8080 }],
         env: db.connectionEnv({ prefix: 'DB_' }),
         // Same image and env as the app, so the migration sees exactly the app's database.
@@ -58,7 +58,7 @@ export const shop: StackDefinition = {
 
     const gatewaySvc = new WebService(chart, 'gateway', {
       component: 'gateway',
-      image: 'shop/gateway:1.0.0',
+      image: 'shop/gateway',
       ports: [{ name: 'http', port: 8080 }],
       env: Object.fromEntries([...services].map(([name, s]) => [`${name.toUpperCase()}_SERVICE_URL`, s.url])),
       ...probes,

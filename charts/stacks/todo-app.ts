@@ -12,8 +12,8 @@ import { StackDefinition } from '../stack';
  * environment), NetworkPolicies from the wiring below, and ServiceMonitors where the
  * environment runs the Prometheus Operator.
  *
- * Chosen where the plan is silent: images `todo-frontend:1.0.0` and `todo-backend:1.0.0`
- * (the plan's `:latest` is refused outside dev), backend `small` resources and HPA 2–6,
+ * Chosen where the plan is silent: images `todo-frontend` and `todo-backend`, the plan's
+ * local builds (its `:latest` runs in dev only), backend `small` resources and HPA 2–6,
  * backend metrics at `/metrics` on its HTTP port.
  */
 export const todoApp: StackDefinition = {
@@ -31,7 +31,7 @@ export const todoApp: StackDefinition = {
     });
 
     const backend = new WebService(chart, 'backend', {
-      image: 'todo-backend:1.0.0',
+      image: 'todo-backend',
       ports: [{ name: 'http', port: 8000 }],
       env: postgres.connectionEnv({ prefix: 'DB_' }),
       healthPath: '/health',
@@ -43,7 +43,7 @@ export const todoApp: StackDefinition = {
 
     const frontend = new WebService(chart, 'frontend', {
       component: 'frontend',
-      image: 'todo-frontend:1.0.0',
+      image: 'todo-frontend',
       ports: [{ name: 'http', port: 3000 }],
       // Built into the browser bundle: the public host (the gateway routes /api/v1), never cluster DNS.
       env: { NEXT_PUBLIC_API_BASE_URL: gateway.publicUrl(host, '/api/v1') },

@@ -22,7 +22,7 @@ import { StackDefinition } from '../stack';
  * (Secret `todo-chatbot-secrets`, the plan's name: in dev from a local file with `npm run
  * secrets`, elsewhere from the secret store); berth makes `BETTER_AUTH_SECRET`.
  *
- * Chosen where the plan is silent or contradicts itself: the images `todo-chatbot-*:1.0.0`;
+ * Chosen where the plan is silent or contradicts itself: the images `todo-chatbot-*` (the plan's local builds);
  * Redis gets a password like every berth store (the plan ran it without auth); the smoke test
  * checks backend `/health` and frontend `/` (the MCP endpoint answers only MCP requests, so its
  * TCP probe covers it).
@@ -60,7 +60,7 @@ export const todoChatbot: StackDefinition = {
     const auth = new AppSecret(chart, 'auth-secret', { keys: ['BETTER_AUTH_SECRET'] });
 
     const mcp = new WebService(chart, 'mcp-server', {
-      image: 'todo-chatbot-mcp:1.0.0',
+      image: 'todo-chatbot-mcp',
       ports: [{ name: 'http', port: 8001 }],
       env: { DATABASE_URL: provided.envValue('DATABASE_URL') },
       readinessProbe: Probe.tcp({ periodSeconds: 5 }),
@@ -71,7 +71,7 @@ export const todoChatbot: StackDefinition = {
     mcp.allowTo(Peer.internet(), NEON);
 
     const backend = new WebService(chart, 'backend', {
-      image: 'todo-chatbot-backend:1.0.0',
+      image: 'todo-chatbot-backend',
       ports: [{ name: 'http', port: 8000 }],
       config: {
         // What the backend's code compares against: 'development' or 'production'.
@@ -101,7 +101,7 @@ export const todoChatbot: StackDefinition = {
 
     const frontend = new WebService(chart, 'frontend', {
       component: 'frontend',
-      image: 'todo-chatbot-frontend:1.0.0',
+      image: 'todo-chatbot-frontend',
       ports: [{ name: 'http', port: 3000 }],
       // NEXT_PUBLIC_* values end up in the browser bundle: the public host, never cluster DNS.
       config: {

@@ -194,8 +194,13 @@ export function workloadNetworkPolicy(
     spec: {
       podSelector: { matchLabels: { ...connections.selector } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: Lazy.any({ produce: () => connections.ingressRules() }) as unknown as k8s.NetworkPolicyIngressRule[],
-      egress: Lazy.any({ produce: () => connections.egressRules() }) as unknown as k8s.NetworkPolicyEgressRule[],
+      // No rules: no field. The API server stores no empty list, so `[]` would differ on every apply.
+      ingress: Lazy.any({ produce: () => nonEmpty(connections.ingressRules()) }) as unknown as k8s.NetworkPolicyIngressRule[],
+      egress: Lazy.any({ produce: () => nonEmpty(connections.egressRules()) }) as unknown as k8s.NetworkPolicyEgressRule[],
     },
   });
+}
+
+function nonEmpty<T>(rules: T[]): T[] | undefined {
+  return rules.length > 0 ? rules : undefined;
 }

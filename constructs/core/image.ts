@@ -1,5 +1,7 @@
+import { IConstruct } from 'constructs';
 import { Problems } from './errors';
 import { isLabelValue } from './names';
+import { platformPolicy } from './policy';
 
 /** A container image: `repository` plus a tag, a digest, or both. */
 export interface ImageRef {
@@ -19,9 +21,9 @@ export type Image = string | ImageRef;
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** The algorithms go-digest registers, each with its length; hex digits are lowercase. */
-const DIGEST = /^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
+export const DIGEST = /^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 const NAME_MAX = 255;
 
 /** Splits `registry:5000/repo:tag@sha256:…` without mistaking a registry port for a tag. */
@@ -96,4 +98,16 @@ export function imageVersion(image: Image): string | undefined {
   const ref = parseImage(image);
   const v = ref.tag ?? ref.digest?.replace(/^sha256:/, '').slice(0, 12);
   return v !== undefined && isLabelValue(v) ? v : undefined;
+}
+
+/**
+ * The image a service runs. A bare repository (no tag, no digest) is a release-managed image:
+ * in a berth chart the environment's release gives its version and registry; elsewhere it is
+ * used as given (and must then pass `checkImage`).
+ */
+export function resolveServiceImage(scope: IConstruct, service: string, image: Image): Image {
+  const ref = parseImage(image);
+  const resolve = platformPolicy(scope).images?.resolve;
+  if (resolve === undefined || ref.tag !== undefined || ref.digest !== undefined) return image;
+  return resolve(service, ref.repository, scope.node.path);
 }

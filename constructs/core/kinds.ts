@@ -7,9 +7,11 @@ import * as cm from '../../imports/cert-manager.io';
 import * as eso from '../../imports/external-secrets.io';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import * as k8s from '../../imports/k8s';
+import * as fluxKustomize from '../../imports/kustomize.toolkit.fluxcd.io';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import * as istio from '../../imports/networking.istio.io';
 import * as istiosec from '../../imports/security.istio.io';
+import * as fluxSource from '../../imports/source.toolkit.fluxcd.io';
 import { rendered } from './rendered';
 
 export const KubeConfigMap = rendered(k8s.KubeConfigMap, k8s.toJson_KubeConfigMapProps);
@@ -33,6 +35,8 @@ export const KubeStatefulSet = rendered(k8s.KubeStatefulSet, k8s.toJson_KubeStat
 
 export const AppProject = rendered(argo.AppProject, argo.toJson_AppProjectProps);
 export const Application = rendered(argo.Application, argo.toJson_ApplicationProps);
+export const FluxKustomization = rendered(fluxKustomize.Kustomization, fluxKustomize.toJson_KustomizationProps);
+export const GitRepository = rendered(fluxSource.GitRepository, fluxSource.toJson_GitRepositoryProps);
 export const VerticalPodAutoscaler = rendered(vpa.VerticalPodAutoscaler, vpa.toJson_VerticalPodAutoscalerProps);
 export const SealedSecret = rendered(sealed.SealedSecret, sealed.toJson_SealedSecretProps);
 export const Certificate = rendered(cm.Certificate, cm.toJson_CertificateProps);

@@ -10,14 +10,19 @@ export interface AppIdentity {
   readonly name: string;
   /** `app.kubernetes.io/component`: its role, such as `api`, `frontend` or `database`. */
   readonly component: string;
-  /** `app.kubernetes.io/version`: usually the image tag. Never part of a selector. */
+  /** `app.kubernetes.io/version`: usually the image tag. Only on the workload and its pod template; never part of a selector. */
   readonly version?: string;
 }
 
 /** The label sets a workload puts on its objects, pod templates and selectors. */
 export interface AppLabels {
-  /** Every `app.kubernetes.io/*` label: objects and pod templates. */
+  /** The `app.kubernetes.io/*` labels every object of the workload carries (no version). */
   readonly all: Record<string, string>;
+  /**
+   * `all` plus `app.kubernetes.io/version`: the workload (Deployment, StatefulSet, Job) and its
+   * pod template, which are what runs the version, so an image bump changes only them.
+   */
+  readonly versioned: Record<string, string>;
   /** Only labels that never change (`name`, `instance`): selectors. */
   readonly selector: Record<string, string>;
 }
@@ -42,6 +47,6 @@ export function appLabels(scope: IConstruct, id: AppIdentity): AppLabels {
     [PART_OF_LABEL]: partOf,
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
-  if (id.version !== undefined) all['app.kubernetes.io/version'] = id.version;
-  return { all, selector };
+  const versioned = id.version !== undefined ? { ...all, 'app.kubernetes.io/version': id.version } : all;
+  return { all, versioned, selector };
 }

@@ -19,10 +19,27 @@ export interface BackupPolicy {
   readonly size: string;
 }
 
+/** How images are named, pinned and pulled. */
+export interface ImagesPolicy {
+  /** Accept `latest` and untagged images. */
+  readonly allowMutableTags: boolean;
+  /** Every container's `imagePullPolicy`. */
+  readonly pullPolicy: PullPolicy;
+  /**
+   * The image a service runs when its stack names only the repository (no tag, no digest):
+   * the environment's release gives the version and the registry. `at` is the construct path,
+   * for the message when the release has no entry.
+   */
+  readonly resolve?: (service: string, repository: string, at: string) => string;
+}
+
+/** A container's `imagePullPolicy`. */
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
 /** Everything optional: a field that is absent leaves the construct's own default. */
 export interface PlatformPolicy {
-  /** Accept `latest` and untagged images. */
-  readonly allowMutableImageTags?: boolean;
+  /** Image pinning, pulls and versions. */
+  readonly images?: ImagesPolicy;
   /** Pods get an Istio sidecar (the namespace is in the mesh). */
   readonly meshSidecar?: boolean;
   /** Where a Secret of a given name comes from, and whether plaintext (generated) Secrets are accepted. */
@@ -67,6 +84,14 @@ export interface PlatformPolicy {
 }
 
 const NONE: PlatformPolicy = Object.freeze({});
+
+/** What a container pulls with where no policy says: the kubelet's own default for a pinned tag. */
+export const DEFAULT_PULL_POLICY: PullPolicy = 'IfNotPresent';
+
+/** The `imagePullPolicy` of every container a construct renders. */
+export function pullPolicyOf(scope: IConstruct): PullPolicy {
+  return platformPolicy(scope).images?.pullPolicy ?? DEFAULT_PULL_POLICY;
+}
 
 /** The policy of the chart a construct sits in, or an empty one outside a berth chart. */
 export function platformPolicy(scope: IConstruct): PlatformPolicy {

@@ -185,8 +185,9 @@ function plural(what: string): string | undefined {
 /** `'<key>' is not a <what>; did you mean '<close>'?`, or the list of keys when it is short. */
 export function unknownKeyMessage(key: string, known: readonly string[], what: string, plural: string): string {
   const close = closest(key, known);
-  if (close !== undefined) return `is not a ${what}; did you mean '${close}'?`;
-  return known.length <= 12 ? `is not a ${what} (${plural}: ${known.join(', ')})` : `is not a ${what}`;
+  const article = /^[aeiou]/.test(what) ? 'an' : 'a';
+  if (close !== undefined) return `is not ${article} ${what}; did you mean '${close}'?`;
+  return known.length <= 12 ? `is not ${article} ${what} (${plural}: ${known.join(', ')})` : `is not ${article} ${what}`;
 }
 
 /** The known word nearest `word` by edit distance, when it is near enough to be a typo. */

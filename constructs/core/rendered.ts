@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition, App, GroupVersionKind, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
+import { canonicalize, kindShape } from './canonical';
 
 /** A generated kind (`k8s.KubeDeployment`, a CRD class…): its constructor and its GVK. */
 export type GeneratedKind<P> = (new (scope: Construct, id: string, props: P) => ApiObject) & {
@@ -29,6 +30,8 @@ type Json = string | number | boolean | Json[] | { [key: string]: Json };
  */
 export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsConverter<P>): K {
   const Base: GeneratedKind<P> = kind;
+  const { apiVersion, kind: kindName } = Base.GVK;
+  const stored = kindShape(apiVersion, kindName) !== undefined || (apiVersion === 'v1' && (kindName === 'Secret' || kindName === 'ConfigMap'));
   class Rendered extends Base {
     // Declared, then assigned in the constructor: V8 (Node 20) defines a class field on a
     // slow path when the class body is shared by many classes, as this one is, one per kind.
@@ -47,7 +50,11 @@ export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsC
     }
 
     public override toJson(): Record<string, unknown> {
-      if (!hasDefaultResolvers(App.of(this))) return super.toJson() as Record<string, unknown>;
+      if (!hasDefaultResolvers(App.of(this))) {
+        const generic = super.toJson() as Record<string, unknown>;
+        if (stored) canonicalize(generic);
+        return generic;
+      }
       try {
         const sortKeys = !process.env.CDK8S_DISABLE_SORT;
         const json = renderRecord((this.renderedProps ?? {}) as Record<string, unknown>, sortKeys, false, 'metadata') ?? {};
@@ -55,13 +62,24 @@ export function rendered<P, K extends GeneratedKind<P>>(kind: K, convert: PropsC
         const metadata = renderMetadata(this.metadata, sortKeys);
         if (metadata !== undefined) json.metadata = metadata;
         const patched = this.renderedPatches.length > 0 ? (JsonPatch.apply(json, ...this.renderedPatches) as Json) : json;
-        return Object.assign({ apiVersion: Base.GVK.apiVersion, kind: Base.GVK.kind }, convert(patched as P));
+        const out = Object.assign({ apiVersion, kind: kindName }, convert(patched as P));
+        // renderMetadata already left out empty maps and lists, all metadata can hold of it.
+        if (stored) canonicalize(out, { metadataStored: this.renderedPatches.length === 0 });
+        return out;
       } catch (e) {
         throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
       }
     }
   }
   return Rendered as unknown as K;
+}
+
+/**
+ * Typed props (a Job's spec, say) resolved as the render resolves them, with keys sorted:
+ * for content hashes of what an object will hold.
+ */
+export function resolveProps(value: unknown): unknown {
+  return renderValue(value, true);
 }
 
 /**

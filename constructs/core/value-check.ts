@@ -4,6 +4,7 @@
 // values and how to supply them.
 import * as k8s from '../../imports/k8s';
 import { EnvMap } from './env';
+import type { PullPolicy } from './policy';
 import { RunAs, restrictedContainerSecurityContext } from './security';
 
 /** A small, pinned image with `/bin/sh`: the check needs nothing else. */
@@ -26,7 +27,7 @@ function requirementsOf(env: EnvMap): [string, { readonly secretName: string; re
  * It reads the same Secret keys as the app (optional, so the pod gets this far), and exits 1
  * listing the missing ones, grouped by how to supply them.
  */
-export function valueCheckContainer(env: EnvMap, runAs: RunAs): k8s.Container | undefined {
+export function valueCheckContainer(env: EnvMap, runAs: RunAs, pullPolicy: PullPolicy): k8s.Container | undefined {
   const required = requirementsOf(env);
   if (required.length === 0) return undefined;
   const hints = [...new Set(required.map(([, r]) => r.hint))];
@@ -41,7 +42,7 @@ export function valueCheckContainer(env: EnvMap, runAs: RunAs): k8s.Container | 
   return {
     name: VALUE_CHECK_NAME,
     image: VALUE_CHECK_IMAGE,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: pullPolicy,
     command: ['/bin/sh', '-c', lines.join('\n')],
     env: required.map(([name]) => ({ name, ...(env[name] as { source: Omit<k8s.EnvVar, 'name'> }).source })),
     resources: {

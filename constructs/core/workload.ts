@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { MESH_JOB_POD_ANNOTATIONS, SidecarQuitTool, withSidecarQuit } from './mesh';
+import type { PullPolicy } from './policy';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './security';
 import * as kinds from './kinds';
 
@@ -57,6 +58,7 @@ export interface JobContainer {
   readonly name: string;
   /** The full image reference. */
   readonly image: string;
+  readonly pullPolicy: PullPolicy;
   readonly command: readonly string[];
   readonly env?: k8s.EnvVar[];
   readonly envFrom?: k8s.EnvFromSource[];
@@ -93,6 +95,7 @@ export function jobPodTemplate(props: {
       containers: [{
         name: c.name,
         image: c.image,
+        imagePullPolicy: c.pullPolicy,
         command: meshSidecar ? withSidecarQuit(c.command, props.sidecarQuitTool ?? 'curl') : [...c.command],
         ...(c.env?.length ? { env: c.env } : {}),
         ...(c.envFrom?.length ? { envFrom: c.envFrom } : {}),

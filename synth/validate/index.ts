@@ -4,9 +4,11 @@ import { affinityValidator } from './affinity';
 import { apiServerValidator } from './api-server';
 import { baselineValidator } from './baseline';
 import { canaryValidator } from './canary';
+import { canonicalValidator } from './canonical';
 import { coherenceValidator } from './coherence';
 import { connectionBudgetValidator } from './connection-budget';
 import { metricsValidator } from './metrics';
+import { ownershipValidator } from './ownership';
 import { podSecurityValidator } from './pod-security';
 import { policyValidator } from './policy';
 import { quotaFitValidator } from './quota';
@@ -20,9 +22,11 @@ export { affinityValidator } from './affinity';
 export { apiServerValidator } from './api-server';
 export { baselineValidator } from './baseline';
 export { canaryValidator } from './canary';
+export { canonicalValidator } from './canonical';
 export { coherenceValidator } from './coherence';
 export { connectionBudgetValidator } from './connection-budget';
 export { metricsValidator } from './metrics';
+export { ownershipValidator } from './ownership';
 export { podSecurityValidator, restrictedProblems } from './pod-security';
 export { policyValidator } from './policy';
 export { quotaFitValidator } from './quota';
@@ -37,6 +41,8 @@ export interface SafetyNetOptions {
   readonly plaintextSecretEnvs: readonly string[];
   /** Environments where images may be untagged or `:latest`. */
   readonly mutableTagEnvs: readonly string[];
+  /** Per environment: the `imagePullPolicy` every container must set. @default - no check */
+  readonly pullPolicies?: Readonly<Record<string, string>>;
   /** Stacks whose Namespaces need no baseline. @default ['argocd'] - Argo CD's own objects */
   readonly baselineExemptStacks?: readonly string[];
   /** Per environment: where the scraper and the ingress proxies run. @default - DEFAULT_RUNTIME_FACTS for every environment */
@@ -47,7 +53,8 @@ export interface SafetyNetOptions {
  * Every check, in report order: schema, API-server rules, cross-object coherence,
  * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
  * then what a running cluster would do: reachable ports and URLs, session affinity, metrics,
- * canaries, connection budgets, resource fit, and quota and LimitRange fit.
+ * canaries, connection budgets, resource fit, and quota and LimitRange fit; last, the
+ * canonical form (what the API server stores) and field ownership (nothing an HPA owns).
  */
 export function safetyNet(options: SafetyNetOptions): Validator[] {
   return [
@@ -65,5 +72,7 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     connectionBudgetValidator(),
     resourceFitValidator(),
     quotaFitValidator(),
+    canonicalValidator(),
+    ownershipValidator(),
   ];
 }

@@ -67,6 +67,7 @@ export interface Probe {
 export interface Container {
   readonly name?: unknown;
   readonly image?: unknown;
+  readonly imagePullPolicy?: unknown;
   readonly ports?: unknown;
   readonly env?: unknown;
   readonly envFrom?: unknown;

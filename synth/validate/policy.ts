@@ -7,14 +7,22 @@ import { containersOf, record } from './model';
 import { perStack } from './report';
 import { indexOf } from './stack-index';
 
+const PULL_POLICIES: readonly string[] = ['Always', 'IfNotPresent', 'Never'];
+
 export interface PolicyOptions {
   /** Environments where a core `Secret` with data may be committed to `dist/`. */
   readonly plaintextSecretEnvs: readonly string[];
   /** Environments where images may be untagged or `:latest`. */
   readonly mutableTagEnvs: readonly string[];
+  /** Per environment: the `imagePullPolicy` every container must set. @default - no check */
+  readonly pullPolicies?: Readonly<Record<string, string>>;
 }
 
-/** No plaintext Secret and no mutable image outside the environments that allow them. */
+/**
+ * No plaintext Secret and no mutable image outside the environments that allow them; every
+ * container pulls as its environment says (in a shared cluster, `IfNotPresent` lets any pod
+ * on a node run a private image another team pulled, without credentials).
+ */
 export function policyValidator(options: PolicyOptions): Validator {
   const plaintext = new Set(options.plaintextSecretEnvs);
   const mutable = new Set(options.mutableTagEnvs);
@@ -28,6 +36,17 @@ export function policyValidator(options: PolicyOptions): Validator {
         if (keys.length === 0) continue;
         report.add(o, [m.stringData !== undefined ? 'stringData' : 'data'], `holds ${keys.length} plaintext value(s) (${keys.join(', ')}), which environment ${formatValue(env)} does not allow`,
           'use an ExternalSecret or a SealedSecret, so no secret value lands in git');
+      }
+    }
+    const pullPolicy = options.pullPolicies?.[env];
+    if (pullPolicy !== undefined) {
+      for (const t of indexOf(report.stack).podOf.values()) {
+        for (const { container, path } of containersOf(t)) {
+          // A value outside the enum is the schema check's to report.
+          if (container.imagePullPolicy === pullPolicy || (container.imagePullPolicy !== undefined && !PULL_POLICIES.includes(container.imagePullPolicy as string))) continue;
+          report.add(t.object, [...path, 'imagePullPolicy'], `must be ${formatValue(pullPolicy)}, as environment ${formatValue(env)} pulls images, received ${formatValue(container.imagePullPolicy)}`,
+            'set it from the environment (pullPolicyOf(scope) in a construct; images.pullPolicy in charts/environments.ts)');
+        }
       }
     }
     if (mutable.has(env)) return;

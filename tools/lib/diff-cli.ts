@@ -2,10 +2,9 @@
 import * as path from 'path';
 import { parseArgs } from 'node:util';
 import { isColorSupported } from 'picocolors';
-import { ENVIRONMENTS } from '../../charts/environments';
 import { diffEnvironments, diffStacks, DiffReport, exitCodeOf } from './diff';
 import { formatJson, formatMarkdown, formatText } from './format-diff';
-import { compareEnvs, loadDistAtRef, loadDistDir, StackManifests } from './load';
+import { compareEnvs, identityOf, inEnvironment, loadDistAtRef, loadDistDir, StackManifests } from './load';
 import { recoverTree } from '../../synth/write';
 
 const USAGE = `usage: npm run diff -- [options]
@@ -15,8 +14,10 @@ Semantic diff of the synthesized manifests.
   (default)             dist/ in the work tree against dist/ at --ref
   --ref <ref>           the git ref to compare against (default: HEAD)
   --to <ref>            read the new side from this ref instead of the work tree
-  --env <env>           only this environment
+  --env <env>           only this environment (all its clusters), or one cluster's
+                        directory such as prod-eu-west
   --vs <env>            with --env: compare environment <env> with environment <vs>
+                        (an environment with clusters: name one of its directories)
                         (objects matched by stack/kind/name; namespace, domain and
                         -<env> suffixes factored out)
   --stack <id>          only this stack (repeatable)
@@ -96,13 +97,15 @@ function run(argv: readonly string[], io: CliIo): number {
   if (values.vs !== undefined && values.env !== undefined) {
     const present = new Set(current.map((s) => s.env));
     for (const e of [values.env, values.vs]) {
-      if (!present.has(e)) throw new UsageError(`no environment '${e}' in ${dist}/ (${currentName}); found: ${[...present].sort(compareEnvs).join(', ') || 'none'}`);
+      if (present.has(e)) continue;
+      const clusters = [...present].filter((dir) => dir !== e && inEnvironment(dir, e)).sort(compareEnvs);
+      if (clusters.length > 0) throw new UsageError(`environment '${e}' has a directory per cluster: compare one of them (${clusters.join(', ')})`);
+      throw new UsageError(`no environment '${e}' in ${dist}/ (${currentName}); found: ${[...present].sort(compareEnvs).join(', ') || 'none'}`);
     }
-    const identity = (name: string) => ({ name, domain: ENVIRONMENTS.find((e) => e.name === name)?.domain });
-    report = diffEnvironments(current.filter(keep), identity(values.env), identity(values.vs));
+    report = diffEnvironments(current.filter(keep), identityOf(values.env), identityOf(values.vs));
   } else {
     const env = values.env;
-    const inScope = (s: StackManifests): boolean => keep(s) && (env === undefined || s.env === env);
+    const inScope = (s: StackManifests): boolean => keep(s) && (env === undefined || inEnvironment(s.env, env));
     const before = loadDistAtRef(values.ref, dist, cwd).filter(inScope);
     report = { from: values.ref, to: currentName, stacks: diffStacks(before, current.filter(inScope)) };
   }

@@ -489,9 +489,12 @@ export function diffStacks(before: readonly StackManifests[], after: readonly St
 
 /** What identifies an environment in its manifests, so those values can be factored out. */
 export interface EnvironmentIdentity {
+  /** The directory: the environment's name, or one of its clusters' (`prod-eu-west`). */
   readonly name: string;
   /** Base DNS domain of routed hosts. */
   readonly domain?: string;
+  /** The environment of a cluster's directory: namespaces end in `-<environment>`, not `-<name>`. @default - name */
+  readonly environment?: string;
 }
 
 function escapeRegExp(s: string): string {
@@ -506,11 +509,13 @@ function escapeRegExp(s: string): string {
 export function environmentNormalizer(env: EnvironmentIdentity): (s: string) => string {
   const domain = env.domain ? new RegExp(`(?<![a-z0-9-])${escapeRegExp(env.domain)}(?![a-z0-9-])`, 'g') : undefined;
   const suffix = new RegExp(`-${escapeRegExp(env.name)}(?![a-z0-9])`, 'g');
+  // A cluster's objects are named for its directory, its namespaces for its environment.
+  const envSuffix = env.environment !== undefined && env.environment !== env.name ? new RegExp(`-${escapeRegExp(env.environment)}(?![a-z0-9])`, 'g') : undefined;
   const distPath = new RegExp(`(^|/)dist/${escapeRegExp(env.name)}/`, 'g');
   return (s) => {
     let out = domain ? s.replace(domain, '{domain}') : s;
     out = out.replace(suffix, '-{env}').replace(distPath, '$1dist/{env}/');
-    return out;
+    return envSuffix ? out.replace(envSuffix, '-{env}') : out;
   };
 }
 

@@ -1,9 +1,11 @@
-// Reads synthesized output in the layout `dist/<env>/<stack>/<file>.yaml`, from the work
+// Reads synthesized output in the layout `dist/<env>/<stack>/<file>.yaml` (`<env>` is an
+// environment's directory, or one of its clusters': `prod-eu-west`), from the work
 // tree, from a git commit (without checking it out), or straight from a render.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
+import { clusterTargets } from '../../charts/environment';
 import { ENVIRONMENTS } from '../../charts/environments';
 import { RenderedStack } from '../../synth/render';
 import { Manifest } from './shapes';
@@ -21,14 +23,51 @@ export interface StackManifests {
   readonly objects: readonly LoadedObject[];
 }
 
-/** Environments in the order changes travel through them (`charts/environments.ts`): dev, staging, prod. */
-export const PROMOTION_ORDER: readonly string[] = ENVIRONMENTS.map((e) => e.name);
+/** A directory of `dist/`: an environment's, or one of its clusters' (`prod-eu-west`). */
+export interface DistDir {
+  readonly dir: string;
+  /** The environment it belongs to: its namespaces end in `-<environment>`. */
+  readonly environment: string;
+  /** Base DNS domain of its routed hosts. */
+  readonly domain: string;
+}
 
-/** Orders environment names by promotion; names outside it come last, alphabetically. */
+/** Every directory `charts/environments.ts` makes, in promotion order, each environment's clusters in their order. */
+export const DIST_DIRS: readonly DistDir[] = ENVIRONMENTS.flatMap(clusterTargets).map((t) => ({ dir: t.dir, environment: t.env.name, domain: t.env.domain }));
+
+/**
+ * Directories in the order changes travel through them (`charts/environments.ts`): dev,
+ * staging, prod, with an environment that lists clusters in their order (prod-eu-west, prod-us-east).
+ */
+export const PROMOTION_ORDER: readonly string[] = DIST_DIRS.map((d) => d.dir);
+
+/** Whether directory `dir` belongs to `env`: its own name, or the environment whose cluster it is. */
+export function inEnvironment(dir: string, env: string): boolean {
+  return dir === env || DIST_DIRS.some((d) => d.dir === dir && d.environment === env);
+}
+
+/**
+ * What identifies a directory's stacks in their manifests (its name, its environment, the
+ * domain of its hosts), for factoring them out; a directory `charts/environments.ts` doesn't
+ * make, but named like one of its environments, gets that environment's domain.
+ */
+export function identityOf(dir: string): { readonly name: string; readonly domain?: string; readonly environment?: string } {
+  const d = DIST_DIRS.find((x) => x.dir === dir);
+  if (d !== undefined) return { name: dir, domain: d.domain, environment: d.environment };
+  const env = ENVIRONMENTS.find((e) => e.name === dir);
+  return env !== undefined ? { name: dir, domain: env.domain } : { name: dir };
+}
+
+/**
+ * Orders directories by promotion; an environment's own name (a directory it would write
+ * without clusters) ranks with its first cluster; names outside it come last, alphabetically.
+ */
 export function compareEnvs(a: string, b: string): number {
   const rank = (e: string): number => {
     const i = PROMOTION_ORDER.indexOf(e);
-    return i < 0 ? PROMOTION_ORDER.length : i;
+    if (i >= 0) return i;
+    const first = DIST_DIRS.findIndex((d) => d.environment === e);
+    return first < 0 ? PROMOTION_ORDER.length : first;
   };
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }

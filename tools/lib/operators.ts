@@ -16,6 +16,8 @@ export const OPERATORS: Readonly<Record<string, string>> = {
   'acme.cert-manager.io': 'cert-manager',
   'monitoring.coreos.com': 'Prometheus Operator',
   'argoproj.io': 'Argo CD',
+  'kustomize.toolkit.fluxcd.io': 'Flux (kustomize-controller)',
+  'source.toolkit.fluxcd.io': 'Flux (source-controller)',
   'networking.istio.io': 'Istio',
   'security.istio.io': 'Istio',
   'telemetry.istio.io': 'Istio',

@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { parseArgs } from 'node:util';
 import { recoverTree, writeTree } from '../../synth/write';
-import { loadDistDir } from './load';
+import { inEnvironment, loadDistDir } from './load';
 import { renderReports } from './report';
 
 const USAGE = `usage: npm run report -- [options]
@@ -12,7 +12,7 @@ operators, dependency picture) and an index page, from the synthesized manifests
 
   --dist <dir>    the synthesized output to read (default: dist; run npm run synth first)
   --out <dir>     where to write (default: reports; replaced as a whole)
-  --env <env>     only this environment (repeatable)
+  --env <env>     only this environment, or one cluster's directory (repeatable)
   --stack <id>    only this stack (repeatable)
   -h, --help
 
@@ -53,7 +53,7 @@ async function run(argv: readonly string[], io: ReportIo): Promise<number> {
   // A synth killed in the middle of its swap is put right before dist/ is read.
   recoverTree(dist);
   const stacks = loadDistDir(dist)
-    .filter((s) => (values.env === undefined || values.env.includes(s.env)) && (values.stack === undefined || values.stack.includes(s.stack)));
+    .filter((s) => (values.env === undefined || values.env.some((e) => inEnvironment(s.env, e))) && (values.stack === undefined || values.stack.includes(s.stack)));
   if (stacks.length === 0) throw new Error(`no stacks found in ${values.dist}/ (run npm run synth first)`);
   const files = await renderReports(stacks, `${values.dist}/`);
   writeTree(out, files);

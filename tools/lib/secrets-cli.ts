@@ -66,7 +66,8 @@ function providedSecrets(env: string, stack: string): ProvidedSecret[] {
   const stacks = STACKS.map((s) => s.id);
   if (!envs.includes(env)) throw new UsageError(`'${env}' ${unknownKeyMessage(env, envs, 'environment', 'environments')}`);
   if (!stacks.includes(stack)) throw new UsageError(`'${stack}' ${unknownKeyMessage(stack, stacks, 'stack', 'stacks')}`);
-  const unit = planFor(ENVIRONMENTS, STACKS).find((u) => u.env === env && u.stack === stack)!;
+  // Every cluster of an environment reads the same values: its first cluster's units say which.
+  const unit = planFor(ENVIRONMENTS, STACKS).find((u) => (u.environment ?? u.env) === env && u.stack === stack)!;
   return unit.build().node.findAll().filter((c): c is ProvidedSecret => c instanceof ProvidedSecret);
 }
 

@@ -51,6 +51,8 @@ export const TOPIC_RULES: readonly TopicRule[] = [
       '**.topologySpreadConstraints', '**.affinity', '**.nodeSelector', '**.tolerations', '**.priorityClassName',
       '**.terminationGracePeriodSeconds'],
   },
+  // Flux's fields, before `schedule` takes `spec.suspend`: the whole spec of its two kinds.
+  { topic: 'gitops', paths: ['spec'], kinds: ['GitRepository', 'Kustomization'] },
   {
     topic: 'schedule',
     paths: ['spec.schedule', 'spec.timeZone', 'spec.concurrencyPolicy', 'spec.suspend', 'spec.startingDeadlineSeconds',
