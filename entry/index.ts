@@ -2,7 +2,7 @@
 export * from '../constructs';
 export * from '../constructs/provided-secret';
 export { PostgresPooler } from '../constructs/stateful-store-pooler';
-export type { BackupPolicy, PlatformPolicy } from '../constructs/core/policy';
-export { platformPolicy, POLICY_CONTEXT } from '../constructs/core/policy';
+export type { BackupPolicy, ImagesPolicy, PlatformPolicy, PullPolicy } from '../constructs/core/policy';
+export { platformPolicy, POLICY_CONTEXT, pullPolicyOf } from '../constructs/core/policy';
 export type { AppIdentity, AppLabels } from '../constructs/core/labels';
 export { appLabels } from '../constructs/core/labels';

@@ -5,7 +5,7 @@
 import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../constructs/core/errors';
-import { platformPolicy, PlatformPolicy } from '../constructs/core/policy';
+import { platformPolicy, PlatformPolicy, PullPolicy } from '../constructs/core/policy';
 import { Finding, formatFinding, Validator } from './finding';
 import { RenderedStack, renderUnit } from './render';
 import { DEFAULT_RUNTIME_FACTS, RuntimeFacts, safetyNet } from './validate';
@@ -24,9 +24,14 @@ export interface ValidateOptions {
   readonly allowPlaintextSecrets?: boolean;
   /**
    * Accept untagged and `:latest` images.
-   * @default - the chart's platform policy (`allowMutableImageTags`), else false
+   * @default - the chart's platform policy (`images.allowMutableTags`), else false
    */
   readonly allowMutableImageTags?: boolean;
+  /**
+   * The `imagePullPolicy` every container must set.
+   * @default - the chart's platform policy (`images.pullPolicy`), else none is required
+   */
+  readonly pullPolicy?: PullPolicy;
   /**
    * The namespace of the Prometheus that scrapes ServiceMonitors.
    * @default - the chart's platform policy (`metrics.scraperNamespace`), else 'monitoring'
@@ -83,13 +88,15 @@ export function safetyNetFor(env: string, options: ValidateOptions, policy: Plat
   const ingress = options.ingressNamespaces
     ?? (gateway?.controllerNamespace !== undefined ? [gateway.controllerNamespace]
       : gateway?.mode === 'istio' ? ['istio-system'] : DEFAULT_RUNTIME_FACTS.ingressNamespaces);
+  const pullPolicy = options.pullPolicy ?? policy.images?.pullPolicy;
   const runtime: RuntimeFacts = {
     scraperNamespace: options.scraperNamespace ?? policy.metrics?.scraperNamespace ?? DEFAULT_RUNTIME_FACTS.scraperNamespace,
     ingressNamespaces: [...ingress],
   };
   return safetyNet({
     plaintextSecretEnvs: (options.allowPlaintextSecrets ?? policy.secrets?.allowGenerated ?? false) ? [env] : [],
-    mutableTagEnvs: (options.allowMutableImageTags ?? policy.allowMutableImageTags ?? false) ? [env] : [],
+    mutableTagEnvs: (options.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false) ? [env] : [],
+    ...(pullPolicy !== undefined ? { pullPolicies: { [env]: pullPolicy } } : {}),
     baselineExemptStacks: options.baselineExempt ?? [],
     runtime: { [env]: runtime },
   });

@@ -1,5 +1,5 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { ENVIRONMENTS, planUnits, STACKS } from '../charts';
+import { planAll } from '../charts';
 import { NamespaceBaseline, Peer, StatefulStore, WebService } from '../constructs';
 import { POLICY_CONTEXT } from '../constructs/core/policy';
 import { Finding } from '../synth/finding';
@@ -91,14 +91,30 @@ describe('validateApp: the safety net before app.synth()', () => {
       return chart;
     };
     const mutable = (chart: Chart, options = {}) => checkSafetyNet(chart, options).findings.filter((f) => f.field.endsWith('.image')).length;
-    expect([mutable(latest()), mutable(latest({ allowMutableImageTags: true })), mutable(latest({ allowMutableImageTags: true }), { allowMutableImageTags: false }),
+    const images = { images: { allowMutableTags: true, pullPolicy: 'Always' } };
+    expect([mutable(latest()), mutable(latest(images)), mutable(latest(images), { allowMutableImageTags: false }),
       mutable(latest(), { allowMutableImageTags: true })]).toEqual([1, 0, 1, 0]);
   });
 
+  test('pullPolicy: from the option, else the chart\'s policy, else no check', () => {
+    const pulled = (policy?: object): Chart => {
+      const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop-dev', disableResourceNameHashes: true });
+      if (policy) chart.node.setContext(POLICY_CONTEXT, policy);
+      new WebService(chart, 'api', { image: 'ghcr.io/acme/api:1.4.2', ports: [{ name: 'http', port: 8080 }] }).allowFrom(Peer.namespace('ingress-nginx'));
+      return chart;
+    };
+    const pulls = (chart: Chart, options = {}) => checkSafetyNet(chart, options).findings.filter((f) => f.field.endsWith('.imagePullPolicy')).map((f) => f.message);
+    const always = { images: { allowMutableTags: false, pullPolicy: 'Always' } };
+    expect(pulls(pulled())).toEqual([]);
+    expect(pulls(pulled(always))).toEqual([]);
+    expect(pulls(pulled(always), { pullPolicy: 'IfNotPresent' })).toEqual(['must be "IfNotPresent", as environment "app" pulls images, received "Always"']);
+    expect(pulls(pulled(), { pullPolicy: 'Never' }).length).toBe(1);
+  });
+
   test('a berth StackChart is checked with its environment\'s policy, as npm run synth checks it', () => {
-    const envs = ENVIRONMENTS.filter((e) => e.name === 'dev' || e.name === 'prod');
-    const stacks = STACKS.filter((s) => s.id === 'todo-app' || s.id === 'nexus');
-    for (const unit of planUnits(envs, stacks)) {
+    const chosen = planAll().filter((u) => (u.environment ?? u.env) !== 'staging' && (u.stack === 'todo-app' || u.stack === 'nexus'));
+    expect(chosen.length).toBeGreaterThanOrEqual(4);
+    for (const unit of chosen) {
       expect([unit.env, unit.stack, checkSafetyNet(unit.build(), { env: unit.env }).text]).toEqual([unit.env, unit.stack, undefined]);
     }
   });
