@@ -4,6 +4,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { canonicalize, kindShape } from './core/canonical';
 import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_JOB_POOL, DEFAULT_SERVICE_POOL } from './core/connection-budget';
 import { ConnectOptions, Connections, IConnectable, NetworkPeer, ServicePort, workloadNetworkPolicy } from './core/connections';
@@ -29,6 +30,24 @@ export interface PlusWorkloadOptions {
 }
 
 const RUN_TO_COMPLETION = new Set(['Job', 'CronJob']);
+const renderingStored = new WeakSet<ApiObject>();
+
+/**
+ * Renders `o` as the API server stores it (quantities as the server prints them, defaulted list
+ * keys set, no empty lists), as berth's own kinds render (core/rendered.ts), so it reads back
+ * unchanged under server-side apply. cdk8s-plus's generated classes give no other hook than
+ * the object's own toJson, so that is wrapped, once, on this instance only.
+ */
+function renderStored(o: ApiObject): void {
+  if (renderingStored.has(o) || kindShape(o.apiVersion, o.kind) === undefined) return;
+  renderingStored.add(o);
+  const toJson = o.toJson.bind(o);
+  o.toJson = () => {
+    const json = toJson() as Record<string, unknown>;
+    canonicalize(json);
+    return json;
+  };
+}
 /** The label cdk8s-plus gives every pod it makes (`Pod.ADDRESS_LABEL`): the construct's address, which never changes. */
 const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
 const adopted = new WeakMap<object, PlusWorkload>();
@@ -37,12 +56,14 @@ const adopted = new WeakMap<object, PlusWorkload>();
  * berth's view of a cdk8s-plus workload (`PlusWorkload.of(worker)`), made once per workload:
  *
  * - the workload and its pods get berth's `app.kubernetes.io/*` labels (name: the object's
- *   name); its pods are selected as cdk8s-plus selects them, by `cdk8s.io/metadata.addr` (the
+ *   name; the version, its first image's tag, on those two only); its pods are selected as cdk8s-plus selects them, by `cdk8s.io/metadata.addr` (the
  *   construct's address, which never changes);
  * - a NetworkPolicy of its own, named after it, selecting its pods, with the ingress and
  *   egress rules `connectTo` declares at both ends (rendered at synth time, like a
  *   WebService's). The namespace baseline denies everything else;
- * - its pool sizes to connection-limited stores, on the workload object, for the safety net.
+ * - its pool sizes to connection-limited stores, on the workload object, for the safety net;
+ * - it and the objects cdk8s-plus puts under it (a Service) render in the API server's stored
+ *   form, as berth's own objects do.
  *
  * It is an `IConnectable`, so it goes wherever berth takes one (a MigrationJob's `connectTo`,
  * `StatefulStore.allowFrom(PlusWorkload.of(w).connections.peer)`), and `WebService.connectTo`
@@ -114,10 +135,19 @@ export class PlusWorkload implements IConnectable {
       version = undefined; // an image berth can't parse: the schema check reports it, not the labels
     }
     const labels = appLabels(workload, { name: this.name, component, ...(version !== undefined ? { version } : {}) });
-    for (const [k, v] of Object.entries(labels.all)) {
+    for (const [k, v] of Object.entries(labels.versioned)) {
       obj.metadata.addLabel(k, v);
       workload.podMetadata.addLabel(k, v);
     }
+    renderStored(obj);
+    // What cdk8s-plus adds under the workload later (a Service from exposeViaService()) too:
+    // validation runs before any object is rendered, in app.synth() and in berth's synth alike.
+    workload.node.addValidation({
+      validate: () => {
+        for (const c of workload.node.findAll()) if (c instanceof ApiObject) renderStored(c);
+        return [];
+      },
+    });
     this.connections = new Connections(selector, ports);
     for (const [k, v] of Object.entries(this.connections.poolsAnnotation())) obj.metadata.addAnnotation(k, v);
     this.networkPolicy = workloadNetworkPolicy(workload, 'network-policy', {

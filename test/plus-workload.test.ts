@@ -4,7 +4,7 @@ import { MigrationJob, NamespaceBaseline, Peer, StatefulStore, WebService } from
 import { isPlusWorkload, PlusWorkload } from '../constructs/plus-workload';
 import { formatFinding } from '../synth/finding';
 import { findingsOf } from '../synth/testing';
-import { podSecurityValidator, safetyNet } from '../synth/validate';
+import { canonicalValidator, podSecurityValidator, safetyNet } from '../synth/validate';
 import { Manifest } from '../synth/render';
 import { get, namespacedChart, one, problemsOf, synth } from './util';
 
@@ -44,13 +44,14 @@ const WORKER_ADDR = { 'cdk8s.io/metadata.addr': 'shop-dev-worker-c8904705' };
 const JOB_ADDR = { 'cdk8s.io/metadata.addr': 'shop-dev-job-c872b1f0' };
 const API_PODS = { 'app.kubernetes.io/instance': 'shop-dev', 'app.kubernetes.io/name': 'api' };
 const POSTGRES_PODS = { 'app.kubernetes.io/instance': 'shop-dev', 'app.kubernetes.io/name': 'postgres' };
-const labelsOf = (name: string, component: string, version: string) => ({
+/** berth's labels; the version only on the workload and its pods. */
+const labelsOf = (name: string, component: string, version?: string) => ({
   'app.kubernetes.io/name': name,
   'app.kubernetes.io/instance': 'shop-dev',
   'app.kubernetes.io/component': component,
   'app.kubernetes.io/part-of': 'shop-dev',
   'app.kubernetes.io/managed-by': 'berth',
-  'app.kubernetes.io/version': version,
+  ...(version !== undefined ? { 'app.kubernetes.io/version': version } : {}),
 });
 const policy = (out: Manifest[], name: string) => one(out, 'NetworkPolicy', name);
 
@@ -63,7 +64,7 @@ describe('PlusWorkload: cdk8s-plus workloads next to berth constructs', () => {
     expect(policy(out, 'worker')).toEqual({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: 'worker', namespace: 'shop-dev', labels: labelsOf('worker', 'worker', '2.1.0') },
+      metadata: { name: 'worker', namespace: 'shop-dev', labels: labelsOf('worker', 'worker') },
       spec: {
         podSelector: { matchLabels: WORKER_ADDR },
         policyTypes: ['Ingress', 'Egress'],
@@ -82,7 +83,6 @@ describe('PlusWorkload: cdk8s-plus workloads next to berth constructs', () => {
     expect(get(policy(out, 'reindex'), 'spec')).toEqual({
       podSelector: { matchLabels: JOB_ADDR },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
       egress: [{ to: [{ podSelector: { matchLabels: API_PODS } }], ports: [{ port: 8080, protocol: 'TCP' }] }],
     });
     expect(get(policy(out, 'api'), 'spec', 'ingress')).toEqual([{ from: [{ podSelector: { matchLabels: JOB_ADDR } }], ports: [{ port: 8080, protocol: 'TCP' }] }]);
@@ -98,6 +98,21 @@ describe('PlusWorkload: cdk8s-plus workloads next to berth constructs', () => {
     expect(get(deployment, 'spec', 'template', 'metadata', 'labels')).toEqual({ ...labelsOf('worker', 'worker', '2.1.0'), ...WORKER_ADDR });
     expect(get(deployment, 'spec', 'selector')).toEqual({ matchLabels: WORKER_ADDR });
     expect(one(out, 'CronJob', 'report').metadata.labels).toEqual(labelsOf('report', 'job', '3.0.0'));
+  });
+
+  test('the workload and what cdk8s-plus puts under it render as the API server stores them', () => {
+    const { chart, worker } = stack();
+    PlusWorkload.of(worker);
+    worker.exposeViaService({ name: 'worker' });
+    const out = synth(chart);
+    const container = get(one(out, 'Deployment', 'worker'), 'spec', 'template', 'spec', 'containers', 0);
+    expect([container.resources, container.ports]).toEqual([
+      { limits: { cpu: '1500m', memory: '2Gi' }, requests: { cpu: '1', memory: '512Mi' } }, // cdk8s-plus writes 2048Mi and 1000m
+      [{ containerPort: 9000, protocol: 'TCP' }],
+    ]);
+    expect(Object.keys(get(one(out, 'Service', 'worker'), 'spec'))).not.toContain('externalIPs'); // cdk8s-plus writes []
+    // The Job and the CronJob, not adopted here, are refused in cdk8s-plus's form.
+    expect([...new Set(findingsOf(chart, [canonicalValidator()]).map((f) => `${f.kind}/${f.name}`))]).toEqual(['Job/reindex', 'CronJob/report']);
   });
 
   test('component: job for a Job or CronJob, worker otherwise, or as given', () => {
