@@ -15,7 +15,8 @@ import { isPlusWorkload, plusObjectOf, PlusWorkloadLike } from './core/plus';
 import { CONNECT_OPTIONS, CONNECTABLE_OR_PLUS, SERVICE_PORTS } from './core/prop-shapes';
 import { checkShape } from './core/props';
 
-export { isPlusWorkload, PlusWorkloadLike } from './core/plus';
+export { isPlusWorkload } from './core/plus';
+export type { PlusWorkloadLike } from './core/plus';
 
 /** What `connectTo` accepts: a berth workload, or a cdk8s-plus one. */
 export type Connectable = IConnectable | PlusWorkloadLike;
@@ -30,6 +31,9 @@ export interface PlusWorkloadOptions {
 }
 
 const RUN_TO_COMPLETION = new Set(['Job', 'CronJob']);
+/** The label cdk8s-plus gives every pod it makes (`Pod.ADDRESS_LABEL`): the construct's address, which never changes. */
+const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
+const adopted = new WeakMap<object, PlusWorkload>();
 const renderingStored = new WeakSet<ApiObject>();
 
 /**
@@ -48,16 +52,14 @@ function renderStored(o: ApiObject): void {
     return json;
   };
 }
-/** The label cdk8s-plus gives every pod it makes (`Pod.ADDRESS_LABEL`): the construct's address, which never changes. */
-const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
-const adopted = new WeakMap<object, PlusWorkload>();
 
 /**
  * berth's view of a cdk8s-plus workload (`PlusWorkload.of(worker)`), made once per workload:
  *
  * - the workload and its pods get berth's `app.kubernetes.io/*` labels (name: the object's
- *   name; the version, its first image's tag, on those two only); its pods are selected as cdk8s-plus selects them, by `cdk8s.io/metadata.addr` (the
- *   construct's address, which never changes);
+ *   name; the version, its first image's tag, on those two only); its pods are selected as
+ *   cdk8s-plus selects them, by `cdk8s.io/metadata.addr` (the construct's address, which never
+ *   changes);
  * - a NetworkPolicy of its own, named after it, selecting its pods, with the ingress and
  *   egress rules `connectTo` declares at both ends (rendered at synth time, like a
  *   WebService's). The namespace baseline denies everything else;
@@ -132,7 +134,7 @@ export class PlusWorkload implements IConnectable {
     try {
       version = workload.containers[0] !== undefined ? imageVersion(workload.containers[0].image) : undefined;
     } catch {
-      version = undefined; // an image berth can't parse: the schema check reports it, not the labels
+      version = undefined; // an image berth can't parse: the safety net reports it, not the labels
     }
     const labels = appLabels(workload, { name: this.name, component, ...(version !== undefined ? { version } : {}) });
     for (const [k, v] of Object.entries(labels.versioned)) {
