@@ -7,8 +7,8 @@
 // test/setup.ts registers them (jest.config.js `setupFilesAfterEnv`); the declarations
 // below make `tsc` know them.
 import { Chart } from 'cdk8s';
-import type { Finding, Validator } from './index';
-import { formatFinding } from './index';
+import type { Finding, Validator } from './finding';
+import { formatFinding } from './finding';
 import { renderUnit } from './render';
 import { apiServerValidator, podSecurityValidator, safetyNet, schemaValidator } from './validate';
 

@@ -979,7 +979,7 @@ const constructCases: readonly Case[] = [
   {
     name: 'found: connectTo something that is not a berth workload',
     build: (c) => web(c).connectTo({ host: 'db.example.com' } as unknown as StatefulStore),
-    expected: ["[shop-dev/web] 'connectTo(other)' must be a berth workload (a WebService, a StatefulStore, …), received {\"host\":\"db.example.com\"}"],
+    expected: ["[shop-dev/web] 'connectTo(other)' must be a berth workload (a WebService, a StatefulStore, …) or a cdk8s-plus Deployment, StatefulSet, DaemonSet, Job or CronJob, received {\"host\":\"db.example.com\"}"],
   },
   {
     name: 'found: a CIDR /33 in allowTo',
