@@ -20,3 +20,5 @@ export * from './ingress-gateway';
 export * from './migration-job';
 export * from './app-secret';
 export * from './stateful-store';
+export { isPlusWorkload, PlusWorkload } from './plus-workload';
+export type { Connectable, PlusWorkloadLike, PlusWorkloadOptions } from './plus-workload';

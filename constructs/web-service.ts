@@ -8,7 +8,7 @@ import * as istiosec from '../imports/security.istio.io';
 import { checksum } from './core/checksum';
 import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_SERVICE_POOL } from './core/connection-budget';
-import { ConnectOptions, Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { ConnectOptions, Connections, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { destinationRuleFor } from './core/destination-rules';
 import { MESH_PROXY_RESOURCES, meshMetricsException, meshPrincipal, workloadAuthorizationPolicy } from './core/mesh';
 import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
@@ -20,7 +20,7 @@ import { checkImage, formatImage, Image, imageVersion, parseImage, resolveServic
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
-import { CONNECT_OPTIONS, CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { checkRbacRules } from './core/rbac';
@@ -29,6 +29,7 @@ import { IRoutable } from './core/routable';
 import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, volumeNameForPath, writablePaths } from './core/security';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
 import * as kinds from './core/kinds';
+import { connect, Connectable } from './plus-workload';
 
 /** A port the service serves, exposed on its Service under the same name. */
 export interface ServicePortSpec {
@@ -758,19 +759,11 @@ export class WebService extends Construct implements IRoutable {
 
   /**
    * Lets this service call `other` (all its ports, or `ports`): opens both ends' policies.
+   * `other` is a berth workload or a cdk8s-plus one (see PlusWorkload).
    * To a connection-limited store, each pod's `pool` counts against its limit (default 5).
    */
-  public connectTo(other: IConnectable, options?: readonly ServicePort[] | ConnectOptions): void {
-    const shapes = new Problems(this);
-    checkShape(CONNECTABLE, other, 'connectTo(other)', shapes);
-    if (options !== undefined) checkShape(CONNECT_OPTIONS, options, 'connectTo(options)', shapes);
-    shapes.throwIfAny();
-    const o: ConnectOptions = Array.isArray(options) ? { ports: options as readonly ServicePort[] } : (options as ConnectOptions | undefined) ?? {};
-    const pool = o.pool ?? DEFAULT_SERVICE_POOL;
-    const problems = new Problems(this);
-    problems.check(Number.isInteger(pool) && pool >= 1, 'connectTo.pool', 'must be an integer >= 1', pool);
-    problems.throwIfAny();
-    this.connections.connectTo(other, o.ports, pool);
+  public connectTo(other: Connectable, options?: readonly ServicePort[] | ConnectOptions): void {
+    connect(this, this.connections, other, options, DEFAULT_SERVICE_POOL);
   }
 
   /** Admits `peer` on `ports`. @default all of this service's ports */

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { ValidationError } from '../constructs/core/errors';
 import './construct-ids';
+import { Finding, formatFinding, Validator } from './finding';
 import { describeError } from './location';
 import { RenderedStack, renderUnit, SynthUnit } from './render';
 import { formatSummary, Progress, StackStats, statsOf, terminalProgress } from './summary';
@@ -11,27 +12,7 @@ import {
 } from './write';
 
 export { RenderedObject, RenderedStack, SynthUnit, Manifest } from './render';
-
-/** One problem found in synthesized output. */
-export interface Finding {
-  readonly env: string;
-  readonly stack: string;
-  readonly kind: string;
-  readonly name: string;
-  /** The construct path that made the object. */
-  readonly constructPath: string;
-  /** Dotted path of the offending field, such as `spec.template.spec.containers[0].image`. */
-  readonly field: string;
-  readonly message: string;
-  /** How to fix it. */
-  readonly hint?: string;
-}
-
-/**
- * Checks one synthesized stack (`dist/<env>/<stack>/`), so it can look across its objects.
- * The synth calls it once per stack, right after rendering it.
- */
-export type Validator = (stack: RenderedStack) => Finding[];
+export { Finding, formatFinding, Validator } from './finding';
 
 /**
  * A stack to synthesize, built only when the synth reaches it, so that the construct tree
@@ -48,10 +29,6 @@ export interface PlannedUnit {
 
 /** What `synthesize` takes: charts already built, or built on demand. */
 export type UnitSource = SynthUnit | PlannedUnit;
-
-export function formatFinding(f: Finding): string {
-  return `${f.env}/${f.stack} ${f.kind}/${f.name} [${f.constructPath}] ${f.field}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}`;
-}
 
 export interface SynthOptions {
   /** Where `dist/` goes. */

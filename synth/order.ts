@@ -1,7 +1,8 @@
 // Where each object goes in a stack directory: file names sort in apply order.
 
-/** Annotation that orders an Argo CD sync; the synth uses the same number for file order. */
-export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+import { SYNC_WAVE } from '../constructs/core/waves';
+
+export { SYNC_WAVE };
 
 /**
  * The default phase per kind when an object carries no sync-wave: Namespace first,

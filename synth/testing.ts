@@ -11,8 +11,8 @@
 // test/setup.ts registers them (jest.config.js `setupFilesAfterEnv`); the declarations
 // below make `tsc` know them.
 import { ApiObject, Chart } from 'cdk8s';
-import type { Finding, Validator } from './index';
-import { formatFinding } from './index';
+import type { Finding, Validator } from './finding';
+import { formatFinding } from './finding';
 import { Manifest, renderUnit } from './render';
 import { containersOf, podTemplateOf, PodTemplate, record, records } from './validate/model';
 import { apiServerValidator, podSecurityValidator, safetyNet, schemaValidator } from './validate';

@@ -46,6 +46,25 @@ export interface Case {
   readonly expected: readonly string[];
 }
 
+/**
+ * A case's synth is refused with exactly its lines, after the header that says where they
+ * were found (`synthesized output` or `stack definitions`), and dist/ is as it was.
+ */
+export function expectRefused(c: Case, where: 'synthesized output' | 'stack definitions' = 'synthesized output'): void {
+  const r = runCase(c);
+  expect(r.errors.slice(1)).toEqual(c.expected.map((l) => `  ${l}`));
+  expect(r.errors[0]).toBe(`berth: synth refused: ${c.expected.length} problem(s) in the ${where}; dist/ was not changed`);
+  expect(r.exitCode).toBe(1);
+  expect(r.after).toEqual(r.before);
+}
+
+/** The stack `build` makes in `env` synthesizes with nothing refused. */
+export function expectAccepted(env: EnvironmentConfig, build: (chart: StackChart) => void): void {
+  const r = runCase({ name: 'ok', env, build, expected: [] });
+  expect(r.errors).toEqual([]);
+  expect(r.exitCode).toBe(0);
+}
+
 /** Runs a case through `synthesize` into a dist/ holding an earlier synth's files. */
 export function runCase(c: Case): { exitCode: number; errors: string[]; before: Record<string, string>; after: Record<string, string> } {
   const env = c.env ?? dev;

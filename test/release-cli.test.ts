@@ -72,7 +72,7 @@ describe('npm run release', () => {
     expect(r.stdout.split('\n').slice(0, 3)).toEqual([
       'berth release: set dev,staging todo-app/backend 1.2.0',
       '  releases/dev.yaml todo-app.backend: latest → 1.2.0',
-      '  releases/staging.yaml todo-app.backend: 1.0.0 → 1.2.0',
+      '  releases/staging.yaml todo-app.backend: 1.0.1 → 1.2.0',
     ]);
     expect(changed(before, dist())).toEqual(['dev/todo-app/05-deployment-backend.yaml', 'staging/todo-app/05-deployment-backend.yaml']);
   });

@@ -1,6 +1,6 @@
 import { CORE_SCHEMA, load, YAML11_SCHEMA } from 'js-yaml';
 import { parse } from 'yaml';
-import { buildAll } from '../charts';
+import { planAll } from '../charts';
 import { renderUnit } from '../synth/render';
 import { toYaml } from '../synth/yaml';
 
@@ -73,12 +73,22 @@ describe('toYaml', () => {
 
   test('every synthesized manifest reads back unchanged under YAML 1.1 and 1.2', () => {
     let count = 0;
-    for (const stack of buildAll().map(renderUnit)) {
+    // Every environment once: a second cluster of one renders the same shapes with other values.
+    const seen = new Set<string>();
+    const units = planAll().filter((u) => {
+      const key = `${u.environment ?? u.env}/${u.stack}`;
+      return !seen.has(key) && seen.add(key) !== undefined;
+    });
+    for (const unit of units) {
+      const stack = renderUnit({ env: unit.env, stack: unit.stack, chart: unit.build() });
       for (const o of stack.objects) {
-        for (const back of readBack(toYaml(o.manifest))) expect(back).toEqual(o.manifest);
+        const want = JSON.stringify(o.manifest);
+        for (const back of readBack(toYaml(o.manifest))) {
+          if (JSON.stringify(back) !== want) expect(back).toEqual(o.manifest);
+        }
         count++;
       }
     }
-    expect(count).toBeGreaterThan(800);
+    expect(count).toBeGreaterThan(900);
   });
 });

@@ -7,6 +7,7 @@ import { Image, ImageRef } from './image';
 import { ExecProbeOptions, GrpcProbeOptions, HttpProbeOptions, PortProbeOptions, Probe, ProbeTiming } from './probes';
 import { anyOf, arrayOf, bool, checkShape, instanceOf, like, num, object, oneOf, opt, recordOf, req, Shape, str, text } from './props';
 import { ResourceSpec, Resources, SizePreset } from './resources';
+import { isPlusWorkload, PlusWorkloadLike } from './plus';
 import { holdsData, IRoutable } from './routable';
 import { RunAs } from './security';
 
@@ -64,6 +65,11 @@ const hasConnections = (v: unknown): boolean =>
 
 /** A berth workload: something with `connections` (a WebService, a StatefulStore, a Job). */
 export const CONNECTABLE: Shape<IConnectable> = like<IConnectable>('a berth workload (a WebService, a StatefulStore, …)', hasConnections);
+
+/** What `connectTo` takes: a berth workload, or a cdk8s-plus Deployment, StatefulSet, DaemonSet, Job or CronJob. */
+export const CONNECTABLE_OR_PLUS: Shape<IConnectable | PlusWorkloadLike> = like<IConnectable | PlusWorkloadLike>(
+  'a berth workload (a WebService, a StatefulStore, …) or a cdk8s-plus Deployment, StatefulSet, DaemonSet, Job or CronJob',
+  (v) => hasConnections(v) || isPlusWorkload(v));
 
 /**
  * A service a route or a test can call: a WebService. A StatefulStore is refused: routed,

@@ -1,5 +1,11 @@
 import { ApiObject } from 'cdk8s';
-import { SYNC_WAVE } from '../../synth/order';
+
+/**
+ * The annotation that orders an Argo CD sync; the synth derives a default from the kind for
+ * objects without one and names files by the same number. Here, not in synth/, because
+ * constructs set it and nothing under constructs/ may import the synth.
+ */
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 
 /**
  * Argo CD sync waves: Namespace and baseline, then config and secrets, then stores, then

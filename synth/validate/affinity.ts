@@ -1,7 +1,7 @@
 // Session affinity that holds end to end. A Service's `sessionAffinity: ClientIP` is kube-proxy's:
 // ingress-nginx, an Istio gateway and every sidecar send traffic straight to pod endpoints
 // and never see it. So whatever carries the traffic must pin the client itself.
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { labelsOf, record } from './model';
 import { namespaceOf, networkOf } from './network';

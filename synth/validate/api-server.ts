@@ -3,7 +3,7 @@
 // volumes and workload selectors.
 import { formatValue } from '../../constructs/core/errors';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue } from '../../constructs/core/names';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { Container, containersOf, LabelSelector, labelsOf, list, PodTemplate, podTemplateOf, Probe, record, records } from './model';
 import { formatPath, Path } from './paths';

@@ -1,7 +1,7 @@
 // Every Namespace a stack creates comes with its baseline in the same stack directory:
 // Pod Security labels, a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { LabelSelector, list, record, records } from './model';
 import { perStack } from './report';

@@ -1,6 +1,6 @@
 // Weighted backends (canaries) that survive a node drain, and in-mesh callers that see the
 // same split as outside traffic.
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { LabelSelector, labelsOf, PodTemplate, record, replicasOf } from './model';
 import { hpaFor, namespaceOf, networkOf, serviceTarget } from './network';

@@ -4,7 +4,7 @@
 // that reached the synth another way (a plain ApiObject, cdk8s-plus) in another form.
 import { Deviation, deviationsOf } from '../../constructs/core/canonical';
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import { formatPath } from './paths';
 import { perObject } from './report';
 

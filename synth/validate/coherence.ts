@@ -2,7 +2,7 @@
 // NetworkPolicy points at must exist, with the ports and labels it expects.
 import { formatValue } from '../../constructs/core/errors';
 import { RUNTIME_PODS_ANNOTATION } from '../../constructs/core/external-refs';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { LabelSelector, labelsOf, list, PodTemplate, record, records, replicasOf } from './model';
 import { Path } from './paths';

@@ -4,7 +4,7 @@
 // Otherwise the first busy hour ends in "sorry, too many clients already".
 import { CONNECTION_POOLS_ANNOTATION, MAX_CLIENT_CONNECTIONS_ANNOTATION, parsePools } from '../../constructs/core/connection-budget';
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { record, records, replicasOf } from './model';
 import { hpaFor, servicesSelecting } from './network';

@@ -3,7 +3,7 @@
 // that bypass the constructs. docs/validation.md lists each linter check and berth's answer.
 import { formatValue } from '../../constructs/core/errors';
 import { rbacRuleProblems } from '../../constructs/core/rbac';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { containersOf, list, PodTemplate, record, records } from './model';
 import { perStack, Report } from './report';

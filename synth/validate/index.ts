@@ -1,5 +1,5 @@
 // The safety net: every check the synth runs before it writes anything.
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import { affinityValidator } from './affinity';
 import { apiServerValidator } from './api-server';
 import { baselineValidator } from './baseline';

@@ -3,7 +3,7 @@
 // AuthorizationPolicy) never gets a sample, and a public route to the metrics path
 // publishes them.
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { LabelSelector, record, records } from './model';
 import { namespaceOf, networkOf, ServiceTarget, serviceTarget, servicesMatching } from './network';

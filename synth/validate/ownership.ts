@@ -2,7 +2,7 @@
 // (kubectl, Argo CD self-heal, a Flux reconcile) takes it back. The one such field in a
 // workload berth writes is `spec.replicas` under an HPA (docs/deployment.md, "Field ownership").
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import { record } from './model';
 import { perStack } from './report';
 import { indexOf } from './stack-index';

@@ -2,7 +2,7 @@
 // template: what the namespace's `pod-security.kubernetes.io/enforce: restricted` label
 // would reject when the pods are created, caught before anything is applied.
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import { Container, containersOf, list, PodTemplate, record, SecurityContext } from './model';
 import { Path } from './paths';
 import { perStack, Report } from './report';
@@ -17,6 +17,22 @@ const SAFE_SYSCTLS = new Set([
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+
+/**
+ * A pod of a cdk8s-plus workload: cdk8s-plus labels every pod it makes with its construct
+ * address (nothing else sets that label), also in a manifest read back from YAML. It sets
+ * neither a seccomp profile nor `drop: [ALL]`, and its pod securityContext can't take a
+ * seccomp profile, so the fix is on each container, in cdk8s-plus's own props.
+ */
+function madeByCdk8sPlus(t: PodTemplate): boolean {
+  return t.labels['cdk8s.io/metadata.addr'] !== undefined;
+}
+
+/** The fix for a cdk8s-plus container, in cdk8s-plus's props. */
+const PLUS_HINTS = {
+  seccomp: (c: string) => `cdk8s-plus sets no seccomp profile: give container ${JSON.stringify(c)} securityContext: { seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } }`,
+  drop: (c: string) => `cdk8s-plus drops no capabilities: give container ${JSON.stringify(c)} securityContext: { capabilities: { drop: [kplus.Capability.ALL] } }`,
+};
 
 /** The PSS problems of one pod template, as (field, message, hint). */
 export function restrictedProblems(t: PodTemplate): { field: Path; message: string; hint?: string }[] {
@@ -52,7 +68,8 @@ export function restrictedProblems(t: PodTemplate): { field: Path; message: stri
   if (podSeccomp !== undefined && !SECCOMP_OK.has(podSeccomp)) {
     add([...podScPath, 'seccompProfile', 'type'], `must be RuntimeDefault or Localhost, received ${formatValue(podSeccomp)}`);
   }
-  for (const { container, path } of containersOf(t)) checkContainer(container, path, podSc, add);
+  const plus = madeByCdk8sPlus(t);
+  for (const { container, path } of containersOf(t)) checkContainer(container, path, podSc, add, plus);
   return out;
 }
 
@@ -69,7 +86,7 @@ function checkCommon(sc: SecurityContext, path: Path, add: Add): void {
   if (record(sc.windowsOptions).hostProcess === true) add([...path, 'windowsOptions', 'hostProcess'], 'must not be true');
 }
 
-function checkContainer(c: Container, path: Path, podSc: SecurityContext, add: Add): void {
+function checkContainer(c: Container, path: Path, podSc: SecurityContext, add: Add, plus: boolean): void {
   const sc = record(c.securityContext) as SecurityContext;
   const scPath = [...path, 'securityContext'];
   if (sc.privileged === true) add([...scPath, 'privileged'], 'must not be true');
@@ -81,10 +98,13 @@ function checkContainer(c: Container, path: Path, podSc: SecurityContext, add: A
   }
   const seccomp = record(sc.seccompProfile).type;
   if (seccomp !== undefined ? !SECCOMP_OK.has(String(seccomp)) : !SECCOMP_OK.has(String(record(podSc.seccompProfile).type))) {
-    add([...scPath, 'seccompProfile', 'type'], `must be RuntimeDefault or Localhost here or in the pod's securityContext, received ${formatValue(seccomp)}`);
+    add([...scPath, 'seccompProfile', 'type'], `must be RuntimeDefault or Localhost here or in the pod's securityContext, received ${formatValue(seccomp)}`,
+      plus ? PLUS_HINTS.seccomp(String(c.name)) : undefined);
   }
   const caps = record(sc.capabilities);
-  if (!list(caps.drop).includes('ALL')) add([...scPath, 'capabilities', 'drop'], `must include ALL, received ${formatValue(caps.drop)}`);
+  if (!list(caps.drop).includes('ALL')) {
+    add([...scPath, 'capabilities', 'drop'], `must include ALL, received ${formatValue(caps.drop)}`, plus ? PLUS_HINTS.drop(String(c.name)) : undefined);
+  }
   list(caps.add).forEach((cap, i) => {
     if (cap !== 'NET_BIND_SERVICE') add([...scPath, 'capabilities', 'add', i], `may only add NET_BIND_SERVICE, received ${formatValue(cap)}`);
   });

@@ -2,7 +2,7 @@
 // the environments the caller names (from EnvironmentConfig), never by a hard-coded name.
 import { formatValue } from '../../constructs/core/errors';
 import { parseImage } from '../../constructs/core/image';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import { containersOf, record } from './model';
 import { perStack } from './report';
 import { indexOf } from './stack-index';

@@ -6,7 +6,7 @@
 // during rollouts (the report's max and peak) is left to the report: a stack that can't
 // reach its maximum still runs, so the safety net, which can only refuse, doesn't judge it.
 import { parseQuantity } from '../../constructs/core/quantity';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { Manifest, RenderedObject } from '../render';
 import {
   bytes, ContainerDefaults, containerDefaults, cpu, formatBytes, formatCpu, podResources, podSpecOf, QuantityValue, QUOTA_KEYS, Resources,

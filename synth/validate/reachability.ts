@@ -2,7 +2,7 @@
 // a route whose backend doesn't admit the ingress proxies, and a configured cluster URL the
 // policies at either end refuse (the `connectTo` that was forgotten).
 import { formatValue } from '../../constructs/core/errors';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { containersOf, LabelSelector, PodTemplate, record, records } from './model';
 import { namedPort, namespaceOf, networkOf, PodPort, serviceTarget, Source } from './network';

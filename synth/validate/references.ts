@@ -2,7 +2,7 @@
 // external with the `berth.dev/external-refs` annotation on the workload.
 import { formatValue } from '../../constructs/core/errors';
 import { EXTERNAL_REFS_ANNOTATION, parseExternalRefs } from '../../constructs/core/external-refs';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { containersOf, KeyRef, list, PodTemplate, record, records } from './model';
 import { Path } from './paths';

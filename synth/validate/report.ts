@@ -1,4 +1,4 @@
-import type { Finding, Validator } from '../index';
+import type { Finding, Validator } from '../finding';
 import type { RenderedObject, RenderedStack } from '../render';
 import { formatPath, Path } from './paths';
 

@@ -5,7 +5,7 @@ import { formatValue } from '../../constructs/core/errors';
 import { jvmOverheadBytes, parseJvmSize } from '../../constructs/core/jvm';
 import { parseQuantity } from '../../constructs/core/quantity';
 import { MEMORY_AT_IDLE_ANNOTATION } from '../../constructs/core/resources';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
 import { containersOf, PodTemplate, record, records } from './model';
 import { namespaceOf, networkOf } from './network';

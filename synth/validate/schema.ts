@@ -3,7 +3,7 @@
 import type { ErrorObject } from 'ajv';
 import { formatValue } from '../../constructs/core/errors';
 import { KINDS, MODULES, SchemaValidator } from '../../imports/validators';
-import type { Validator } from '../index';
+import type { Validator } from '../finding';
 import type { Manifest } from '../render';
 import { fromJsonPointer, Path } from './paths';
 import { perObject } from './report';

@@ -129,9 +129,13 @@ function readDir(dir: string): Map<string, string> {
   return files;
 }
 
-/** The stacks in a dist directory on disk; a missing directory has none. */
-export function loadDistDir(dir: string): StackManifests[] {
-  return parseTree(readDir(dir));
+/**
+ * The stacks in a dist directory on disk; a missing directory has none. With `only`, just
+ * the stacks of those environment (or cluster) directories are read.
+ */
+export function loadDistDir(dir: string, only?: readonly string[]): StackManifests[] {
+  if (only === undefined) return parseTree(readDir(dir));
+  return parseTree(new Map(only.flatMap((d) => [...readDir(path.join(dir, d))].map(([rel, text]) => [`${d}/${rel}`, text] as [string, string]))));
 }
 
 function git(cwd: string, args: readonly string[], input?: Buffer): Buffer {
@@ -176,9 +180,11 @@ export function readDirAtRef(ref: string, dir: string, cwd: string = process.cwd
   return files;
 }
 
-/** The stacks in `dir` as committed at `ref`. */
-export function loadDistAtRef(ref: string, dir: string, cwd?: string): StackManifests[] {
-  return parseTree(readDirAtRef(ref, dir, cwd));
+/** The stacks in `dir` as committed at `ref`; with `only`, of those environment (or cluster) directories. */
+export function loadDistAtRef(ref: string, dir: string, cwd?: string, only?: readonly string[]): StackManifests[] {
+  if (only === undefined) return parseTree(readDirAtRef(ref, dir, cwd));
+  const base = dir.replace(/\/+$/, '');
+  return parseTree(new Map(only.flatMap((d) => [...readDirAtRef(ref, `${base}/${d}`, cwd)].map(([rel, text]) => [`${d}/${rel}`, text] as [string, string]))));
 }
 
 /** Stacks straight from a render, without a round trip through files. */

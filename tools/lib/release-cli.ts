@@ -9,7 +9,7 @@ import * as path from 'path';
 import { parseArgs } from 'node:util';
 import { isColorSupported } from 'picocolors';
 import { isMap, isScalar, parseDocument, YAMLMap } from 'yaml';
-import { ENVIRONMENTS, planFor, STACKS } from '../../charts';
+import { clusterTargets, ENVIRONMENTS, planFor, STACKS } from '../../charts';
 import type { EnvironmentConfig } from '../../charts/environment';
 import { parseVersion, pinProblem, releaseFileOf } from '../../charts/releases';
 import { unknownKeyMessage } from '../../constructs/core/props';
@@ -176,12 +176,17 @@ function run(argv: readonly string[], io: ReleaseIo): number {
     return { ...e, file, filePath, original: fs.readFileSync(filePath, 'utf-8') };
   });
   const distDir = path.resolve(cwd, 'dist');
-  const before = loadDistDir(distDir);
+  // What a release file can change: its environment's directories (one per cluster).
+  const dirs = files.flatMap((f) => clusterTargets(f.env).map((t) => t.dir));
+  const before = loadDistDir(distDir, dirs);
   for (const f of files) fs.writeFileSync(f.filePath, withVersions(f.original, f.changes));
   const names = files.map((f) => f.file).join(', ');
   const synthErrors: string[] = [];
-  const resynth = () => synthesize(() => planFor(envs, STACKS, { root: cwd }), {
-    outdir: distDir, validators: validatorsFor(envs), log: () => undefined, error: (l) => synthErrors.push(l),
+  // A release file feeds only its environment's charts: those are rebuilt and checked (every
+  // release file is still read and checked), the rest of dist/ is left as it is.
+  const edited = new Set(files.map((f) => f.env.name));
+  const resynth = () => synthesize(() => planFor(envs, STACKS, { root: cwd }).filter((u) => edited.has(u.environment ?? u.env)), {
+    outdir: distDir, validators: validatorsFor(envs), log: () => undefined, error: (l) => synthErrors.push(l), partial: true,
   });
   let restored = false;
   const restore = () => {
@@ -194,7 +199,7 @@ function run(argv: readonly string[], io: ReleaseIo): number {
       restore();
       throw new Refused(`the synth refused ${names} as changed; ${files.length > 1 ? 'they are' : 'it is'} as before, and dist/ was not changed\n${synthErrors.join('\n')}`);
     }
-    const gate = checkUpgrade(loadDistAtRef(values.base, 'dist', cwd), loadDistDir(distDir), readAcknowledgements(cwd), { from: values.base, to: 'working tree' });
+    const gate = checkUpgrade(loadDistAtRef(values.base, 'dist', cwd, dirs), loadDistDir(distDir, dirs), readAcknowledgements(cwd), { from: values.base, to: 'working tree' });
     if (refusedOf(gate).length > 0) {
       restore();
       synthErrors.length = 0;
@@ -206,7 +211,7 @@ function run(argv: readonly string[], io: ReleaseIo): number {
     throw e;
   }
 
-  const report: DiffReport = { from: 'before', to: what, stacks: diffStacks(before, loadDistDir(distDir)) };
+  const report: DiffReport = { from: 'before', to: what, stacks: diffStacks(before, loadDistDir(distDir, dirs)) };
   io.stdout(`berth release: ${what}\n`);
   for (const f of files) {
     for (const c of f.changes) io.stdout(`  ${f.file} ${c.stack}.${c.service}: ${c.before ?? '(new)'} → ${c.after}\n`);
