@@ -59,6 +59,7 @@ function benchQuota(services: number): QuotaSpec {
   return {
     requestsCpu: String(n), requestsMemory: `${2 * n}Gi`, limitsCpu: String(4 * n), limitsMemory: `${4 * n}Gi`,
     requestsStorage: `${10 * n}Gi`, pods: 5 * n, persistentVolumeClaims: n,
+    requestsEphemeralStorage: `${4 * n}Gi`, limitsEphemeralStorage: `${4 * n}Gi`,
   };
 }
 

@@ -2,6 +2,8 @@ import { App, Chart } from 'cdk8s';
 import { SynthUnit } from '../synth/render';
 import { ClusterTarget, gatewayModeFor, IN_CLUSTER, namespaceFor, targetRevisionOf } from './environment';
 import * as kinds from '../constructs/core/kinds';
+import { syncWave, Wave } from '../constructs/core/waves';
+import { CLUSTER_UNIT } from './cluster';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'berth', 'app.kubernetes.io/part-of': 'berth' };
 
@@ -25,6 +27,8 @@ export const argocdNames = (dir: string) => ({
   root: `berth-${dir}-root`,
   /** A stack's Application. */
   application: (stack: string) => `${stack}-${dir}`,
+  /** The cluster's prerequisites (`dist/<dir>/cluster`): their Application, and the AppProject it alone belongs to. */
+  cluster: `berth-${dir}-cluster`,
 });
 
 /**
@@ -70,6 +74,19 @@ export function argocdUnit(target: ClusterTarget, stackIds: readonly string[]): 
     },
   });
 
+  // The cluster's prerequisites: only berth's PriorityClasses, and nothing namespaced.
+  new kinds.AppProject(chart, 'cluster-project', {
+    metadata: { name: names.cluster, labels: LABELS, annotations: KEEP_ON_ROOT_DELETE },
+    spec: {
+      description: `berth's cluster-wide prerequisites in ${dir}: syncs dist/${dir}/${CLUSTER_UNIT}`,
+      sourceRepos: [env.gitops.repoURL],
+      // kube-system exists on every cluster; nothing namespaced may be synced (an empty whitelist would allow all).
+      destinations: [{ ...destination, namespace: 'kube-system' }],
+      clusterResourceWhitelist: [{ group: 'scheduling.k8s.io', kind: 'PriorityClass' }],
+      namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
+    },
+  });
+
   // No resources-finalizer on any Application: deleting one, the root included, must not cascade-delete a stack's data.
   new kinds.Application(chart, 'root', {
     metadata: { name: names.root, labels: LABELS },
@@ -80,6 +97,18 @@ export function argocdUnit(target: ClusterTarget, stackIds: readonly string[]): 
       syncPolicy: { ...SYNC_POLICY, syncOptions: ['ApplyOutOfSyncOnly=true'] },
     },
   });
+  // Wave 0, before the stacks' Applications: a pod naming a PriorityClass that doesn't exist yet is refused.
+  const cluster = new kinds.Application(chart, 'cluster', {
+    metadata: { name: names.cluster, labels: LABELS, annotations: KEEP_ON_ROOT_DELETE },
+    spec: {
+      project: names.cluster,
+      source: source(`dist/${dir}/${CLUSTER_UNIT}`),
+      destination: { ...destination, namespace: 'kube-system' },
+      // No prune: a class some running pod still names stays until an operator deletes it.
+      syncPolicy: { automated: { prune: false, selfHeal: true }, retry: SYNC_POLICY.retry, syncOptions: ['ApplyOutOfSyncOnly=true', 'ServerSideApply=true'] },
+    },
+  });
+  syncWave(cluster, Wave.NAMESPACE);
   for (const id of stackIds) {
     new kinds.Application(chart, id, {
       metadata: { name: names.application(id), labels: LABELS, annotations: KEEP_ON_ROOT_DELETE },

@@ -32,6 +32,27 @@ export interface ImagesConfig {
   readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
 }
 
+/** Who the Istio ingress gateway is: its pods' labels and its ServiceAccount. */
+export interface IstioGatewayIdentity {
+  /** The gateway pods' ServiceAccount, in `gateway.istioNamespace`. */
+  readonly serviceAccount: string;
+  /** Labels of the gateway pods: the Gateway binds to them, and the NetworkPolicies admit them. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** istioctl's default profile. */
+export const DEFAULT_ISTIO_GATEWAY: IstioGatewayIdentity = {
+  serviceAccount: 'istio-ingressgateway-service-account',
+  podLabels: { istio: 'ingressgateway' },
+};
+
+/** The Istio ingress gateway of an environment: namespace, pods, ServiceAccount and mesh principal. */
+export function istioGatewayOf(env: EnvironmentConfig): IstioGatewayIdentity & { readonly namespace: string; readonly principal: string } {
+  const namespace = env.gateway.istioNamespace ?? 'istio-system';
+  const g = env.gateway.istioGateway ?? DEFAULT_ISTIO_GATEWAY;
+  return { namespace, serviceAccount: g.serviceAccount, podLabels: g.podLabels, principal: `cluster.local/ns/${namespace}/sa/${g.serviceAccount}` };
+}
+
 /** Storage tiers a stack asks for; the environment decides the sizes. */
 export type StorageTier = 'small' | 'medium' | 'large';
 
@@ -176,6 +197,15 @@ export interface EnvironmentConfig {
     readonly controllerNamespace: string;
     /** Where the Istio ingress gateway runs, for stacks in istio mode. @default 'istio-system' */
     readonly istioNamespace?: string;
+    /**
+     * The Istio ingress gateway's pods, for stacks in istio mode: routed services admit only
+     * these pods (NetworkPolicy) and this ServiceAccount's principal (AuthorizationPolicy).
+     * Install methods name them differently: istioctl's default profile
+     * `istio-ingressgateway-service-account` with `istio: ingressgateway`; the `istio/gateway`
+     * Helm chart the release name (`istio-ingressgateway`) with `istio: ingressgateway`.
+     * @default - istioctl's default profile: { serviceAccount: 'istio-ingressgateway-service-account', podLabels: { istio: 'ingressgateway' } }
+     */
+    readonly istioGateway?: IstioGatewayIdentity;
   };
   /** Where pods reach the Kubernetes API, for services with RBAC. */
   readonly apiServer: ApiServerConfig;

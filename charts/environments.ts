@@ -20,7 +20,7 @@ export const dev: EnvironmentConfig = {
   // Local builds, named as the plans build them, loaded with `kind load` / `minikube image load`.
   images: { pin: 'mutable', pullPolicy: 'IfNotPresent' },
   gateway: { mode: 'ingress', overrides: {}, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
-  quota: { requestsCpu: '6', requestsMemory: '12Gi', limitsCpu: '24', limitsMemory: '48Gi', requestsStorage: '50Gi', pods: 60, persistentVolumeClaims: 20 },
+  quota: { requestsCpu: '6', requestsMemory: '12Gi', limitsCpu: '24', limitsMemory: '48Gi', requestsStorage: '50Gi', pods: 60, persistentVolumeClaims: 20, requestsEphemeralStorage: '50Gi', limitsEphemeralStorage: '50Gi' },
   monitoring: false,
   capabilities: {
     ingressNginx: true, certManager: false, externalSecrets: false, sealedSecrets: false, prometheusOperator: false, istio: false, gatewayApi: false, vpa: false,
@@ -42,8 +42,12 @@ export const staging: EnvironmentConfig = {
   secrets: { mode: 'external', clusterSecretStore: 'berth-staging' },
   apiServer: { cidr: '10.10.0.0/24', port: 443 },
   images: { registry: 'registry.example.com', pin: 'tag', pullPolicy: 'Always' },
-  gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
-  quota: { requestsCpu: '12', requestsMemory: '24Gi', limitsCpu: '48', limitsMemory: '96Gi', requestsStorage: '200Gi', pods: 120, persistentVolumeClaims: 30 },
+  // istioctl's default profile names the ingress gateway's ServiceAccount and pods so.
+  gateway: {
+    mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx',
+    istioGateway: { serviceAccount: 'istio-ingressgateway-service-account', podLabels: { istio: 'ingressgateway' } },
+  },
+  quota: { requestsCpu: '12', requestsMemory: '24Gi', limitsCpu: '48', limitsMemory: '96Gi', requestsStorage: '200Gi', pods: 120, persistentVolumeClaims: 30, requestsEphemeralStorage: '100Gi', limitsEphemeralStorage: '100Gi' },
   monitoring: true,
   backups: { schedule: '30 2 * * *', retain: 3, size: '10Gi' },
   capabilities: ALL_OPERATORS,
@@ -66,8 +70,11 @@ export const prod: EnvironmentConfig = {
   images: { registry: 'registry.example.com', pin: 'tag', pullPolicy: 'Always' },
   // Prod runs only what passed in staging: `npm run release -- promote staging prod`.
   releasesFrom: 'staging',
-  gateway: { mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx' },
-  quota: { requestsCpu: '24', requestsMemory: '48Gi', limitsCpu: '96', limitsMemory: '192Gi', requestsStorage: '1Ti', pods: 250, persistentVolumeClaims: 40 },
+  gateway: {
+    mode: 'ingress', overrides: { nexus: 'istio' }, ingressClassName: 'nginx', controllerNamespace: 'ingress-nginx',
+    istioGateway: { serviceAccount: 'istio-ingressgateway-service-account', podLabels: { istio: 'ingressgateway' } },
+  },
+  quota: { requestsCpu: '24', requestsMemory: '48Gi', limitsCpu: '96', limitsMemory: '192Gi', requestsStorage: '1Ti', pods: 250, persistentVolumeClaims: 40, requestsEphemeralStorage: '200Gi', limitsEphemeralStorage: '200Gi' },
   monitoring: true,
   backups: { schedule: '0 2 * * *', retain: 14, size: '50Gi' },
   capabilities: ALL_OPERATORS,

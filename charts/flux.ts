@@ -3,6 +3,7 @@ import { SYNC_WAVE } from '../synth/order';
 import { SynthUnit } from '../synth/render';
 import { ClusterTarget, EnvironmentConfig } from './environment';
 import * as kinds from '../constructs/core/kinds';
+import { CLUSTER_UNIT } from './cluster';
 import { Wave } from '../constructs/core/waves';
 import { KustomizationSpecDeletionPolicy, KustomizationSpecPatches, KustomizationSpecSourceRefKind } from '../imports/kustomize.toolkit.fluxcd.io';
 import type { GitRepositorySpecRef } from '../imports/source.toolkit.fluxcd.io';
@@ -35,7 +36,7 @@ export function fluxKustomizationName(stack: string, dir: string, phase: FluxPha
 }
 
 /** The Flux objects of one cluster's directory: what `dist/<dir>/flux/` holds. */
-export const fluxNames = (dir: string) => ({ source: `berth-${dir}`, root: `berth-${dir}-root` });
+export const fluxNames = (dir: string) => ({ source: `berth-${dir}`, root: `berth-${dir}-root`, cluster: `berth-${dir}-cluster` });
 
 /** Where the GitRepository points: a tag, a full commit SHA, or else a branch. */
 export function fluxRefOf(env: EnvironmentConfig): GitRepositorySpecRef {
@@ -89,6 +90,12 @@ export function fluxUnit(target: ClusterTarget, stackIds: readonly string[]): Sy
     metadata: { name: names.root, labels: LABELS },
     spec: { ...common, path: `./dist/${dir}/flux`, timeout: '5m' },
   });
+  // The cluster's prerequisites first: a pod naming a PriorityClass that doesn't exist is refused.
+  // No prune: a class some running pod still names stays until an operator deletes it.
+  new kinds.FluxKustomization(chart, 'cluster', {
+    metadata: { name: names.cluster, labels: LABELS },
+    spec: { ...common, prune: false, path: `./dist/${dir}/${CLUSTER_UNIT}`, wait: true, timeout: '5m' },
+  });
   for (const id of stackIds) {
     FLUX_PHASES.forEach((phase, i) => {
       new kinds.FluxKustomization(chart, `${id}-${phase}`, {
@@ -96,7 +103,7 @@ export function fluxUnit(target: ClusterTarget, stackIds: readonly string[]): Sy
         spec: {
           ...common,
           path: `./dist/${dir}/${id}`,
-          ...(i > 0 ? { dependsOn: [{ name: fluxKustomizationName(id, dir, FLUX_PHASES[i - 1]) }] } : {}),
+          dependsOn: [{ name: i > 0 ? fluxKustomizationName(id, dir, FLUX_PHASES[i - 1]) : names.cluster }],
           // Health of every object applied: Deployments and StatefulSets rolled out, Jobs complete, Certificates issued.
           wait: true,
           timeout: '15m',

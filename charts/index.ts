@@ -1,6 +1,7 @@
 import { ENVIRONMENTS } from './environments';
 import { argocdUnit } from './argocd';
 import { fluxUnit } from './flux';
+import { CLUSTER_UNIT, clusterUnit } from './cluster';
 import type { PlannedUnit } from '../synth';
 import { SynthUnit } from '../synth/render';
 import { clusterTargets, EnvironmentConfig } from './environment';
@@ -22,8 +23,9 @@ export * from './stack';
 export const STACKS = [giia, todoChatbot, shop, todoApp, nexus];
 
 /**
- * The (cluster, stack) charts of `envs` × `stacks` plus each cluster's Argo CD and Flux
- * objects, each built when the synth reaches it. The environments and the stack list are
+ * The (cluster, stack) charts of `envs` × `stacks` plus each cluster's prerequisites
+ * (`cluster`: berth's PriorityClasses) and its Argo CD and Flux objects, each built when the
+ * synth reaches it. The environments and the stack list are
  * validated first: a problem there is reported like a construct's, and nothing is built.
  */
 export function planFor(envs: readonly EnvironmentConfig[], stacks: readonly StackDefinition[], options: PlanOptions = {}): PlannedUnit[] {
@@ -32,6 +34,7 @@ export function planFor(envs: readonly EnvironmentConfig[], stacks: readonly Sta
   return [
     ...planUnits(envs, stacks, readReleases(envs, ids, options)),
     ...envs.flatMap(clusterTargets).flatMap((t) => [
+      { env: t.dir, environment: t.env.name, stack: CLUSTER_UNIT, build: () => clusterUnit(t).chart },
       { env: t.dir, environment: t.env.name, stack: 'argocd', build: () => argocdUnit(t, ids).chart },
       { env: t.dir, environment: t.env.name, stack: 'flux', build: () => fluxUnit(t, ids).chart },
     ]),

@@ -6,7 +6,8 @@ import type { SecretSource } from '../constructs/app-secret';
 import { Problems } from '../constructs/core/errors';
 import { isDns1123Label, isDns1123Subdomain, isHostname } from '../constructs/core/names';
 import type { PlatformPolicy } from '../constructs/core/policy';
-import { EnvironmentConfig, gatewayModeFor, namespacedSecretKey } from './environment';
+import { EnvironmentConfig, gatewayModeFor, istioGatewayOf, namespacedSecretKey } from './environment';
+import { PRIORITY_CLASS_NAMES } from './cluster';
 import type { Release } from './releases';
 import type { StackChart } from './stack';
 
@@ -87,6 +88,7 @@ export function policyFor(chartPath: string, stack: string, env: EnvironmentConf
     verticalAutoscaling: env.capabilities.vpa && env.scaling.autoscaling,
     metrics: { scraperNamespace: env.scraperNamespace ?? 'monitoring', serviceMonitor: env.monitoring },
     apiServer: env.apiServer,
+    priorityClasses: PRIORITY_CLASS_NAMES,
     gateway: {
       mode,
       capabilities: {
@@ -98,6 +100,7 @@ export function policyFor(chartPath: string, stack: string, env: EnvironmentConf
       ...(env.tls ? { tls: { issuer: mode === 'istio' ? env.tls.meshIssuer : env.tls.issuer } } : {}),
       ...(mode === 'ingress' ? { ingressClassName: env.gateway.ingressClassName, controllerNamespace: env.gateway.controllerNamespace } : {}),
       ...(mode === 'istio' && env.gateway.istioNamespace !== undefined ? { controllerNamespace: env.gateway.istioNamespace } : {}),
+      ...(mode === 'istio' ? { istio: { gatewaySelector: istioGatewayOf(env).podLabels, gatewayPrincipal: istioGatewayOf(env).principal } } : {}),
     },
   };
 }

@@ -10,7 +10,7 @@ import { anyOf, arrayOf, bool, checkShape, closest, like, object, oneOf, opt, re
 import { isQuantity, parseQuantity } from '../constructs/core/quantity';
 import {
   ApiServerConfig, ArgoDestination, Capabilities, ClusterConfig, clusterTargets, EnvironmentConfig, GatewayMode, GitOpsConfig, GitRevision, IN_CLUSTER, IssuerRef, namespaceFor,
-  SecretsConfig, StorageTier, TlsConfig,
+  IstioGatewayIdentity, SecretsConfig, StorageTier, TlsConfig,
 } from './environment';
 import { FLUX_PHASES, fluxKustomizationName } from './flux';
 import type { StackDefinition } from './stack';
@@ -19,7 +19,7 @@ const ENVIRONMENTS_FILE = 'charts/environments.ts';
 const STACKS_FILE = 'charts/index.ts';
 
 /** Directories berth writes under `dist/<env>/` besides the stacks'. */
-export const RESERVED_STACK_IDS: readonly string[] = ['argocd', 'flux'];
+export const RESERVED_STACK_IDS: readonly string[] = ['argocd', 'flux', 'cluster'];
 
 /** Namespaces that belong to the cluster: a stack's baseline (default-deny, quota) must not land in one. */
 const CLUSTER_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -110,11 +110,13 @@ export const ENVIRONMENT_SHAPE = object<EnvironmentConfig>('EnvironmentConfig', 
   releasesFrom: opt(label),
   gateway: req(object<EnvironmentConfig['gateway']>('gateway', {
     mode: req(mode), overrides: req(recordOf(mode)), ingressClassName: req(subdomain), controllerNamespace: req(label), istioNamespace: opt(label),
+    istioGateway: opt(object<IstioGatewayIdentity>('istioGateway', { serviceAccount: req(subdomain), podLabels: req(STRING_MAP) })),
   })),
   apiServer: req(API_SERVER),
   quota: req(object<EnvironmentConfig['quota']>('QuotaSpec', {
     requestsCpu: req(quantity), requestsMemory: req(quantity), limitsCpu: req(quantity), limitsMemory: req(quantity),
     requestsStorage: req(quantity), pods: req(count), persistentVolumeClaims: req(count),
+    requestsEphemeralStorage: req(quantity), limitsEphemeralStorage: req(quantity),
   })),
   monitoring: req(bool),
   scraperNamespace: opt(label),

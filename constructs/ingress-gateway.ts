@@ -159,25 +159,29 @@ export interface GatewayTls {
 /** Istio mode settings. */
 export interface IstioGatewayOptions {
   /**
-   * Labels of the Istio ingress gateway pods the Gateway binds to.
-   * @default { istio: 'ingressgateway' } - the label of Istio's default ingress gateway
+   * Labels of the Istio ingress gateway pods the Gateway binds to; routed services' NetworkPolicies admit only
+   * those pods of `controllerNamespace`.
+   * @default - the chart's platform policy (a berth chart: the environment's `gateway.istioGateway`), else
+   *   { istio: 'ingressgateway' }, the label of Istio's default ingress gateway
    */
   readonly gatewaySelector?: Readonly<Record<string, string>>;
   /**
-   * The ingress gateway's identity, admitted by the AuthorizationPolicy.
-   * @default 'cluster.local/ns/<controllerNamespace>/sa/istio-ingressgateway-service-account' - Istio's default
-   *   ingress gateway: 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'
+   * The ingress gateway's identity: each routed service's AuthorizationPolicy admits it on the routed port.
+   * @default - the chart's platform policy (a berth chart: the environment's `gateway.istioGateway`), else
+   *   'cluster.local/ns/<controllerNamespace>/sa/istio-ingressgateway-service-account', the ServiceAccount of
+   *   istioctl's default profile
    */
   readonly gatewayPrincipal?: string;
   /**
-   * Further identities admitted by the AuthorizationPolicy: `<trust domain>/ns/<namespace>/sa/<service account>`.
-   * @default [] - only the ingress gateway (and this namespace, see `allowSameNamespace`)
+   * Identities admitted to every workload of the namespace (`<trust domain>/ns/<namespace>/sa/<service account>`),
+   * by an AuthorizationPolicy `<name>-callers`: callers outside the stack that berth can't declare with `connectTo`.
+   * @default [] - none: each workload admits only its declared callers and, where routed, the ingress gateway
    */
   readonly callers?: readonly string[];
   /**
-   * Let the stack's own workloads call each other through the AuthorizationPolicy; their NetworkPolicies
-   * still decide who may call whom.
-   * @default true - a namespace-wide ALLOW policy would otherwise cut every call inside the stack
+   * Admit every identity of the namespace to every workload (in `<name>-callers`), as berth did before each
+   * workload had its own AuthorizationPolicy: the NetworkPolicies alone then decide who calls whom.
+   * @default false - each workload admits exactly the callers its `connectTo` declares
    */
   readonly allowSameNamespace?: boolean;
   /**
@@ -349,8 +353,9 @@ interface IngressGroup {
  * - `gateway-api`: Gateway `<name>` (an `http` listener, and an `https-<host>` listener per host with TLS),
  *   one HTTPRoute `<name>-<host>` per host, and `<name>-https-redirect` on the `http` listener.
  * - `istio`: Gateway `<name>`, one VirtualService `<name>-<host>` per host, a DestinationRule per routed
- *   service (ISTIO_MUTUAL, connection pool, outlier detection), PeerAuthentication `<name>` (STRICT) and
- *   AuthorizationPolicy `<name>` for the namespace.
+ *   service (ISTIO_MUTUAL, connection pool, outlier detection) and PeerAuthentication `<name>` (STRICT) for
+ *   the namespace; each routed service admits the gateway's pods (NetworkPolicy) and its principal (the
+ *   service's own AuthorizationPolicy) on the routed port only.
  * - `nodeport`: one NodePort Service `<name>-<service>` per routed service, with each routed port on the
  *   route's `nodePort`. It is plain TCP: host, path, rewrite, timeout and retries are not applied, a canary
  *   serves its stable backend only, and the port admits traffic from anywhere (node ports are reached from
@@ -377,7 +382,7 @@ export class IngressGateway extends Construct {
   public readonly nodePortServices: k8s.KubeService[] = [];
   /** Namespace-wide STRICT mTLS (istio mode). */
   public readonly peerAuthentication?: istiosec.PeerAuthentication;
-  /** Admits only the ingress gateway and declared callers (istio mode). */
+  /** Admits `istio.callers` (and the namespace, with `istio.allowSameNamespace`) to every workload: `<name>-callers` (istio mode). */
   public readonly authorizationPolicy?: istiosec.AuthorizationPolicy;
   /** Lets the ingress proxies reach cert-manager's HTTP-01 solver pods (TLS with an issuer, ingress and gateway-api modes). */
   public readonly acmeSolverPolicy?: k8s.KubeNetworkPolicy;
@@ -407,7 +412,10 @@ export class IngressGateway extends Construct {
     // The policy's settings are for its own mode: with another mode given, only its capabilities apply.
     const fromPolicy = platformPolicy(this).gateway;
     const samePolicyMode = fromPolicy && (props.mode === undefined || props.mode === fromPolicy.mode);
+    const given = props;
     props = { ...(samePolicyMode ? fromPolicy : fromPolicy ? { capabilities: fromPolicy.capabilities } : {}), ...withoutUndefined(props) };
+    // The gateway's identity is the environment's; the stack's own istio settings add to it.
+    if (samePolicyMode && fromPolicy?.istio) props = { ...props, istio: { ...fromPolicy.istio, ...withoutUndefined(given.istio ?? {}) } };
     if (!props.capabilities) {
       throw new ValidationError([`[${this.node.path}] 'capabilities' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
     }
@@ -423,7 +431,7 @@ export class IngressGateway extends Construct {
       gatewaySelector: io.gatewaySelector ?? { istio: 'ingressgateway' },
       gatewayPrincipal: io.gatewayPrincipal ?? `cluster.local/ns/${this.controllerNamespace}/sa/istio-ingressgateway-service-account`,
       callers: io.callers ?? [],
-      allowSameNamespace: io.allowSameNamespace ?? true,
+      allowSameNamespace: io.allowSameNamespace ?? false,
       maxConnections: io.maxConnections ?? 1024,
       consecutive5xxErrors: io.consecutive5xxErrors ?? 5,
     };
@@ -439,15 +447,19 @@ export class IngressGateway extends Construct {
     problems.throwIfAny();
 
     this.labels = appLabels(this, { name: this.name, component: 'gateway' }).all;
-    // Node ports are reached from outside the cluster, through any node.
-    this.peer = this.mode === 'nodeport' ? Peer.cidr('0.0.0.0/0') : Peer.namespace(this.controllerNamespace);
+    // Node ports are reached from outside the cluster, through any node; Istio's gateway pods
+    // are known by their labels and their identity, the other controllers by their namespace.
+    this.peer = this.mode === 'nodeport' ? Peer.cidr('0.0.0.0/0')
+      : this.mode === 'istio' ? Peer.namespace(this.controllerNamespace, this.istioOptions.gatewaySelector, this.istioOptions.gatewayPrincipal)
+        : Peer.namespace(this.controllerNamespace);
 
     if (this.mode === 'istio') {
       this.peerAuthentication = new kinds.PeerAuthentication(this, 'PeerAuthentication', {
         metadata: { name: this.name, labels: this.labels },
         spec: { mtls: { mode: istiosec.PeerAuthenticationSpecMtlsMode.STRICT } },
       });
-      this.authorizationPolicy = this.buildAuthorizationPolicy();
+      const o = this.istioOptions;
+      if (o.callers.length > 0 || o.allowSameNamespace) this.authorizationPolicy = this.buildAuthorizationPolicy();
     }
     if (this.tls?.issuer && (this.mode === 'ingress' || this.mode === 'gateway-api')) {
       this.acmeSolverPolicy = new kinds.KubeNetworkPolicy(this, 'AcmeSolverPolicy', {
@@ -993,14 +1005,13 @@ export class IngressGateway extends Construct {
 
   // istio -----------------------------------------------------------------
 
+  /** `callers` and, with `allowSameNamespace`, the namespace, admitted to every workload. */
   private buildAuthorizationPolicy(): istiosec.AuthorizationPolicy {
     const o = this.istioOptions;
-    const from: istiosec.AuthorizationPolicySpecRulesFrom[] = [
-      { source: { principals: [o.gatewayPrincipal, ...o.callers] } },
-    ];
+    const from: istiosec.AuthorizationPolicySpecRulesFrom[] = o.callers.length > 0 ? [{ source: { principals: [...o.callers] } }] : [];
     if (o.allowSameNamespace) from.push({ source: { namespaces: [Chart.of(this).namespace!] } });
     return new kinds.AuthorizationPolicy(this, 'AuthorizationPolicy', {
-      metadata: { name: this.name, labels: this.labels },
+      metadata: { name: `${this.name}-callers`, labels: this.labels },
       spec: { action: istiosec.AuthorizationPolicySpecAction.ALLOW, rules: [{ from }] },
     });
   }

@@ -1,3 +1,4 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { DEFAULT_JOB_POOL } from './core/connection-budget';
@@ -6,17 +7,17 @@ import { checkEnv, EnvMap, renderEnv } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { valueCheckContainer } from './core/value-check';
-import { platformPolicy, pullPolicyOf } from './core/policy';
+import { platformPolicy, priorityClassOf, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
+import { meshPrincipal, SIDECAR_QUIT_TOOLS, SidecarQuitTool } from './core/mesh';
 import { isDns1123Label } from './core/names';
 import { CONNECTABLE, ENV_FROM, ENV_MAP, IMAGE, RESOURCES, RUN_AS, STRINGS } from './core/prop-shapes';
 import { arrayOf, bool, checkProps, num, opt, propsOf, req, str, text } from './core/props';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { DEFAULT_UID, RunAs } from './core/security';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
-import { jobPodTemplate } from './core/workload';
+import { jobPodTemplate, serviceAccount } from './core/workload';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
 
@@ -108,6 +109,8 @@ export class MigrationJob extends Construct {
   public readonly jobName: string;
   public readonly connections: Connections;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The job's own identity, `<name>`, without an API token: never the namespace's `default`. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
@@ -141,7 +144,9 @@ export class MigrationJob extends Construct {
     problems.throwIfAny();
 
     const labels = appLabels(this, { name, component: 'migration', version: imageVersion(props.image) });
-    this.connections = new Connections(labels.selector, [] as ServicePort[]);
+    const namespace = Chart.of(this).namespace ?? 'default';
+    this.serviceAccount = serviceAccount(this, 'service-account', { name, labels: labels.all, automountToken: false });
+    this.connections = new Connections(labels.selector, [] as ServicePort[], undefined, meshPrincipal(namespace, name));
     for (const target of props.connectTo ?? []) this.connections.connectTo(target, undefined, DEFAULT_JOB_POOL);
 
     const spec: k8s.JobSpec = {
@@ -150,6 +155,8 @@ export class MigrationJob extends Construct {
       template: jobPodTemplate({
         initContainers: [valueCheckContainer(env, runAs, pullPolicyOf(this))].filter((c): c is k8s.Container => c !== undefined),
         labels: labels.versioned,
+        serviceAccountName: name,
+        priorityClassName: priorityClassOf(this, 'job'),
         runAs,
         meshSidecar,
         sidecarQuitTool,

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import * as istiosec from '../imports/security.istio.io';
 import { Problems } from './core/errors';
 import { MANAGED_BY } from './core/labels';
 import { isDns1123Label, isLabelValue } from './core/names';
@@ -27,6 +28,10 @@ export interface QuotaSpec {
   readonly pods: number;
   /** Number of PersistentVolumeClaims. */
   readonly persistentVolumeClaims: number;
+  /** Sum of containers' ephemeral-storage requests (logs and emptyDirs on the node's disk). */
+  readonly requestsEphemeralStorage: string;
+  /** Sum of containers' ephemeral-storage limits. */
+  readonly limitsEphemeralStorage: string;
 }
 
 /** Per-container bounds and defaults a LimitRange applies. */
@@ -87,7 +92,7 @@ export interface NamespaceBaselineProps {
   readonly labels?: Readonly<Record<string, string>>;
   /**
    * The ResourceQuota.
-   * @default - DEFAULT_QUOTA: 8 CPU / 16Gi requested, 32 CPU / 64Gi limits, 100Gi storage, 100 pods, 20 PVCs
+   * @default - DEFAULT_QUOTA: 8 CPU / 16Gi requested, 32 CPU / 64Gi limits, 100Gi storage, 100 pods, 20 PVCs, 50Gi ephemeral storage requested and limited
    */
   readonly quota?: QuotaSpec;
   /**
@@ -101,9 +106,10 @@ export interface NamespaceBaselineProps {
    */
   readonly dns?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
   /**
-   * Istio: label the namespace for sidecar injection and let every pod's sidecar reach
-   * istiod on 15012 (xDS config and certificate signing over TLS: all a sidecar uses;
-   * 15017 is the webhook port the API server calls, 15010 plaintext xDS, 15014 monitoring).
+   * Istio: label the namespace for sidecar injection, let every pod's sidecar reach istiod
+   * on 15012 (xDS config and certificate signing over TLS: all a sidecar uses; 15017 is the
+   * webhook port the API server calls, 15010 plaintext xDS, 15014 monitoring), and deny every
+   * request no workload's own AuthorizationPolicy allows (`default-deny`).
    * @default - no mesh
    */
   readonly mesh?: NamespaceMeshProps;
@@ -112,6 +118,7 @@ export interface NamespaceBaselineProps {
 export const DEFAULT_QUOTA: QuotaSpec = {
   requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '32', limitsMemory: '64Gi',
   requestsStorage: '100Gi', pods: 100, persistentVolumeClaims: 20,
+  requestsEphemeralStorage: '50Gi', limitsEphemeralStorage: '50Gi',
 };
 
 export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = {
@@ -143,6 +150,12 @@ export class NamespaceBaseline extends Construct {
   public readonly allowDns: k8s.KubeNetworkPolicy;
   /** Egress from every pod to istiod (with `mesh`). */
   public readonly allowIstiod?: k8s.KubeNetworkPolicy;
+  /**
+   * With `mesh`: an ALLOW policy for the whole namespace that matches nothing, so a request
+   * reaches a workload only where its own AuthorizationPolicy admits the caller (Istio's
+   * "allow-nothing"), as `defaultDeny` does for connections.
+   */
+  public readonly defaultDenyAuthorization?: istiosec.AuthorizationPolicy;
 
   constructor(scope: Construct, id: string, props: NamespaceBaselineProps = {}) {
     super(scope, id);
@@ -222,6 +235,9 @@ export class NamespaceBaseline extends Construct {
           'limits.cpu': q(quota.limitsCpu),
           'limits.memory': q(quota.limitsMemory),
           'requests.storage': q(quota.requestsStorage),
+          // Node disk: every berth container states it; an injected sidecar that doesn't isn't refused for it.
+          'requests.ephemeral-storage': q(quota.requestsEphemeralStorage),
+          'limits.ephemeral-storage': q(quota.limitsEphemeralStorage),
           // Object counts are quantities too: the API server stores "250", not 250.
           'pods': q(String(quota.pods)),
           'persistentvolumeclaims': q(String(quota.persistentVolumeClaims)),
@@ -276,6 +292,13 @@ export class NamespaceBaseline extends Construct {
         },
       });
     }
+    if (mesh) {
+      this.defaultDenyAuthorization = new kinds.AuthorizationPolicy(this, 'default-deny-authorization', {
+        metadata: { name: 'default-deny', labels },
+        spec: {},
+      });
+      syncWave(this.defaultDenyAuthorization, Wave.BASELINE);
+    }
     for (const o of [this.quota, this.limitRange, this.defaultDeny, this.allowDns, ...(this.allowIstiod ? [this.allowIstiod] : [])]) {
       syncWave(o, Wave.BASELINE);
     }
@@ -293,6 +316,8 @@ export const QUOTA_SPEC = object<QuotaSpec>('QuotaSpec', {
   requestsStorage: req(str),
   pods: req(num),
   persistentVolumeClaims: req(num),
+  requestsEphemeralStorage: req(str),
+  limitsEphemeralStorage: req(str),
 });
 const CPU_AND_MEMORY = object<ContainerLimits['max']>('{ cpu, memory }', { cpu: req(str), memory: req(str) });
 

@@ -1,8 +1,9 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { Connections, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
-import { platformPolicy, pullPolicyOf } from './core/policy';
+import { platformPolicy, priorityClassOf, pullPolicyOf } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1123Label } from './core/names';
@@ -11,7 +12,8 @@ import { arrayOf, bool, checkProps, num, object, opt, propsOf, req, str } from '
 import { IRoutable } from './core/routable';
 import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
-import { jobPodTemplate } from './core/workload';
+import { meshPrincipal } from './core/mesh';
+import { jobPodTemplate, serviceAccount } from './core/workload';
 import { syncWave, Wave } from './core/waves';
 import * as kinds from './core/kinds';
 
@@ -86,6 +88,8 @@ export class SmokeTest extends Construct {
   public readonly jobName: string;
   public readonly connections: Connections;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The job's own identity, `<name>`, without an API token: never the namespace's `default`. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: SmokeTestProps) {
     super(scope, id);
@@ -115,7 +119,9 @@ export class SmokeTest extends Construct {
     problems.throwIfAny();
 
     const labels = appLabels(this, { name, component: 'test', version: imageVersion(image) });
-    this.connections = new Connections(labels.selector, []);
+    const namespace = Chart.of(this).namespace ?? 'default';
+    this.serviceAccount = serviceAccount(this, 'service-account', { name, labels: labels.all, automountToken: false });
+    this.connections = new Connections(labels.selector, [], undefined, meshPrincipal(namespace, name));
     const urls = props.targets.map((t) => {
       const port = t.service.connections.ports.find((p) => p.name === t.port)!;
       this.connections.connectTo(t.service, [port]);
@@ -136,6 +142,8 @@ export class SmokeTest extends Construct {
       activeDeadlineSeconds: attempts * 10 * props.targets.length + 60,
       template: jobPodTemplate({
         labels: labels.all,
+        serviceAccountName: name,
+        priorityClassName: priorityClassOf(this, 'job'),
         runAs,
         meshSidecar,
         container: {

@@ -325,7 +325,8 @@ const postgres: EnginePreset = {
       extraVolumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${Math.max(64, mib(memory, 0.25))}Mi`) } }],
       extraMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
       readiness: Probe.exec(isReady),
-      liveness: Probe.exec(isReady),
+      // A connect only: a busy server that is slow to answer pg_isready is not restarted.
+      liveness: Probe.tcp(),
       startup: Probe.exec(isReady),
     };
   },
@@ -457,7 +458,7 @@ const redis: EnginePreset = {
       extraVolumes: [],
       extraMounts: [],
       readiness: Probe.exec(redisPing),
-      liveness: Probe.exec(redisPing),
+      liveness: Probe.tcp(),
       startup: Probe.exec(redisPing),
     };
   },
@@ -633,7 +634,8 @@ const neo4j: EnginePreset = {
       extraVolumes: [],
       extraMounts: [],
       readiness: neo4jHttp,
-      liveness: neo4jHttp,
+      // Bolt accepting connections: a JVM in a long GC pause answers HTTP late, and is not restarted for it.
+      liveness: Probe.tcp(),
       startup: neo4jHttp,
       initContainers: (base) => [{
         name: 'seed-conf',

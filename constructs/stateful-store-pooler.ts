@@ -3,7 +3,9 @@
 // the store's Service name and port; the Service selects the pooler, and the pooler reaches
 // the server over the headless Service.
 import { Construct } from 'constructs';
-import { pullPolicyOf } from './core/policy';
+import { Chart } from 'cdk8s';
+import * as istiosec from '../imports/security.istio.io';
+import { pullPolicyOf, withPriority } from './core/policy';
 import * as k8s from '../imports/k8s';
 import { checksum } from './core/checksum';
 import { MAX_CLIENT_CONNECTIONS_ANNOTATION } from './core/connection-budget';
@@ -11,9 +13,9 @@ import { Connections, IConnectable, ServicePort, workloadNetworkPolicy } from '.
 import { Problems } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { MESH_PROXY_RESOURCES } from './core/mesh';
+import { MESH_PROXY_RESOURCES, meshPrincipal, workloadAuthorizationPolicy } from './core/mesh';
 import { Probe, PROBE_DEFAULTS } from './core/probes';
-import { checkResources, Resources, resolveResources, toK8sResources } from './core/resources';
+import { checkResources, Resources, resolveResources, toK8sResources, withEphemeralStorage } from './core/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePaths } from './core/security';
 import { syncWave, Wave } from './core/waves';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
@@ -101,6 +103,8 @@ export class PostgresPooler extends Construct implements IConnectable {
   public readonly serviceAccount: k8s.KubeServiceAccount;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** In the mesh: admits exactly the store's declared clients, by their mesh identity. */
+  public readonly authorizationPolicy?: istiosec.AuthorizationPolicy;
   /** The pooler pods' labels that the store's client Service selects. */
   public readonly selector: Record<string, string>;
   /** The client port, mapped to the pooler's. */
@@ -120,7 +124,7 @@ export class PostgresPooler extends Construct implements IConnectable {
     this.selector = labels.selector;
     this.clientPort = { name: 'postgres', port: 5432, targetPort: POOLER_PORT, protocol: 'TCP' };
     // Clients' pools count against the pooler's client limit, under the store's Service name.
-    this.connections = new Connections(labels.selector, [this.clientPort], ctx.name);
+    this.connections = new Connections(labels.selector, [this.clientPort], ctx.name, meshPrincipal(Chart.of(this).namespace ?? 'default', name));
     // Each pooler pod keeps up to defaultPoolSize server connections per database.
     this.connections.connectTo(ctx.server, undefined, defaultPoolSize * ctx.databases.length);
 
@@ -172,7 +176,8 @@ export class PostgresPooler extends Construct implements IConnectable {
             labels: { ...labels.versioned },
             annotations: { ...(ctx.meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum({ 'pgbouncer.ini': ini }) },
           },
-          spec: {
+          // The stores' priority: every client of the store reaches it through the pooler.
+          spec: withPriority(this, 'store', withEphemeralStorage({
             serviceAccountName: name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
@@ -206,12 +211,13 @@ export class PostgresPooler extends Construct implements IConnectable {
               },
               ...tmp.volumes,
             ],
-          },
+          })),
         },
       },
     });
     syncWave(this.deployment, Wave.STORES);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: this.connections });
+    if (ctx.meshSidecar) this.authorizationPolicy = workloadAuthorizationPolicy(this, 'authorization-policy', { name, labels: labels.all, connections: this.connections });
     if (replicas >= 2) {
       this.pdb = drainSafePdb(this, 'pdb', { name, labels: labels.all, selector: labels.selector });
       syncWave(this.pdb, Wave.STORES);

@@ -13,7 +13,7 @@ import { EnvMap, renderEnv } from './core/env';
 import { Problems, ValidationError } from './core/errors';
 import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
 import { appLabels } from './core/labels';
-import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, withSidecarQuit } from './core/mesh';
+import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, meshPrincipal, withSidecarQuit, workloadAuthorizationPolicy } from './core/mesh';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
 import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
@@ -21,7 +21,7 @@ import { protectFromPrune } from './core/prune';
 import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { HOLDS_DATA } from './core/routable';
 import { isQuantity, parseQuantity } from './core/quantity';
-import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources } from './core/resources';
+import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources, withEphemeralStorage } from './core/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
 import { syncWave, Wave } from './core/waves';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, jobPodTemplate, serviceAccount, spreadConstraints } from './core/workload';
@@ -29,7 +29,8 @@ import {
   BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
 } from './stateful-store-engines';
 import * as kinds from './core/kinds';
-import { platformPolicy, PullPolicy, pullPolicyOf } from './core/policy';
+import { platformPolicy, PriorityTier, priorityClassOf, PullPolicy, pullPolicyOf, withPriority } from './core/policy';
+import * as istiosec from '../imports/security.istio.io';
 import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
@@ -329,7 +330,9 @@ export interface StatefulStoreProps {
    * is in the mesh): they wait for the proxy to start and, success or failure, tell it to exit with `wget`
    * (in both official images; a custom `image` must have it too), or the Jobs never complete.
    * The StatefulSet's own pods get their proxy sized like every berth sidecar
-   * (MESH_PROXY_RESOURCES), not Istio's 2-CPU default limit, which counts against the quota.
+   * (MESH_PROXY_RESOURCES), not Istio's 2-CPU default limit, which counts against the quota,
+   * and an AuthorizationPolicy `<name>` (and `<name>-pooler`) admitting exactly the declared
+   * clients' ServiceAccounts.
    * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
@@ -457,7 +460,11 @@ export class StatefulStore extends Construct implements IConnectable {
   /** Binds `backupPvc` during the sync: an Argo CD `Sync` hook that mounts it and exits. */
   public readonly backupBindJob?: k8s.KubeJob;
   public readonly backupNetworkPolicy?: k8s.KubeNetworkPolicy;
+  /** The backup, restore and backup-volume bind jobs' own identity, `<name>-backup`, without an API token. */
+  public readonly backupServiceAccount?: k8s.KubeServiceAccount;
   public readonly serviceMonitor?: monitoring.ServiceMonitor;
+  /** With `meshSidecar`: admits exactly the server's declared callers (the pooler, direct clients, backups), by their mesh identity. */
+  public readonly authorizationPolicy?: istiosec.AuthorizationPolicy;
 
   private readonly preset: EnginePreset;
   private readonly databases: readonly string[];
@@ -642,7 +649,7 @@ export class StatefulStore extends Construct implements IConnectable {
     const labels = appLabels(this, { name, component: preset.component, version });
     // A postgres server limits its connections: clients' pools count under the Service they use.
     const serverConnections = new Connections(labels.selector, preset.clientPorts,
-      preset.engine !== 'postgres' ? undefined : pgOptions.pooled ? this.headlessServiceName : name);
+      preset.engine !== 'postgres' ? undefined : pgOptions.pooled ? this.headlessServiceName : name, meshPrincipal(namespace, name));
     this.direct = { connections: serverConnections };
     const directHost = pgOptions.pooled ? `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}` : name;
 
@@ -781,7 +788,7 @@ export class StatefulStore extends Construct implements IConnectable {
             labels: labels.versioned,
             annotations: { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) },
           },
-          spec: {
+          spec: withPriority(this, 'store', withEphemeralStorage({
             serviceAccountName: name,
             automountServiceAccountToken: false,
             // Service links would inject POSTGRES_PORT=tcp://… and the like into the engine's env.
@@ -805,7 +812,7 @@ export class StatefulStore extends Construct implements IConnectable {
               ...large.volumes,
               ...plan.extraVolumes,
             ],
-          },
+          })),
         },
         // Only never-changing labels: volumeClaimTemplates are immutable.
         volumeClaimTemplates: [{
@@ -831,6 +838,7 @@ export class StatefulStore extends Construct implements IConnectable {
     }
     if (metricsPort && metrics) serverConnections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: serverConnections });
+    if (meshSidecar) this.authorizationPolicy = workloadAuthorizationPolicy(this, 'authorization-policy', { name, labels: labels.all, connections: serverConnections });
 
     if (replicas >= 2) {
       this.pdb = drainSafePdb(this, 'pdb', { name, labels: labels.all, selector: labels.selector });
@@ -866,6 +874,8 @@ export class StatefulStore extends Construct implements IConnectable {
       // On a WaitForFirstConsumer StorageClass the PVC binds only once a pod mounts it, and
       // Argo CD holds the next waves until it is Bound (argo-cd#12840): this hook mounts it
       // during the sync. It needs no network and no Secret; the namespace's default-deny applies.
+      const backupAccount = `${name}-backup`;
+      this.backupServiceAccount = serviceAccount(this, 'backup-service-account', { name: backupAccount, labels: backupLabels.all, automountToken: false });
       const bindName = `${name}-backups-bind`;
       const bindLabels = appLabels(this, { name: bindName, component: 'backup', version });
       const bindSpec: k8s.JobSpec = {
@@ -874,6 +884,8 @@ export class StatefulStore extends Construct implements IConnectable {
         activeDeadlineSeconds: 900,
         template: jobPodTemplate({
           labels: bindLabels.versioned,
+          serviceAccountName: backupAccount,
+          priorityClassName: priorityClassOf(this, 'job'),
           runAs,
           meshSidecar,
           sidecarQuitTool: backupPlan.sidecarQuitTool,
@@ -893,11 +905,11 @@ export class StatefulStore extends Construct implements IConnectable {
         data: { 'backup.sh': backupPlan.backupScript, 'restore.sh': backupPlan.restoreScript },
       });
       syncWave(scripts, Wave.CONFIG);
-      const podSpec = (script: string, extraEnv: EnvMap): k8s.PodSpec => backupPodSpec({
-        name, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
+      const podSpec = (script: string, extraEnv: EnvMap, tier: PriorityTier): k8s.PodSpec => withPriority(this, tier, backupPodSpec({
+        name: backupAccount, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
         resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar, pullPolicy,
         env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
-      });
+      }));
       const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
         metadata: { labels: backupLabels.versioned },
         spec: {
@@ -910,7 +922,7 @@ export class StatefulStore extends Construct implements IConnectable {
         },
       });
       const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.versioned });
-      const backupConnections = new Connections(backupLabels.selector, []);
+      const backupConnections = new Connections(backupLabels.selector, [], undefined, meshPrincipal(namespace, backupAccount));
       backupConnections.connectTo(this.direct, undefined, DEFAULT_JOB_POOL);
       const backupMeta = cronJobMeta(`${name}-backup`);
       this.backupCronJob = new kinds.KubeCronJob(this, 'backup', {
@@ -922,7 +934,7 @@ export class StatefulStore extends Construct implements IConnectable {
           startingDeadlineSeconds: backup.startingDeadlineSeconds,
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
-          jobTemplate: jobTemplate(podSpec('backup.sh', {}), 1),
+          jobTemplate: jobTemplate(podSpec('backup.sh', {}, 'batch'), 1),
         },
       });
       this.restoreCronJob = new kinds.KubeCronJob(this, 'restore', {
@@ -933,10 +945,12 @@ export class StatefulStore extends Construct implements IConnectable {
           schedule: '0 0 31 2 *',
           timeZone: backup.timeZone,
           concurrencyPolicy: 'Forbid',
+          // Never reached (the schedule has no date), but every CronJob states how late a run may start.
+          startingDeadlineSeconds: backup.startingDeadlineSeconds,
           successfulJobsHistoryLimit: 1,
           failedJobsHistoryLimit: 1,
           // A failed restore is looked at, not retried.
-          jobTemplate: jobTemplate(podSpec('restore.sh', { RESTORE_FROM: 'latest' }), 0),
+          jobTemplate: jobTemplate(podSpec('restore.sh', { RESTORE_FROM: 'latest' }, 'job'), 0),
         },
       });
       syncWave(this.backupCronJob, Wave.STORES);
@@ -1067,7 +1081,7 @@ function backupPodSpec(p: {
 }): k8s.PodSpec {
   const tmp = writablePaths(p.plan.writablePaths);
   const command = [p.plan.shell, `/scripts/${p.script}`];
-  return {
+  return withEphemeralStorage({
     restartPolicy: 'Never',
     serviceAccountName: p.name,
     automountServiceAccountToken: false,
@@ -1092,7 +1106,7 @@ function backupPodSpec(p: {
       { name: 'scripts', configMap: { name: p.scriptsConfigMap } },
       ...tmp.volumes,
     ],
-  };
+  });
 }
 
 // ---------------------------------------------------------------- run-time prop shapes

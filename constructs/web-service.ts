@@ -10,12 +10,12 @@ import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_SERVICE_POOL } from './core/connection-budget';
 import { ConnectOptions, Connections, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { destinationRuleFor } from './core/destination-rules';
-import { MESH_PROXY_RESOURCES, meshMetricsException } from './core/mesh';
+import { MESH_PROXY_RESOURCES, meshMetricsException, meshPrincipal, workloadAuthorizationPolicy } from './core/mesh';
 import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
 import { VALUE_CHECK_NAME, valueCheckContainer } from './core/value-check';
-import { platformPolicy, PlatformPolicy, pullPolicyOf } from './core/policy';
+import { platformPolicy, PlatformPolicy, pullPolicyOf, withPriority } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage, resolveServiceImage } from './core/image';
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
@@ -23,7 +23,8 @@ import { Probe, PROBE_DEFAULTS } from './core/probes';
 import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
-import { checkResources, MEMORY_AT_IDLE_ANNOTATION, resolveResources, Resources, toK8sResources } from './core/resources';
+import { checkRbacRules } from './core/rbac';
+import { checkResources, MEMORY_AT_IDLE_ANNOTATION, resolveResources, Resources, toK8sResources, withEphemeralStorage } from './core/resources';
 import { IRoutable } from './core/routable';
 import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, volumeNameForPath, writablePaths } from './core/security';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
@@ -172,7 +173,12 @@ export interface RbacRule {
   readonly resources: readonly string[];
   /** What the service may do with them. */
   readonly verbs: readonly RbacVerb[];
-  /** @default - every object of those resources in the namespace */
+  /**
+   * The objects the rule covers, by name. Required where RBAC can limit the verbs to named
+   * objects (`get`, `update`, `patch`, `delete`); refused beside `create` and
+   * `deletecollection`, whose requests carry no name (give those a rule of their own).
+   * @default - every object of those resources: only for `create`, `list`, `watch`, `deletecollection`, and `get` beside `list` or `watch`
+   */
   readonly resourceNames?: readonly string[];
 }
 
@@ -235,11 +241,20 @@ export interface WebServiceProps {
   /** Size limit of each writable emptyDir, `/tmp` included. @default '256Mi' */
   readonly writableSizeLimit?: string;
 
-  /** Path of the default HTTP probes. @default '/healthz' */
+  /** Path of the default readiness probe, which may check the service's dependencies. @default '/healthz' */
   readonly healthPath?: string;
-  /** @default - gRPC health check if the first port is named `grpc` or `grpc-…`, else HTTP GET `healthPath`, on the first port */
+  /**
+   * May check dependencies (a database, downstream services): a pod whose dependency is down
+   * leaves the Service's endpoints and comes back without a restart.
+   * @default - gRPC health check if the first port is named `grpc` or `grpc-…`, else HTTP GET `healthPath`, on the first port
+   */
   readonly readinessProbe?: Probe;
-  /** @default - same check as the default readiness probe, with liveness timing */
+  /**
+   * Restarts a container that stopped working. It must not check dependencies (no probe
+   * declared `checksDependencies`, and not the readiness check unless both are TCP connects):
+   * when a dependency is down, restarting every pod fixes nothing and makes the outage longer.
+   * @default - a TCP connect to the first port (the process is up and accepting connections), with liveness timing
+   */
   readonly livenessProbe?: Probe;
   /** Holds off liveness while a slow service boots. @default - none */
   readonly startupProbe?: Probe;
@@ -303,9 +318,10 @@ export interface WebServiceProps {
   /**
    * The pods get an Istio sidecar (their namespace is in the mesh): the proxy is sized like
    * every berth sidecar (MESH_PROXY_RESOURCES, not Istio's 2-CPU default limit, which counts
-   * against the quota); a dedicated metrics port gets an mTLS exception and an ALLOW rule for
-   * the plaintext scraper; ClientIP session affinity becomes a DestinationRule consistent hash,
-   * since sidecars bypass kube-proxy.
+   * against the quota); an AuthorizationPolicy `<name>` admits exactly the callers `connectTo`
+   * declares (and the gateway where routed), by their ServiceAccounts' principals; a dedicated
+   * metrics port gets an mTLS exception and an ALLOW rule for the plaintext scraper; ClientIP
+   * session affinity becomes a DestinationRule consistent hash, since sidecars bypass kube-proxy.
    * @default - the chart's platform policy (a berth chart: whether the stack is in the mesh), else false
    */
   readonly meshSidecar?: boolean;
@@ -330,8 +346,10 @@ const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalP
 
 /**
  * One stateless HTTP/gRPC service: Deployment, Service, ServiceAccount and NetworkPolicy,
- * plus ConfigMap, Role, HPA, VPA, PDB and ServiceMonitor when asked for. Restricted pod
- * security, probes, resources and drain-safe rollouts by default.
+ * plus ConfigMap, Role, HPA, VPA, PDB, ServiceMonitor and (in the mesh) AuthorizationPolicy
+ * when asked for. Restricted pod security, probes whose liveness no dependency can fail,
+ * resources with ephemeral storage, the platform's `service` priority and drain-safe
+ * rollouts by default.
  */
 export class WebService extends Construct implements IRoutable {
   /** The Service's name (also of every other object). */
@@ -375,6 +393,8 @@ export class WebService extends Construct implements IRoutable {
   public readonly metricsPeerAuthentication?: istiosec.PeerAuthentication;
   /** With `meshSidecar` and a dedicated metrics port: admits the plaintext scraper on it. */
   public readonly metricsAuthorizationPolicy?: istiosec.AuthorizationPolicy;
+  /** With `meshSidecar`: admits exactly the callers `connections` declares, by their mesh identity. */
+  public readonly authorizationPolicy?: istiosec.AuthorizationPolicy;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
@@ -449,6 +469,14 @@ export class WebService extends Construct implements IRoutable {
       if (typeof port === 'string') problems.check(portNames.includes(port), `${prop}.port`, `must name one of ports (${portNames.join(', ')})`, port);
       if (typeof port === 'number') problems.check(Number.isInteger(port) && port >= 1 && port <= MAX_PORT, `${prop}.port`, `must be an integer in 1-${MAX_PORT}`, port);
     }
+    const firstPort = props.ports[0] && { name: props.ports[0].name, number: props.ports[0].targetPort ?? props.ports[0].port };
+    if (props.livenessProbe && firstPort) {
+      const readiness = props.readinessProbe ?? (/^grpc(-|$)/.test(firstPort.name) ? Probe.grpc() : Probe.http(healthPath));
+      problems.check(!props.livenessProbe.checksDependencies, 'livenessProbe',
+        'must not check dependencies: while one is down, every pod would be restarted and none would come back (readinessProbe may check them)', props.livenessProbe.describe());
+      problems.check(props.livenessProbe.check.kind === 'tcp' || !props.livenessProbe.sameCheckAs(readiness, firstPort), 'livenessProbe',
+        `must not be the readiness check (${readiness.describe()}), which may cover dependencies: use Probe.tcp() or an endpoint that checks only the process`, props.livenessProbe.describe());
+    }
     if (props.scaling) {
       problems.check(props.replicas === undefined && props.autoscaling === undefined, 'scaling',
         'must not be set together with replicas or autoscaling (scaling is the intent; those say exactly what to render)', { replicas: props.replicas, autoscaling: props.autoscaling });
@@ -508,7 +536,7 @@ export class WebService extends Construct implements IRoutable {
     const served = props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' as const }));
     this.ports = served.filter((_, i) => !props.ports[i].internalOnly);
     this.url = `http://${this.host}:${this.ports[0].port}`;
-    this.connections = new Connections(labels.selector, this.ports);
+    this.connections = new Connections(labels.selector, this.ports, undefined, meshPrincipal(namespace, name));
     if (sessionAffinity === 'ClientIP') this.sessionAffinity = { timeoutSeconds: sessionAffinityTimeoutSeconds };
     const dedicatedMetrics: ServicePort | undefined = metrics && typeof metrics.port === 'number'
       ? { name: 'metrics', port: metrics.port, targetPort: metrics.port, protocol: 'TCP' } : undefined;
@@ -563,7 +591,8 @@ export class WebService extends Construct implements IRoutable {
       resources: toK8sResources(resolveResources(resources)),
       securityContext,
       readinessProbe: (props.readinessProbe ?? defaultCheck).render(PROBE_DEFAULTS.readiness, probePort),
-      livenessProbe: (props.livenessProbe ?? defaultCheck).render(PROBE_DEFAULTS.liveness, probePort),
+      // A TCP connect: whatever the health endpoint covers, no dependency can fail it.
+      livenessProbe: (props.livenessProbe ?? Probe.tcp()).render(PROBE_DEFAULTS.liveness, probePort),
       ...(props.startupProbe ? { startupProbe: props.startupProbe.render(PROBE_DEFAULTS.startup, probePort) } : {}),
       ...(preStopSleepSeconds > 0
         // The `sleep` preStop action is alpha in 1.28, so exec the image's own sleep.
@@ -619,7 +648,7 @@ export class WebService extends Construct implements IRoutable {
             labels: { ...labels.versioned },
             ...(Object.keys(checksums).length + Object.keys(allPodAnnotations).length ? { annotations: { ...allPodAnnotations, ...checksums } } : {}),
           },
-          spec: {
+          spec: withPriority(this, 'service', withEphemeralStorage({
             serviceAccountName: name,
             automountServiceAccountToken: rbac,
             // Service-link env vars (AUTH_PORT, …) can clash with the app's own env.
@@ -632,7 +661,7 @@ export class WebService extends Construct implements IRoutable {
             ...(inits.length || valueCheck ? { initContainers: [...(valueCheck ? [valueCheck] : []), ...inits] } : {}),
             containers: [container],
             volumes: writable.volumes,
-          },
+          })),
         },
       },
     });
@@ -694,6 +723,7 @@ export class WebService extends Construct implements IRoutable {
       this.connections.allowTo(Peer.cidr(cidr), [{ name: 'https', port, targetPort: port }]);
     }
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { ...meta, connections: this.connections });
+    if (meshSidecar) this.authorizationPolicy = workloadAuthorizationPolicy(this, 'authorization-policy', { ...meta, connections: this.connections });
     if (meshSidecar && this.sessionAffinity) {
       const dr = destinationRuleFor(this, this, labels.all);
       dr.policy.loadBalancer = { consistentHash: { useSourceIp: true } };
@@ -959,15 +989,7 @@ function checkRollout(problems: Problems, maxSurge: number | string, maxUnavaila
 
 function checkRbac(problems: Problems, rules: readonly RbacRule[]): void {
   if (!problems.check(rules.length > 0, 'rbac', 'must list at least one rule (leave it unset for no API access)', rules)) return;
-  rules.forEach((r, i) => {
-    const at = `rbac[${i}]`;
-    problems.check(r.resources.length > 0, `${at}.resources`, 'must not be empty', r.resources);
-    problems.check(r.verbs.length > 0, `${at}.verbs`, 'must not be empty', r.verbs);
-    for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames'] as const) {
-      const values: readonly string[] = r[field] ?? [];
-      problems.check(!values.includes('*'), `${at}.${field}`, "must not use '*' (grant only what the service needs)", values);
-    }
-  });
+  checkRbacRules(problems, 'rbac', rules);
 }
 
 // ---------------------------------------------------------------- run-time prop shapes

@@ -26,7 +26,7 @@ function framesOf(stack: string): Frame[] {
 const isOwn = (shown: string): boolean => !shown.startsWith('node:') && !shown.startsWith('imports/') && !/(^|\/)node_modules\//.test(shown);
 
 /** berth's own library: an error there is best read with the line of stack code that called it. */
-const LIBRARY = /^(constructs|synth|tools)\/|^charts\/(stack|index|platform|argocd|flux|environment|validate-environments)\.ts:/;
+const LIBRARY = /^(constructs|synth|tools)\/|^charts\/(stack|index|platform|argocd|flux|cluster|environment|validate-environments)\.ts:/;
 
 /**
  * The source location a reader should look at, from an error's stack (source-mapped by

@@ -89,15 +89,20 @@ export function safetyNetFor(env: string, options: ValidateOptions, policy: Plat
     ?? (gateway?.controllerNamespace !== undefined ? [gateway.controllerNamespace]
       : gateway?.mode === 'istio' ? ['istio-system'] : DEFAULT_RUNTIME_FACTS.ingressNamespaces);
   const pullPolicy = options.pullPolicy ?? policy.images?.pullPolicy;
+  // Istio's gateway is known by its pods and its identity too (the routed services admit only those).
+  const istio = gateway?.mode === 'istio' ? gateway.istio : undefined;
   const runtime: RuntimeFacts = {
     scraperNamespace: options.scraperNamespace ?? policy.metrics?.scraperNamespace ?? DEFAULT_RUNTIME_FACTS.scraperNamespace,
     ingressNamespaces: [...ingress],
+    ...(istio ? { ingressProxies: Object.fromEntries(ingress.map((ns) => [ns, { podLabels: istio.gatewaySelector, principal: istio.gatewayPrincipal }])) } : {}),
   };
   return safetyNet({
     plaintextSecretEnvs: (options.allowPlaintextSecrets ?? policy.secrets?.allowGenerated ?? false) ? [env] : [],
     mutableTagEnvs: (options.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false) ? [env] : [],
     ...(pullPolicy !== undefined ? { pullPolicies: { [env]: pullPolicy } } : {}),
     baselineExemptStacks: options.baselineExempt ?? [],
+    // A berth chart's pods name the PriorityClasses its cluster's prerequisites define.
+    ...(policy.priorityClasses ? { priorityClasses: { [env]: Object.values(policy.priorityClasses) } } : {}),
     runtime: { [env]: runtime },
   });
 }

@@ -1,13 +1,20 @@
-import { clusterTargets, EnvironmentConfig } from '../charts/environment';
+import { clusterTargets, EnvironmentConfig, istioGatewayOf } from '../charts/environment';
 import { ENVIRONMENTS } from '../charts/environments';
+import { PRIORITY_CLASS_NAMES } from '../charts/cluster';
 import { Validator } from './index';
 import { RuntimeFacts, safetyNet } from './validate';
 
 /** Where an environment's scraper and ingress proxies run. */
 export function runtimeFactsOf(env: EnvironmentConfig): RuntimeFacts {
   const ingress = new Set([env.gateway.controllerNamespace]);
-  if (env.capabilities.istio) ingress.add(env.gateway.istioNamespace ?? 'istio-system');
-  return { scraperNamespace: env.scraperNamespace ?? 'monitoring', ingressNamespaces: [...ingress] };
+  if (!env.capabilities.istio) return { scraperNamespace: env.scraperNamespace ?? 'monitoring', ingressNamespaces: [...ingress] };
+  const istio = istioGatewayOf(env);
+  ingress.add(istio.namespace);
+  return {
+    scraperNamespace: env.scraperNamespace ?? 'monitoring',
+    ingressNamespaces: [...ingress],
+    ingressProxies: { [istio.namespace]: { podLabels: istio.podLabels, principal: istio.principal } },
+  };
 }
 
 /**
@@ -21,6 +28,8 @@ export function validatorsFor(envs: readonly EnvironmentConfig[]): Validator[] {
     plaintextSecretEnvs: envs.filter((e) => e.secrets.mode === 'generated').flatMap(keys),
     mutableTagEnvs: envs.filter((e) => e.images.pin === 'mutable').flatMap(keys),
     pullPolicies: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, e.images.pullPolicy]))),
+    // Every cluster gets berth's PriorityClasses (dist/<dir>/cluster/).
+    priorityClasses: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, Object.values(PRIORITY_CLASS_NAMES)]))),
     runtime: Object.fromEntries(envs.flatMap((e) => keys(e).map((k) => [k, runtimeFactsOf(e)]))),
   });
 }

@@ -30,6 +30,7 @@ describe('the Argo CD root of a cluster', () => {
     const r = render(dev);
     expect(r.files.get('Kustomization')).toBe([
       'apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:',
+      '  - 00-application-berth-dev-cluster.yaml', '  - 00-appproject-berth-dev-cluster.yaml',
       '  - 00-appproject-berth-dev-root.yaml', '  - 00-appproject-berth-dev.yaml', '  - 01-application-berth-dev-root.yaml',
       ...['giia', 'nexus', 'shop', 'todo-app', 'todo-chatbot'].map((s) => `  - 01-application-${s}-dev.yaml`), '',
     ].join('\n'));
@@ -45,9 +46,10 @@ describe('the Argo CD root of a cluster', () => {
     });
   });
 
-  test('projects sync in wave 0 and every Application in wave 1: no child waits on another', () => {
+  test('projects and the cluster prerequisites sync in wave 0, every stack\'s Application in wave 1: no stack waits on another', () => {
     const waves = manifests(prod).map((m) => `${m.kind}/${m.metadata.name} ${m.metadata.annotations?.['argocd.argoproj.io/sync-wave']}`);
     expect(waves).toEqual([
+      'Application/berth-prod-eu-west-cluster 0', 'AppProject/berth-prod-eu-west-cluster 0',
       'AppProject/berth-prod-eu-west-root 0', 'AppProject/berth-prod-eu-west 0', 'Application/berth-prod-eu-west-root 1',
       ...['giia', 'nexus', 'shop', 'todo-app', 'todo-chatbot'].map((s) => `Application/${s}-prod-eu-west 1`),
     ]);
@@ -61,6 +63,29 @@ describe('the Argo CD root of a cluster', () => {
     const keptOnDelete = (m: Manifest) => m.metadata.annotations?.['argocd.argoproj.io/sync-options'] === 'Delete=false';
     expect(all.filter((m) => !keptOnDelete(m)).map((m) => `${m.kind}/${m.metadata.name}`))
       .toEqual(ENVIRONMENTS.flatMap(clusterTargets).map((t) => `Application/berth-${t.dir}-root`));
+  });
+});
+
+describe("the cluster's prerequisites", () => {
+  test("an Application of its own syncs dist/<dir>/cluster, never prunes, in a project that admits only PriorityClasses", () => {
+    const app = one(manifests(prod, 1), 'Application', 'berth-prod-us-east-cluster');
+    expect(app.spec).toEqual({
+      project: 'berth-prod-us-east-cluster',
+      source: { repoURL: 'https://github.com/example-org/berth.git', targetRevision: 'release/prod', path: 'dist/prod-us-east/cluster' },
+      destination: { name: 'prod-us-east', namespace: 'kube-system' },
+      syncPolicy: {
+        automated: { prune: false, selfHeal: true },
+        retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+        syncOptions: ['ApplyOutOfSyncOnly=true', 'ServerSideApply=true'],
+      },
+    });
+    expect(get(one(manifests(prod, 1), 'AppProject', 'berth-prod-us-east-cluster'), 'spec')).toEqual({
+      description: "berth's cluster-wide prerequisites in prod-us-east: syncs dist/prod-us-east/cluster",
+      sourceRepos: ['https://github.com/example-org/berth.git'],
+      destinations: [{ name: 'prod-us-east', namespace: 'kube-system' }],
+      clusterResourceWhitelist: [{ group: 'scheduling.k8s.io', kind: 'PriorityClass' }],
+      namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
+    });
   });
 });
 
@@ -84,7 +109,8 @@ describe('the Applications of a cluster', () => {
   test('names are unique across the fleet, so one Argo CD (a hub) can hold every cluster', () => {
     const names = ENVIRONMENTS.flatMap(clusterTargets).flatMap((t) => ofKind(renderUnit(argocdUnit(t, IDS)).objects.map((o) => o.manifest), 'Application'))
       .map((m) => m.metadata.name);
-    expect(names.length).toBe(4 * (IDS.length + 1));
+    // Per cluster: the root, the prerequisites and one per stack.
+    expect(names.length).toBe(4 * (IDS.length + 2));
     expect(new Set(names).size).toBe(names.length);
   });
 

@@ -29,7 +29,7 @@ import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store'
 import { WebService, WebServiceProps } from '../constructs/web-service';
 import { C0, Case, expectAccepted, expectRefused, good, patch, raw } from './corpus';
 import { listTree, releasesFor, tmpdir } from './util';
-import { baseline, restrictedContainer, store, webApp, worker } from './fixtures/stack';
+import { baseline, ownIdentity, restrictedContainer, store, webApp, worker } from './fixtures/stack';
 
 const cases: readonly Case[] = [
   // ── Schema: Kubernetes 1.28 definitions ──────────────────────────────────────────
@@ -156,10 +156,12 @@ const cases: readonly Case[] = [
         metadata: { name: 'nightly-report-generator-for-the-analytics-warehouses' },
         spec: {
           schedule: '0 3 * * *',
+          startingDeadlineSeconds: 600,
           jobTemplate: {
             spec: {
               template: {
                 spec: {
+                  ...ownIdentity(c, 'report', 'batch'),
                   restartPolicy: 'Never',
                   securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
                   containers: [restrictedContainer('report', 'ghcr.io/acme/report:3.1.0', c)],
@@ -476,6 +478,51 @@ const cases: readonly Case[] = [
       'dev/shop Namespace/shop-dev [shop-dev/namespace] metadata.name: has no default-deny NetworkPolicy in this stack (podSelector {}, policyTypes Ingress and Egress, no ingress rule) (namespace baseline) (hint: NamespaceBaseline creates the whole baseline)',
     ],
   },
+  // ── What the readiness linters ask of workloads (issue 21) ───────────────────────
+  {
+    name: 'linters: no ephemeral storage, liveness repeating readiness, no priority, the default ServiceAccount',
+    build: (c) => patch(raw(good(c).web.deployment),
+      JsonPatch.remove(`${C0}/resources/limits/ephemeral-storage`),
+      JsonPatch.replace(`${C0}/livenessProbe`, { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 10 }),
+      JsonPatch.remove('/spec/template/spec/priorityClassName'),
+      JsonPatch.remove('/spec/template/spec/serviceAccountName')),
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].resources.limits["ephemeral-storage"]: is not set: the container may fill the node\'s disk (logs, emptyDirs), and the kubelet evicts pods from a full disk by their usage over requests, received undefined (hint: state it (withEphemeralStorage() in a construct: logs plus the emptyDirs it mounts))',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.serviceAccountName: runs on the namespace\'s default ServiceAccount, which every pod that names none shares: its mesh identity admits them all, received undefined (hint: give the workload a ServiceAccount of its own, without an API token (serviceAccount() in constructs/core/workload.ts))',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.containers[0].livenessProbe: repeats the readiness check ({"httpGet":{"path":"/ready","port":"http"}}), which may cover the service\'s dependencies: while one is down, every pod would be restarted (hint: make liveness a TCP connect (Probe.tcp()) or an endpoint that checks only the process; readiness may check dependencies)',
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.priorityClassName: is not set: under node pressure the pod is evicted, and preempted, with the cluster\'s default priority, before every berth batch job, received undefined (hint: set it from the platform policy (withPriority(scope, tier, spec) in a construct))',
+    ],
+  },
+  {
+    name: 'linters: a PriorityClass the cluster lacks, a CronJob without startingDeadlineSeconds, a Role that could name its objects',
+    build: (c) => {
+      patch(raw(good(c).web.deployment), JsonPatch.replace('/spec/template/spec/priorityClassName', 'high-priority'));
+      new k8s.KubeCronJob(c, 'report', {
+        metadata: { name: 'report' },
+        spec: {
+          schedule: '0 3 * * *',
+          jobTemplate: { spec: { template: { spec: {
+            ...ownIdentity(c, 'report', 'batch'),
+            restartPolicy: 'Never', securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [restrictedContainer('report', 'ghcr.io/acme/report:3.1.0', c)],
+          } } } },
+        },
+      });
+      new k8s.KubeRole(c, 'leader', {
+        metadata: { name: 'leader' },
+        rules: [
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'] },
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'], resourceNames: ['lock'] },
+        ],
+      });
+    },
+    expected: [
+      'dev/shop Deployment/web [shop-dev/web-deployment] spec.template.spec.priorityClassName: names no PriorityClass the cluster\'s prerequisites define (berth-store, berth-service, berth-job, berth-batch): the API server refuses the pod, received "high-priority" (hint: set it from the platform policy (withPriority(scope, tier, spec) in a construct))',
+      'dev/shop CronJob/report [shop-dev/report] spec.startingDeadlineSeconds: is not set: after the controller was down, a run missed long ago would still start (and past 100 missed runs the CronJob stops scheduling), received undefined (hint: set it: how late a run may still start)',
+      'dev/shop Role/leader [shop-dev/leader] rules[0].resourceNames: must name the objects: get, update can be limited to named leases (create, list, watch and deletecollection can\'t: give them a rule of their own), received ["get","update"] (hint: grant only what the workload needs, by name wherever RBAC can name it)',
+      'dev/shop Role/leader [shop-dev/leader] rules[1].verbs: must not include create beside resourceNames: the request has no object name to match, so the API server would refuse every one (give them a rule of their own, without resourceNames), received ["create"] (hint: grant only what the workload needs, by name wherever RBAC can name it)',
+    ],
+  },
   // ── Canonical form (what the API server stores) and field ownership ─────────────
   {
     name: 'canonical: object counts in a ResourceQuota as integers',
@@ -645,6 +692,7 @@ const cases: readonly Case[] = [
       new k8s.KubeJob(c, 'seed', {
         metadata: { name: 'seed' },
         spec: { template: { spec: {
+          ...ownIdentity(c, 'seed', 'job'),
           restartPolicy: 'Never', securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [restrictedContainer('seed', 'ghcr.io/acme/seed:1.0.0', c)],
         } } },

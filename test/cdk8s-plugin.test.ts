@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, YamlOutputType } from 'cdk8s';
+import { App, Chart, Size, YamlOutputType } from 'cdk8s';
 import { Validation, ValidationContext } from 'cdk8s-cli/plugins';
 import * as kplus from 'cdk8s-plus-28';
 import { NamespaceBaseline, Peer, PlusWorkload, StatefulStore, WebService } from '../constructs';
@@ -20,8 +20,15 @@ function shop(app: App, restricted: boolean): void {
   const securityContext = restricted
     ? { seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT }, capabilities: { drop: [kplus.Capability.ALL] } }
     : undefined;
+  // Its own ServiceAccount and ephemeral storage, as berth's hardening asks of every pod (cdk8s-plus writes whole gibibytes only).
+  const resources: kplus.ContainerResources = {
+    cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+    ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+  };
   const worker = new kplus.Deployment(chart, 'worker', {
-    metadata: { name: 'worker' }, containers: [{ image: 'ghcr.io/acme/worker:2.0.0', ...(securityContext ? { securityContext } : {}) }],
+    metadata: { name: 'worker' },
+    serviceAccount: new kplus.ServiceAccount(chart, 'worker-sa', { metadata: { name: 'worker' }, automountToken: false }),
+    containers: [{ image: 'ghcr.io/acme/worker:2.0.0', resources, ...(securityContext ? { securityContext } : {}) }],
   });
   PlusWorkload.of(worker).connectTo(api);
 }
@@ -88,12 +95,13 @@ describe('BerthValidation: the safety net as a cdk8s-cli validation plugin', () 
     const context = synthesized(true);
     expect(await run(context)).toEqual([]);
     expect(context.report.toJson().violations).toEqual([]);
-    expect(context.report.toJson().summary).toEqual({ status: 'success', plugin: 'berth', version: '0.1.0', metadata: { objects: '20' } });
+    expect(context.report.toJson().summary).toEqual({ status: 'success', plugin: 'berth', version: '0.1.0', metadata: { objects: '21' } });
   });
 
   test('a file per resource in a folder per chart: the folder is the stack, so cross-object checks still see the whole chart', async () => {
     const context = synthesized(true, YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE);
-    expect(context.manifests.length).toBe(20);
+    // 21 with the worker's own ServiceAccount.
+    expect(context.manifests.length).toBe(21);
     expect(await run(context)).toEqual([]);
     expect(context.report.success).toBe(true);
   });

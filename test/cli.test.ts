@@ -111,7 +111,7 @@ describe('--help on every command: usage, exit 0, no run', () => {
     const before = fs.statSync(dist).mtimeMs;
     const r = node(['scripts/run.mjs', 'main.ts', '--help']);
     expect({ status: r.status, head: r.stdout.split('\n')[0], stderr: r.stderr }).toEqual({ status: 0, head: 'usage: npm run synth -- [options]', stderr: '' });
-    expect(r.stdout).toContain('--stack <id>    only this stack (repeatable): giia, todo-chatbot, shop, todo-app, nexus, argocd');
+    expect(r.stdout).toContain('--stack <id>    only this stack (repeatable): giia, todo-chatbot, shop, todo-app, nexus, cluster, argocd');
     expect(fs.statSync(dist).mtimeMs).toBe(before);
   });
 

@@ -138,7 +138,7 @@ describe('the stack list', () => {
       "[charts/index.ts: STACKS[0]] 'id' is berth's own output directory (dist/<env>/argocd/): choose another id, received \"argocd\"",
     ]);
     expect(built).toBe(0);
-    expect(planFor([dev], [{ id: 'web', build: noop }], { releases: { dev: '' } }).map((u) => `${u.env}/${u.stack}`)).toEqual(['dev/web', 'dev/argocd', 'dev/flux']);
+    expect(planFor([dev], [{ id: 'web', build: noop }], { releases: { dev: '' } }).map((u) => `${u.env}/${u.stack}`)).toEqual(['dev/web', 'dev/cluster', 'dev/argocd', 'dev/flux']);
   });
 });
 
@@ -166,7 +166,7 @@ describe('clusters', () => {
 
   test('the reference prod synthesizes for two clusters, which differ only in the values their clusters set', () => {
     const units = planFor(ENVIRONMENTS, STACKS).filter((u) => u.environment === 'prod').map((u) => `${u.env}/${u.stack}`);
-    expect(units.sort()).toEqual(['prod-eu-west', 'prod-us-east'].flatMap((d) => [...STACKS.map((s) => s.id), 'argocd', 'flux'].map((s) => `${d}/${s}`)).sort());
+    expect(units.sort()).toEqual(['prod-eu-west', 'prod-us-east'].flatMap((d) => [...STACKS.map((s) => s.id), 'cluster', 'argocd', 'flux'].map((s) => `${d}/${s}`)).sort());
     const nexus = planFor(ENVIRONMENTS, STACKS).filter((u) => u.environment === 'prod' && u.stack === 'nexus').map((u) => renderUnit({ ...u, chart: u.build() }));
     const facts = nexus.map((s) => {
       const m = s.objects.map((o) => o.manifest);

@@ -52,13 +52,14 @@ describe('the GitRepository of a cluster', () => {
 });
 
 describe('the Flux Kustomizations of a cluster', () => {
-  test('a root that syncs this directory, and three per stack: setup, then services, then tests', () => {
+  test('a root that syncs this directory, the cluster\'s prerequisites, and three per stack: setup (after the prerequisites), then services, then tests', () => {
     const ks = ofKind(manifests(prod, 1), 'Kustomization');
     expect(ks.map((m) => [m.metadata.name, specOf(m).path, specOf(m).dependsOn ?? []])).toEqual([
+      ['berth-prod-us-east-cluster', './dist/prod-us-east/cluster', []],
       ['berth-prod-us-east-root', './dist/prod-us-east/flux', []],
       ...[...IDS].sort().flatMap((id) => [
         [`${id}-prod-us-east-services`, `./dist/prod-us-east/${id}`, [{ name: `${id}-prod-us-east-setup` }]],
-        [`${id}-prod-us-east-setup`, `./dist/prod-us-east/${id}`, []],
+        [`${id}-prod-us-east-setup`, `./dist/prod-us-east/${id}`, [{ name: 'berth-prod-us-east-cluster' }]],
         [`${id}-prod-us-east-tests`, `./dist/prod-us-east/${id}`, [{ name: `${id}-prod-us-east-services` }]],
       ]),
     ]);
@@ -75,10 +76,15 @@ describe('the Flux Kustomizations of a cluster', () => {
       interval: '10m', retryInterval: '2m', timeout: '5m', sourceRef: { kind: 'GitRepository', name: 'berth-dev' },
       path: './dist/dev/flux', prune: true, deletionPolicy: 'Orphan',
     });
+    // The PriorityClasses are never pruned: a class some running pod still names stays until an operator deletes it.
+    expect(specOf(one(manifests(dev), 'Kustomization', 'berth-dev-cluster'))).toEqual({
+      interval: '10m', retryInterval: '2m', timeout: '5m', sourceRef: { kind: 'GitRepository', name: 'berth-dev' },
+      path: './dist/dev/cluster', prune: false, wait: true, deletionPolicy: 'Orphan',
+    });
   });
 
   test('the phases split every reference stack by sync wave: each object in exactly one, in wave order', () => {
-    const ks = ofKind(manifests(prod), 'Kustomization').filter((m) => !m.metadata.name.endsWith('-root'));
+    const ks = ofKind(manifests(prod), 'Kustomization').filter((m) => !m.metadata.name.endsWith('-root') && !m.metadata.name.endsWith('-cluster'));
     const selectorOf = (phase: string) => specOf(ks.find((m) => m.metadata.name === `shop-prod-eu-west-${phase}`)!).patches[0].target.annotationSelector!;
     const stacks = buildAll().map(renderUnit).filter((s) => !RESERVED_STACK_IDS.includes(s.stack));
     const misplaced: string[] = [];
@@ -99,7 +105,7 @@ describe('the Flux Kustomizations of a cluster', () => {
   });
 
   test('one patch per phase, no Job patch: Jobs have no TTL and are named after their spec, so a migration or smoke test runs once per change, not per reconcile', () => {
-    for (const m of ofKind(manifests(dev), 'Kustomization').filter((k) => !k.metadata.name.endsWith('-root'))) {
+    for (const m of ofKind(manifests(dev), 'Kustomization').filter((k) => !k.metadata.name.endsWith('-root') && !k.metadata.name.endsWith('-cluster'))) {
       const patches = specOf(m).patches;
       expect([m.metadata.name, patches.map((p: { patch: string }) => load(p.patch))]).toEqual([m.metadata.name, [{ $patch: 'delete', apiVersion: 'v1', kind: 'Any', metadata: { name: 'any' } }]]);
     }

@@ -324,15 +324,17 @@ describe('IngressGateway: istio mode', () => {
     });
     expect(gw.destinationRules.map((d) => d.name)).toEqual(['frontend', 'backend', 'backend-v2']);
     expect(one(out, 'PeerAuthentication', 'web').spec).toEqual({ mtls: { mode: 'STRICT' } });
-    expect(one(out, 'AuthorizationPolicy', 'web').spec).toEqual({
+    // Only the callers berth can't declare are admitted namespace-wide; the gateway is admitted per routed service.
+    expect(one(out, 'AuthorizationPolicy', 'web-callers').spec).toEqual({
       action: 'ALLOW',
-      rules: [{
-        from: [
-          { source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account', 'cluster.local/ns/monitoring/sa/prometheus'] } },
-          { source: { namespaces: ['shop-prod'] } },
-        ],
-      }],
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/monitoring/sa/prometheus'] } }] }],
     });
+    const gatewayPrincipal = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
+    expect([frontend, backend, canary].map((svc) => svc.connections.callerIdentities())).toEqual([
+      [{ ports: [3000], principals: [gatewayPrincipal], namespaces: [] }],
+      [{ ports: [8000], principals: [gatewayPrincipal], namespaces: [] }],
+      [{ ports: [8000], principals: [gatewayPrincipal], namespaces: [] }],
+    ]);
     // An Istio gateway reads its certificates from its own namespace.
     expect(one(out, 'Certificate').metadata.namespace).toBe('istio-system');
     expect(gw.istioGateway?.name).toBe('web');
@@ -413,15 +415,16 @@ describe('IngressGateway: nodeport mode', () => {
 
 describe('IngressGateway: network policy', () => {
   test.each([
-    ['ingress', 'ingress-nginx'],
-    ['gateway-api', 'envoy-gateway-system'],
-    ['istio', 'istio-system'],
-  ] as [GatewayMode, string][])('%s: a routed service admits the controller namespace %s on the routed target port only', (mode, ns) => {
+    ['ingress', 'ingress-nginx', undefined],
+    ['gateway-api', 'envoy-gateway-system', undefined],
+    ['istio', 'istio-system', { istio: 'ingressgateway' }],
+  ] as [GatewayMode, string, Record<string, string> | undefined][])('%s: a routed service admits the proxies of %s on the routed target port only', (mode, ns, podLabels) => {
     const { chart, frontend, backend } = stack();
     gateway(chart, { mode, routes: [{ host: 'todo.example.com', backend: { service: backend, port: 'grpc' } }] });
     const out = synth(chart);
+    // Istio's gateway pods are known by their labels: the rest of istio-system (istiod, …) is not admitted.
     expect(get(one(out, 'NetworkPolicy', 'backend'), 'spec', 'ingress')).toEqual([{
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}) }],
       ports: [{ port: 9091, protocol: 'TCP' }],
     }]);
     expect(get(one(out, 'NetworkPolicy', frontend.serviceName), 'spec', 'ingress')).toBeUndefined();
@@ -496,7 +499,7 @@ describe('IngressGateway: routes added later', () => {
     const { chart, frontend, backend } = stack();
     const gw = gateway(chart, { mode: 'istio', tls: { issuer: ISSUER } });
     expect(synth(chart).filter((m) => m.metadata.labels?.['app.kubernetes.io/name'] === 'web').map((m) => m.kind))
-      .toEqual(['PeerAuthentication', 'AuthorizationPolicy']);
+      .toEqual(['PeerAuthentication']);
     gw.routeTo(frontend, { host: 'a.example.com' });
     gw.addRoute({ host: 'b.example.com', path: '/api', backend: { service: backend, port: 'grpc' } });
     const out = synth(chart);
@@ -567,7 +570,7 @@ describe('IngressGateway: output', () => {
     const waved = uniq(out.filter((m) => m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === '6').map((m) => m.kind));
     const rest = uniq(out.filter((m) => m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === undefined).map((m) => m.kind));
     expect(waved).toEqual(['Certificate', 'Gateway', 'HTTPRoute', 'Ingress', 'Service', 'VirtualService']);
-    expect(rest).toEqual(['AuthorizationPolicy', 'DestinationRule', 'NetworkPolicy', 'PeerAuthentication']);
+    expect(rest).toEqual(['DestinationRule', 'NetworkPolicy', 'PeerAuthentication']);
     for (const m of out) expect(m.metadata.labels).toEqual(expect.objectContaining(LABELS));
   });
 });
@@ -643,31 +646,32 @@ describe('IngressGateway: defaults', () => {
     expect(get(one(synth(chart), 'Gateway'), 'spec', 'selector')).toEqual({ istio: 'ingressgateway' });
   });
 
-  test('istio.gatewayPrincipal: the default ingress gateway account in the controller namespace', () => {
-    const { chart } = stack();
-    gateway(chart, { mode: 'istio', controllerNamespace: 'mesh-gw' });
-    expect(get(one(synth(chart), 'AuthorizationPolicy'), 'spec', 'rules', 0, 'from', 0)).toEqual({
-      source: { principals: ['cluster.local/ns/mesh-gw/sa/istio-ingressgateway-service-account'] },
-    });
+  test('istio.gatewayPrincipal: the default ingress gateway account in the controller namespace, admitted by each routed service', () => {
+    const { chart, frontend } = stack();
+    gateway(chart, { mode: 'istio', controllerNamespace: 'mesh-gw', routes: [{ host: 'a.example.com', backend: { service: frontend } }] });
+    expect(frontend.connections.callerIdentities()).toEqual([
+      { ports: [3000], principals: ['cluster.local/ns/mesh-gw/sa/istio-ingressgateway-service-account'], namespaces: [] },
+    ]);
+    const other = stack();
+    gateway(other.chart, { mode: 'istio', istio: { gatewayPrincipal: 'cluster.local/ns/istio-system/sa/istio-ingressgateway' }, routes: [{ host: 'a.example.com', backend: { service: other.frontend } }] });
+    expect(other.frontend.connections.callerIdentities()[0].principals).toEqual(['cluster.local/ns/istio-system/sa/istio-ingressgateway']);
   });
 
-  test('istio.callers: none besides the gateway', () => {
+  test('istio.callers: none, so no namespace-wide AuthorizationPolicy', () => {
     const { chart } = stack();
     gateway(chart, { mode: 'istio' });
-    expect(get(one(synth(chart), 'AuthorizationPolicy'), 'spec', 'rules', 0, 'from', 0, 'source', 'principals')).toEqual([
-      'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account',
-    ]);
+    expect(ofKind(synth(chart), 'AuthorizationPolicy')).toEqual([]);
   });
 
-  test('istio.allowSameNamespace: true; false admits only the gateway and callers', () => {
-    const on = stack();
-    gateway(on.chart, { mode: 'istio' });
-    expect(get(one(synth(on.chart), 'AuthorizationPolicy'), 'spec', 'rules', 0, 'from', 1)).toEqual({ source: { namespaces: ['shop-prod'] } });
+  test('istio.allowSameNamespace: false; true admits the whole namespace to every workload', () => {
     const off = stack();
-    gateway(off.chart, { mode: 'istio', istio: { allowSameNamespace: false } });
-    expect(get(one(synth(off.chart), 'AuthorizationPolicy'), 'spec', 'rules', 0, 'from')).toEqual([
-      { source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } },
-    ]);
+    gateway(off.chart, { mode: 'istio' });
+    expect(ofKind(synth(off.chart), 'AuthorizationPolicy')).toEqual([]);
+    const on = stack();
+    gateway(on.chart, { mode: 'istio', istio: { allowSameNamespace: true } });
+    expect(one(synth(on.chart), 'AuthorizationPolicy', 'web-callers').spec).toEqual({
+      action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['shop-prod'] } }] }],
+    });
   });
 
   test('istio.maxConnections: 1024 for connections, pending and concurrent requests', () => {
@@ -917,7 +921,7 @@ describe('IngressGateway: bad input', () => {
       "[shop-prod/web] 'istio.consecutive5xxErrors' must be an integer >= 1, received 1.5",
     ]);
     const noNamespace = Testing.chart();
-    expect(problemsOf(() => new IngressGateway(noNamespace, 'web', { mode: 'istio', capabilities: ALL }))).toEqual([
+    expect(problemsOf(() => new IngressGateway(noNamespace, 'web', { mode: 'istio', capabilities: ALL, istio: { allowSameNamespace: true } }))).toEqual([
       "[test/web] 'istio.allowSameNamespace' needs the chart to have a namespace, received true",
     ]);
   });

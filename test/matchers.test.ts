@@ -2,6 +2,11 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as k8s from '../imports/k8s';
 import { baseline, restrictedContainer, webApp } from './fixtures/stack';
 import { namespacedChart } from './util';
+import { App } from 'cdk8s';
+import { StackChart } from '../charts';
+import { prod } from '../charts/environments';
+import { StatefulStore } from '../constructs/stateful-store';
+import { WebService } from '../constructs/web-service';
 
 function failureOf(assertion: () => void): string {
   try {
@@ -70,3 +75,50 @@ describe('jest matchers for stack authors', () => {
     expect(chart).toBeValidKubernetes();
   });
 });
+
+describe('jest matchers for the hardening rules', () => {
+  const prodChart = () => new StackChart(new App(), 'shop', prod);
+
+  test('toHavePriority: on a chart every pod template, on a workload its own', () => {
+    const c = prodChart();
+    const db = new StatefulStore(c, 'postgres', { engine: 'postgres', backup: true });
+    const api = new WebService(c, 'api', { image: 'ghcr.io/acme/api:1.0.0', ports: [{ name: 'http', port: 8080 }] });
+    expect(db.statefulSet).toHavePriority('berth-store');
+    expect(db.backupCronJob).toHavePriority('berth-batch');
+    expect(db.restoreCronJob).toHavePriority('berth-job');
+    expect(api.deployment).toHavePriority('berth-service');
+    expect(api.deployment).not.toHavePriority('berth-store');
+    expect(failureOf(() => expect(c).toHavePriority('berth-store'))).toContain('Deployment/api: priorityClassName is "berth-service"');
+  });
+
+  test('toPullImagesWith and toStateEphemeralStorage: every container, init containers included', () => {
+    const c = prodChart();
+    const api = new WebService(c, 'api', { image: 'ghcr.io/acme/api:1.0.0', ports: [{ name: 'http', port: 8080 }], initContainers: [{ name: 'migrate' }] });
+    expect(c).toPullImagesWith('Always');
+    expect(api.deployment).not.toPullImagesWith('IfNotPresent');
+    expect(c).toStateEphemeralStorage();
+    const bare = namespacedChart();
+    new k8s.KubeJob(bare, 'seed', {
+      metadata: { name: 'seed' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'seed', image: 'ghcr.io/acme/seed:1.0.0' }] } } },
+    });
+    expect(failureOf(() => expect(bare).toStateEphemeralStorage())).toBe([
+      'expected chart shop-dev to state ephemeral storage on every container:',
+      '  Job/seed container seed: no requests.ephemeral-storage',
+      '  Job/seed container seed: no limits.ephemeral-storage',
+    ].join('\n'));
+  });
+
+  test('toAdmitPrincipal: the callee admits exactly its declared callers, on their ports', () => {
+    const c = new StackChart(new App(), 'nexus', prod);
+    const db = new StatefulStore(c, 'postgres', { engine: 'postgres' });
+    const api = new WebService(c, 'api', { image: 'ghcr.io/acme/api:1.0.0', ports: [{ name: 'http', port: 8080 }] });
+    const other = new WebService(c, 'other', { image: 'ghcr.io/acme/other:1.0.0', ports: [{ name: 'http', port: 8080 }] });
+    api.connectTo(db);
+    expect(db.authorizationPolicy).toAdmitPrincipal('cluster.local/ns/nexus-prod/sa/api', 5432);
+    expect(db.authorizationPolicy).not.toAdmitPrincipal('cluster.local/ns/nexus-prod/sa/api', 8080);
+    expect(db.authorizationPolicy).not.toAdmitPrincipal('cluster.local/ns/nexus-prod/sa/other');
+    expect(other.authorizationPolicy).not.toAdmitPrincipal('cluster.local/ns/nexus-prod/sa/api');
+  });
+});
+

@@ -87,7 +87,11 @@ describe('MigrationJob', () => {
 
   test("defaults: 'small' resources, UID/GID 10001, restricted, no API token", () => {
     const pod = get(one(job(), 'Job'), 'spec', 'template', 'spec');
-    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    // Ephemeral storage: its logs and /tmp (256Mi).
+    const disk = { 'ephemeral-storage': '320Mi' };
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi', ...disk }, limits: { cpu: '500m', memory: '256Mi', ...disk } });
+    // Its own identity, never the namespace's default ServiceAccount.
+    expect([pod.serviceAccountName, one(job(), 'ServiceAccount')]).toEqual(['migrate', expect.objectContaining({ automountServiceAccountToken: false, metadata: expect.objectContaining({ name: 'migrate' }) })]);
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);

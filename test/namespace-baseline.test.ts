@@ -51,6 +51,7 @@ describe('NamespaceBaseline', () => {
       hard: {
         'requests.cpu': '8', 'requests.memory': '16Gi', 'limits.cpu': '32', 'limits.memory': '64Gi',
         'requests.storage': '100Gi', 'pods': '100', 'persistentvolumeclaims': '20',
+        'requests.ephemeral-storage': '50Gi', 'limits.ephemeral-storage': '50Gi',
       },
     });
     expect(DEFAULT_QUOTA.pods).toBe(100);

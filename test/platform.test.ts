@@ -1,7 +1,7 @@
 // The platform policy a StackChart supplies, and how the constructs in it read it: a stack
 // states only its intent, the environment decides the rest, and bad intent is refused.
 import { App } from 'cdk8s';
-import { EnvironmentConfig, StackChart } from '../charts';
+import { EnvironmentConfig, planFor, StackChart } from '../charts';
 import { dev, prod, staging } from '../charts/environments';
 import { hostFor, policyFor } from '../charts/platform';
 import { AppSecret } from '../constructs/app-secret';
@@ -32,7 +32,10 @@ describe('a StackChart supplies the environment\'s policy', () => {
       mode: 'istio',
       capabilities: { ingressNginx: true, gatewayApi: true, istio: true, certManager: true },
       tls: { issuer: { name: 'letsencrypt-prod-dns01', kind: 'ClusterIssuer' } },
+      // The Istio ingress gateway's pods and identity, from the environment's gateway.istioGateway.
+      istio: { gatewaySelector: { istio: 'ingressgateway' }, gatewayPrincipal: 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account' },
     });
+    expect(p.priorityClasses).toEqual({ store: 'berth-store', service: 'berth-service', job: 'berth-job', batch: 'berth-batch' });
     expect(platformPolicy(chartIn(dev)).backups).toBe(false);
     const c = chartIn(dev);
     expect(c.node.tryGetContext(POLICY_CONTEXT)).toBe(platformPolicy(c));
@@ -141,7 +144,7 @@ describe('every construct reads the policy, and explicit props win', () => {
     const c = chartIn(dev, 'nexus');
     const api = new WebService(c, 'api', {
       image: 'ghcr.io/acme/api:latest', ports: [{ name: 'http', port: 8080 }], metrics: {},
-      rbac: [{ resources: ['configmaps'], verbs: ['get'] }],
+      rbac: [{ resources: ['configmaps'], verbs: ['get'], resourceNames: ['flags'] }],
     });
     new MigrationJob(c, 'migrate', { image: 'ghcr.io/acme/api:latest', command: ['migrate'] });
     new SmokeTest(c, 'smoke', { targets: [{ service: api, port: 'http', path: '/healthz' }] });
@@ -189,3 +192,38 @@ describe('hostFor()', () => {
   });
 });
 
+
+describe("the Istio ingress gateway's identity is environment data", () => {
+  test('gateway.istioGateway: the pods the routed services admit, and the principal their AuthorizationPolicies admit', () => {
+    // The istio/gateway Helm chart's names, in another namespace.
+    const env: EnvironmentConfig = {
+      ...prod, clusters: undefined,
+      gateway: { ...prod.gateway, istioNamespace: 'gateways', istioGateway: { serviceAccount: 'istio-ingressgateway', podLabels: { app: 'istio-ingressgateway' } } },
+    };
+    const c = chartIn(env, 'nexus');
+    const api = new WebService(c, 'api', { image: 'ghcr.io/acme/api:1.0.0', ports: [{ name: 'http', port: 8080 }] });
+    new IngressGateway(c, 'gateway', { name: 'nexus' }).routeTo(api, { host: 'api.example.com' });
+    const out = synth(c);
+    expect(get(one(out, 'Gateway'), 'spec', 'selector')).toEqual({ app: 'istio-ingressgateway' });
+    expect(get(one(out, 'NetworkPolicy', 'api'), 'spec', 'ingress')).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } }, podSelector: { matchLabels: { app: 'istio-ingressgateway' } } }],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    }]);
+    expect(api.authorizationPolicy).toAdmitPrincipal('cluster.local/ns/gateways/sa/istio-ingressgateway', 8080);
+    expect(api.authorizationPolicy).not.toAdmitPrincipal('cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account');
+  });
+
+  test("@default gateway.istioGateway: istioctl's default profile", () => {
+    const { istioGateway: _none, ...gateway } = prod.gateway;
+    const p = policyFor('nexus-prod', 'nexus', { ...prod, gateway });
+    expect(p.gateway?.istio).toEqual({ gatewaySelector: { istio: 'ingressgateway' }, gatewayPrincipal: 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account' });
+  });
+
+  test('a malformed identity is refused with the environment and the field', () => {
+    const env = { ...prod, gateway: { ...prod.gateway, overrides: {}, istioGateway: { serviceAccount: 'Istio GW', podLabels: { istio: 1 } } } } as unknown as EnvironmentConfig;
+    expect(problemsOf(() => planFor([env], [], { releases: { prod: '' } }))).toEqual([
+      "[charts/environments.ts: prod] 'gateway.istioGateway.serviceAccount' must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), received \"Istio GW\"",
+      "[charts/environments.ts: prod] 'gateway.istioGateway.podLabels.istio' must be a string, received 1",
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Cron } from 'cdk8s';
+import { ApiObject, Chart, Cron, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { MigrationJob, NamespaceBaseline, Peer, StatefulStore, WebService } from '../constructs';
 import { isPlusWorkload, PlusWorkload } from '../constructs/plus-workload';
@@ -23,8 +23,22 @@ interface Stack {
   readonly cron: kplus.CronJob;
 }
 
+/**
+ * What berth's hardening also asks of every pod (synth/validate/hardening.ts), in cdk8s-plus's
+ * own props: a ServiceAccount of its own, and ephemeral storage on every container.
+ */
+const HARDENED = (chart: Chart, name: string): Partial<kplus.DeploymentProps> => ({
+  serviceAccount: new kplus.ServiceAccount(chart, `${name}-sa`, { metadata: { name }, automountToken: false }),
+});
+const DISK: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+  // cdk8s-plus writes ephemeral storage in whole gibibytes only.
+  ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+};
+
 /** A berth chart with a service and a store, and a cdk8s-plus Deployment, Job and CronJob beside them. */
-function stack(security?: kplus.ContainerSecurityContextProps, replicas?: number): Stack {
+function stack(security?: kplus.ContainerSecurityContextProps, replicas?: number, hardened = false): Stack {
   const chart = namespacedChart();
   new NamespaceBaseline(chart, 'baseline', {});
   const api = new WebService(chart, 'api', { image: 'ghcr.io/acme/api:1.0.0', ports: [{ name: 'http', port: 8080 }] });
@@ -32,11 +46,12 @@ function stack(security?: kplus.ContainerSecurityContextProps, replicas?: number
     engine: 'postgres', credentials: { mode: 'generated' }, allowGeneratedCredentials: true, postgres: { database: 'shop', username: 'shop' },
   });
   const container = (image: string, more: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
-    image, ...(security ? { securityContext: security } : {}), ...more,
+    image, ...(security ? { securityContext: security } : {}), ...(hardened ? { resources: DISK } : {}), ...more,
   });
-  const worker = new kplus.Deployment(chart, 'worker', { metadata: { name: 'worker' }, ...(replicas !== undefined ? { replicas } : {}), containers: [container('ghcr.io/acme/worker:2.1.0', { portNumber: 9000 })] });
-  const job = new kplus.Job(chart, 'job', { metadata: { name: 'reindex' }, containers: [container('ghcr.io/acme/reindex:1.0.0')] });
-  const cron = new kplus.CronJob(chart, 'cron', { metadata: { name: 'report' }, schedule: Cron.daily(), containers: [container('ghcr.io/acme/report:3.0.0')] });
+  const own = (name: string) => (hardened ? HARDENED(chart, name) : {});
+  const worker = new kplus.Deployment(chart, 'worker', { metadata: { name: 'worker' }, ...own('worker'), ...(replicas !== undefined ? { replicas } : {}), containers: [container('ghcr.io/acme/worker:2.1.0', { portNumber: 9000 })] });
+  const job = new kplus.Job(chart, 'job', { metadata: { name: 'reindex' }, ...own('reindex'), containers: [container('ghcr.io/acme/reindex:1.0.0')] });
+  const cron = new kplus.CronJob(chart, 'cron', { metadata: { name: 'report' }, ...own('report'), schedule: Cron.daily(), containers: [container('ghcr.io/acme/report:3.0.0')] });
   return { chart, api, db, worker, job, cron };
 }
 
@@ -190,8 +205,8 @@ describe('PlusWorkload: the safety net', () => {
     ]);
   });
 
-  test('with the two settings, cdk8s-plus workloads wired to berth pass every check', () => {
-    const { chart, api, db, worker, job, cron } = stack(RESTRICTED);
+  test('with the two settings (and, for the hardening, a ServiceAccount and ephemeral storage each), cdk8s-plus workloads wired to berth pass every check', () => {
+    const { chart, api, db, worker, job, cron } = stack(RESTRICTED, undefined, true);
     api.connectTo(worker);
     PlusWorkload.of(worker).connectTo(db);
     PlusWorkload.of(job).connectTo(api);
@@ -200,7 +215,7 @@ describe('PlusWorkload: the safety net', () => {
   });
 
   test('the namespace baseline holds for them: a cdk8s-plus Service nobody connects to is a dead port', () => {
-    const { chart, api, worker } = stack(RESTRICTED);
+    const { chart, api, worker } = stack(RESTRICTED, undefined, true);
     worker.exposeViaService({ name: 'worker' });
     PlusWorkload.of(worker);
     const net = safetyNet({ plaintextSecretEnvs: ['test'], mutableTagEnvs: [] });

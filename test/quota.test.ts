@@ -43,6 +43,16 @@ describe('quota fit', () => {
     ]);
   });
 
+  test('ephemeral storage counts against the quota, each container its logs and emptyDirs', () => {
+    const c = chart({ limitsEphemeralStorage: '1Gi' });
+    // 4 pods × (64Mi of logs + 2 × 256Mi emptyDirs) = 2304Mi.
+    web(c, { replicas: 4, writablePaths: ['/cache'] });
+    expect(lines(c)).toEqual([
+      `prod/shop-prod ResourceQuota/baseline [shop-prod/baseline/quota] spec.hard["limits.ephemeral-storage"]: the stack needs 2.25Gi at minimum replicas (Deployment/web 4 × 576Mi), more than the quota's 1Gi: pods beyond it are refused at admission ${HINT_QUOTA}`,
+    ]);
+    expect(stackBudget(synth(c)).min).toEqual(expect.objectContaining({ ephemeralRequests: 2304 * 2 ** 20, ephemeralLimits: 2304 * 2 ** 20, ephemeralUnbounded: false }));
+  });
+
   test('one run of a Job must fit beside the floor', () => {
     const c = chart({ pods: 3, limitsMemory: '3Gi' });
     web(c, { replicas: 2, resources: 'large' });

@@ -10,6 +10,7 @@ import { formatBackends, routeTable } from '../tools/lib/routes';
 import { clusterTargets } from '../charts/environment';
 import { prod } from '../charts/environments';
 import { fluxUnit } from '../charts/flux';
+import { clusterUnit } from '../charts/cluster';
 import { Manifest, renderUnit } from '../synth/render';
 import { fromRendered } from '../tools/lib/load';
 import { toYaml } from '../synth/yaml';
@@ -23,14 +24,15 @@ describe('resource budget', () => {
     const b = stackBudget(shopManifests());
     expect(b.workloads.map((w) => [w.kind, w.name, w.minReplicas, w.maxReplicas, w.autoscaler, w.surge, w.batch, w.perPod, w.storagePerReplica])).toEqual([
       // 1 × (500m, 1Gi) requests, (2, 2Gi) limits, 10Gi data
-      ['StatefulSet', 'postgres', 1, 1, undefined, 0, false, { cpuRequest: 500, memoryRequest: Gi, cpuLimit: 2000, memoryLimit: 2 * Gi }, 10 * Gi],
-      ['Job', 'migrate', 1, 1, undefined, 0, true, { cpuRequest: 100, memoryRequest: 128 * Mi, cpuLimit: 100, memoryLimit: 128 * Mi }, 0],
+      ['StatefulSet', 'postgres', 1, 1, undefined, 0, false, { cpuRequest: 500, memoryRequest: Gi, cpuLimit: 2000, memoryLimit: 2 * Gi, ephemeralRequest: 0 }, 10 * Gi],
+      ['Job', 'migrate', 1, 1, undefined, 0, true, { cpuRequest: 100, memoryRequest: 128 * Mi, cpuLimit: 100, memoryLimit: 128 * Mi, ephemeralRequest: 0 }, 0],
       // no resources: the LimitRange's 100m/128Mi requests and 500m/256Mi limits; 25% surge of 2 → 1
-      ['Deployment', 'api', 2, 2, undefined, 1, false, { cpuRequest: 100, memoryRequest: 128 * Mi, cpuLimit: 500, memoryLimit: 256 * Mi }, 0],
+      ['Deployment', 'api', 2, 2, undefined, 1, false, { cpuRequest: 100, memoryRequest: 128 * Mi, cpuLimit: 500, memoryLimit: 256 * Mi, ephemeralRequest: 0 }, 0],
       // app 250m + sidecar 50m = 300m < init 500m; memory 256Mi + 64Mi = 320Mi > init 64Mi; limits 1 + 0.1, 512Mi + 128Mi
-      ['Deployment', 'gateway', 2, 6, 'gateway', 1, false, { cpuRequest: 500, memoryRequest: 320 * Mi, cpuLimit: 1100, memoryLimit: 640 * Mi }, 0],
+      ['Deployment', 'gateway', 2, 6, 'gateway', 1, false, { cpuRequest: 500, memoryRequest: 320 * Mi, cpuLimit: 1100, memoryLimit: 640 * Mi, ephemeralRequest: 0 }, 0],
     ]);
-    const noUnbounded = { cpuUnbounded: false, memoryUnbounded: false };
+    // The fixture states no ephemeral storage: none requested, its limit unbounded.
+    const noUnbounded = { cpuUnbounded: false, memoryUnbounded: false, ephemeralRequests: 0, ephemeralLimits: 0, ephemeralUnbounded: true };
     // min: postgres 1 + api 2 + gateway 2; storage 10Gi template + 5Gi PVC
     expect(b.min).toEqual({ pods: 5, cpuRequests: 1700, memoryRequests: 1920 * Mi, cpuLimits: 5200, memoryLimits: 3840 * Mi, ...noUnbounded, storage: 15 * Gi, claims: 2 });
     // max: gateway 6
@@ -57,10 +59,16 @@ describe('resource budget', () => {
         { name: 'init', resources: r('300m', '50Mi', '300m') },
       ],
       containers: [{ name: 'app', resources: r('100m', '200Mi') }],
-    })).toEqual({ cpuRequest: 500, memoryRequest: 300 * Mi }); // app sets no limits: both unbounded
+    })).toEqual({ cpuRequest: 500, memoryRequest: 300 * Mi, ephemeralRequest: 0 }); // app sets no limits: both unbounded
     // a request defaults to the container's own limit
     expect(podResources({ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' } } }] }))
-      .toEqual({ cpuRequest: 1000, memoryRequest: Gi, cpuLimit: 1000, memoryLimit: Gi });
+      .toEqual({ cpuRequest: 1000, memoryRequest: Gi, cpuLimit: 1000, memoryLimit: Gi, ephemeralRequest: 0 });
+    // ephemeral storage adds up like memory: app containers together, or the largest init container
+    const disk = (req: string, lim: string) => ({ requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': req }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': lim } });
+    expect(podResources({
+      initContainers: [{ name: 'init', resources: disk('1Gi', '1Gi') }],
+      containers: [{ name: 'a', resources: disk('64Mi', '320Mi') }, { name: 'b', resources: disk('64Mi', '64Mi') }],
+    })).toEqual({ cpuRequest: 2000, memoryRequest: 2 * Gi, cpuLimit: 2000, memoryLimit: 2 * Gi, ephemeralRequest: Gi, ephemeralLimit: Gi });
   });
 
   test('an unbounded limit shows in the totals', () => {
@@ -125,6 +133,21 @@ describe('cluster requirements', () => {
       { kind: 'IngressClass', name: 'nginx', usedBy: ['Ingress/shop'] },
       { kind: 'StorageClass', name: 'premium-rwo', usedBy: ['PersistentVolumeClaim/uploads', 'StatefulSet/postgres'] },
     ]);
+  });
+});
+
+describe("the cluster's prerequisites in the report", () => {
+  test("a PriorityClass that dist/<dir>/cluster creates is listed with it; the operators' objects without", async () => {
+    const c = clusterUnit(clusterTargets(prod)[0]);
+    const cluster = fromRendered([renderUnit(c)])[0];
+    const store = clone(shopManifests());
+    const sts = find(store, 'StatefulSet', 'postgres');
+    obj(obj(obj(sts.spec).template).spec).priorityClassName = 'berth-store';
+    const files = await renderReports([shopStack(store, 'prod-eu-west'), cluster], 'dist/');
+    const page = files.get('prod-eu-west/shop.html')!;
+    expect(page).toContain('<td>PriorityClass</td><td><code>berth-store</code></td><td>StatefulSet/postgres</td><td><code>dist/prod-eu-west/cluster/</code> (apply once per cluster)</td>');
+    expect(page).toContain('<td>StorageClass</td><td><code>premium-rwo</code></td><td>PersistentVolumeClaim/uploads, StatefulSet/postgres</td><td><span class="muted">the cluster\'s operators</span></td>');
+    expect(files.get('prod-eu-west/cluster.html')).toContain('PriorityClass ×4');
   });
 });
 

@@ -12,7 +12,7 @@ import { NamespaceBaseline } from '../constructs/namespace-baseline';
 import { StatefulStore, StatefulStoreProps } from '../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../constructs/web-service';
 import * as kinds from '../constructs/core/kinds';
-import { C0, Case, expectAccepted, expectRefused, good, patch } from './corpus';
+import { C0, Case, expectAccepted, expectRefused, good, patch, raw } from './corpus';
 
 const CAPS = { ingressNginx: true, gatewayApi: true, istio: true, certManager: true };
 
@@ -123,6 +123,25 @@ const cases: readonly Case[] = [
       'dev/shop Service/web-nodeport [shop-dev/nodeport] spec.sessionAffinity: exposes the pods of Service/web, which asks for ClientIP affinity, without it: node-port clients switch pods (hint: set sessionAffinity: ClientIP on the NodePort Service too (the IngressGateway does in nodeport mode))',
     ],
   },
+  // ── 2b. Mesh authorization (issue 21) ─────────────────────────────────────────────
+  {
+    name: 'mesh: a NetworkPolicy admits a caller that the callee\'s AuthorizationPolicy refuses',
+    env: prod,
+    build: (c) => {
+      base(c, true);
+      const api = web(c, 'api', { meshSidecar: true });
+      const shop = web(c, 'shop', { meshSidecar: true });
+      gateway(c, { mode: 'istio' }).routeTo(shop, { host: 'shop.example.com' });
+      // Opened by hand on both ends, not with connectTo(): the AuthorizationPolicy of api never hears of shop.
+      shop.allowTo(api.connections.peer, [api.port('http')]);
+      patch(raw(api.networkPolicy), JsonPatch.add('/spec/ingress', [{
+        from: [{ podSelector: { matchLabels: shop.connections.selector } }], ports: [{ port: 8080, protocol: 'TCP' }],
+      }]));
+    },
+    expected: [
+      'prod/shop NetworkPolicy/api [shop-prod/api/network-policy] spec.ingress: lets Deployment/shop call Deployment/api on TCP 8080, but AuthorizationPolicy/api does not allow cluster.local/ns/shop-prod/sa/shop on port 8080: the call fails with 403 (RBAC: access denied) (hint: declare the call with connectTo() (it opens the NetworkPolicies and the AuthorizationPolicy alike), or drop the NetworkPolicy rule)',
+    ],
+  },
   // ── 3. Metrics that can be scraped ────────────────────────────────────────────────
   {
     name: 'metrics behind STRICT mTLS: a monitor on an app port of meshed pods',
@@ -133,6 +152,8 @@ const cases: readonly Case[] = [
       gateway(c, { mode: 'istio' }).routeTo(api, { host: 'api.example.com', path: '/api' });
     },
     expected: [
+      // The service doesn't know it is meshed, so it has no AuthorizationPolicy of its own: the namespace's default-deny refuses the gateway too.
+      ...[0, 1].map(() => 'prod/shop VirtualService/shop-api-example-com [shop-prod/gateway/VirtualService-api-example-com] spec.http[0].route[0].destination: routes to Service/api, but AuthorizationPolicy/default-deny does not allow cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account on port 8080 (hint: route through the stack\'s IngressGateway: in the mesh, each routed service\'s AuthorizationPolicy then admits the gateway\'s identity (give the workload meshSidecar))'),
       'prod/shop ServiceMonitor/api [shop-prod/api/service-monitor] spec.endpoints[0].port: scrapes Service/api port "http" on Deployment/api, but the scraper in namespace monitoring is refused: PeerAuthentication/shop requires mTLS (STRICT) on port 8080, and the caller sends plaintext; the monitor never gets a sample (hint: serve metrics on a port of their own and give it a port-level mTLS exception (PERMISSIVE) and an ALLOW rule for that port (WebService with meshSidecar does), or use Istio metrics merging)',
     ],
   },

@@ -30,7 +30,9 @@ describe('SmokeTest', () => {
       allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
       runAsUser: 100, runAsGroup: 100, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(container.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
+    const disk = { 'ephemeral-storage': '320Mi' };
+    expect(container.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi', ...disk }, limits: { cpu: '100m', memory: '64Mi', ...disk } });
+    expect(get(job, 'spec', 'template', 'spec', 'serviceAccountName')).toBe('smoke-test');
     expect(get(job, 'spec')).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 12 * 10 * 2 + 60 });
     // No TTL: under Flux a Job deleted by its TTL is created, and run, again.
     expect(get(job, 'spec').ttlSecondsAfterFinished).toBeUndefined();

@@ -80,6 +80,17 @@ describe('reference stacks', () => {
     })).toEqual([]);
   });
 
+  test('app.kubernetes.io/instance is the installation (<stack>-<env>, the namespace) on every object, template and selector: never changed, so no selector changes', () => {
+    expect(everyObject((m, s) => {
+      if (m.kind === 'Namespace' || m.metadata.labels?.['app.kubernetes.io/instance'] === undefined) return [];
+      // The stack's own namespace (Certificates of an Istio gateway live in istio-system, and still belong to it).
+      const ns = s.objects.find((o) => o.manifest.kind === 'Namespace')!.manifest.metadata.name;
+      const values = [m.metadata.labels['app.kubernetes.io/instance'], get(m, 'spec', 'selector', 'matchLabels', 'app.kubernetes.io/instance'),
+        get(podSpecOf(m) ?? {}, 'metadata', 'labels', 'app.kubernetes.io/instance')].filter((v) => v !== undefined);
+      return values.every((v) => v === ns && v.startsWith(`${s.stack}-`)) ? [] : [`instance ${JSON.stringify(values)} in namespace ${ns}`];
+    })).toEqual([]);
+  });
+
   test('every container has requests and limits; long-running ones have readiness and liveness probes', () => {
     expect(everyObject((m) => {
       if (!WORKLOADS.has(m.kind)) return [];

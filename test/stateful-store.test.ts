@@ -103,11 +103,11 @@ describe('postgres preset', () => {
         { name: 'BERTH_APP_USER', ...secretRef('postgres-credentials', 'username') },
         { name: 'BERTH_APP_PASSWORD', ...secretRef('postgres-credentials', 'password') },
       ],
-      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+      resources: { requests: { cpu: '250m', memory: '1Gi', 'ephemeral-storage': '576Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '576Mi' } },
       securityContext: restricted(70, 70),
       startupProbe: { ...isReady, ...timing(90) },
       readinessProbe: { ...isReady, ...timing(3) },
-      livenessProbe: { ...isReady, ...timing(6) },
+      livenessProbe: { tcpSocket: { port: 'postgres' }, ...timing(6) },
       volumeMounts: [
         { name: 'data', mountPath: '/var/lib/postgresql' },
         { name: 'config', mountPath: '/etc/postgresql', readOnly: true },
@@ -256,11 +256,11 @@ describe('redis preset', () => {
         { name: 'REDIS_PASSWORD', ...secretRef('redis-credentials', 'password') },
         { name: 'REDISCLI_AUTH', ...secretRef('redis-credentials', 'password') },
       ],
-      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+      resources: { requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '64Mi' } },
       securityContext: restricted(999, 1000),
       startupProbe: { ...ping, ...timing(90) },
       readinessProbe: { ...ping, ...timing(3) },
-      livenessProbe: { ...ping, ...timing(6) },
+      livenessProbe: { tcpSocket: { port: 'redis' }, ...timing(6) },
       volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'config', mountPath: '/etc/redis', readOnly: true }],
     });
     expect(podSpec(sts).securityContext.fsGroup).toBe(1000);
@@ -310,7 +310,7 @@ describe('nats preset', () => {
         { name: 'SERVER_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
         { name: 'GOMEMLIMIT', value: '460MiB' },
       ],
-      resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      resources: { requests: { cpu: '100m', memory: '512Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '320Mi' } },
       securityContext: restricted(10001, 10001),
       startupProbe: { ...http('/healthz'), ...timing(90) },
       readinessProbe: { ...http('/healthz?js-server-only=true'), ...timing(3) },
@@ -418,11 +418,11 @@ describe('neo4j preset', () => {
         { name: 'NEO4J_AUTH', value: 'neo4j/$(AUTH_PASSWORD)' },
       ],
       envFrom: [{ configMapRef: { name: 'neo4j-config' } }],
-      resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+      resources: { requests: { cpu: '500m', memory: '2Gi', 'ephemeral-storage': '1856Mi' }, limits: { cpu: '2', memory: '2Gi', 'ephemeral-storage': '1856Mi' } },
       securityContext: restricted(7474, 7474),
       startupProbe: { ...http, ...timing(90) },
       readinessProbe: { ...http, ...timing(3) },
-      livenessProbe: { ...http, ...timing(6) },
+      livenessProbe: { tcpSocket: { port: 'bolt' }, ...timing(6) },
       volumeMounts: [
         { name: 'data', mountPath: '/data' },
         { name: 'var-lib-neo4j-conf', mountPath: '/var/lib/neo4j/conf' },
@@ -436,7 +436,7 @@ describe('neo4j preset', () => {
       image: 'neo4j:5.26.31-community',
       imagePullPolicy: 'IfNotPresent',
       command: ['cp', '-R', '/var/lib/neo4j/conf/.', '/seed/'],
-      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      resources: { requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '320Mi' } },
       securityContext: restricted(7474, 7474),
       volumeMounts: [{ name: 'var-lib-neo4j-conf', mountPath: '/seed' }],
     }]);
@@ -484,10 +484,10 @@ describe('defaults (one per @default)', () => {
   test('resources: the engine\'s, memory request = limit', () => {
     const res = (['postgres', 'redis', 'nats', 'neo4j'] as const).map((engine) => container(one(build({ engine, credentials: EXTERNAL }).out, 'StatefulSet')).resources);
     expect(res).toEqual([
-      { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
-      { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-      { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-      { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+      { requests: { cpu: '250m', memory: '1Gi', 'ephemeral-storage': '576Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '576Mi' } },
+      { requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '64Mi' } },
+      { requests: { cpu: '100m', memory: '512Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '320Mi' } },
+      { requests: { cpu: '500m', memory: '2Gi', 'ephemeral-storage': '1856Mi' }, limits: { cpu: '2', memory: '2Gi', 'ephemeral-storage': '1856Mi' } },
     ]);
   });
   test('allowGeneratedCredentials: false', () => {
@@ -703,7 +703,7 @@ describe('backups', () => {
   const backupSelector = { 'app.kubernetes.io/name': 'postgres-backup', 'app.kubernetes.io/instance': 'giia-prod' };
   const pod = (script: 'backup' | 'restore', env: object[]) => ({
     restartPolicy: 'Never',
-    serviceAccountName: 'postgres',
+    serviceAccountName: 'postgres-backup',
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, fsGroup: 70, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
@@ -722,7 +722,7 @@ describe('backups', () => {
         { name: 'BACKUP_RETAIN', value: '14' },
         ...env,
       ],
-      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+      resources: { requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '1', memory: '256Mi', 'ephemeral-storage': '320Mi' } },
       securityContext: restricted(70, 70),
       volumeMounts: [{ name: 'backups', mountPath: '/backups' }, { name: 'scripts', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
     }],
@@ -783,6 +783,8 @@ describe('backups', () => {
       schedule: '0 0 31 2 *',
       timeZone: 'Etc/UTC',
       concurrencyPolicy: 'Forbid',
+      // Never reached, but stated, as on every CronJob.
+      startingDeadlineSeconds: 3600,
       successfulJobsHistoryLimit: 1,
       failedJobsHistoryLimit: 1,
       jobTemplate: {
@@ -814,6 +816,8 @@ describe('backups', () => {
           metadata: { labels: labels('postgres-backups-bind', 'backup', '18.6-alpine3.24') },
           spec: {
             restartPolicy: 'Never',
+            // The backups' own identity, never the namespace's default ServiceAccount.
+            serviceAccountName: 'postgres-backup',
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, fsGroup: 70, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
@@ -822,7 +826,7 @@ describe('backups', () => {
               image: 'postgres:18.6-alpine3.24',
               imagePullPolicy: 'IfNotPresent',
               command: ['true'],
-              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+              resources: { requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '320Mi' } },
               securityContext: restricted(70, 70),
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'backups', mountPath: '/backups', readOnly: true }],
             }],
@@ -864,8 +868,8 @@ describe('backups', () => {
   test('backup.resources: postgres 256Mi by default, or as given', () => {
     const res = (p: Partial<StatefulStoreProps>) => get(one(build({ engine: 'postgres', credentials: EXTERNAL, ...p }).out, 'CronJob', 'postgres-backup'),
       'spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'resources');
-    expect(res({ backup: {} })).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } });
-    expect(res({ backup: { resources: 'large' } })).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(res({ backup: {} })).toEqual({ requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '1', memory: '256Mi', 'ephemeral-storage': '320Mi' } });
+    expect(res({ backup: { resources: 'large' } })).toEqual({ requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '320Mi' } });
   });
 
   test('neo4j: an online APOC export over HTTP, restored with cypher-shell over bolt', () => {
@@ -873,7 +877,7 @@ describe('backups', () => {
     const c = get(one(o, 'CronJob', 'neo4j-backup'), 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0);
     expect([c.image, c.command, c.resources, c.securityContext]).toEqual([
       'neo4j:5.26.31-community', ['/bin/bash', '/scripts/backup.sh'],
-      { requests: { cpu: '100m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } }, restricted(7474, 7474),
+      { requests: { cpu: '100m', memory: '1Gi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '320Mi' } }, restricted(7474, 7474),
     ]);
     expect(c.env.slice(0, 3)).toEqual([
       { name: 'NEO4J_HOST', value: 'neo4j' },
@@ -1046,7 +1050,7 @@ describe('metrics', () => {
         { name: 'DATA_SOURCE_USER', ...secretRef('postgres-admin-credentials', 'username') },
         { name: 'DATA_SOURCE_PASS', ...secretRef('postgres-admin-credentials', 'password') },
       ],
-      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      resources: { requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '64Mi' } },
       securityContext: restricted(65534, 65534),
     });
     expect(get(one(out, 'Service', 'postgres'), 'spec', 'ports', 1)).toEqual({ name: 'metrics', port: 9187, targetPort: 9187, protocol: 'TCP' });
@@ -1290,7 +1294,7 @@ describe('postgres connection budget and PgBouncer', () => {
     const c = get(pooler, 'spec', 'template', 'spec', 'containers', 0);
     expect([c.image, c.command, c.resources, c.securityContext.runAsUser]).toEqual([
       'edoburu/pgbouncer:v1.24.1-p1', ['/usr/bin/pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
-      { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } }, 70,
+      { requests: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': '320Mi' }, limits: { cpu: '250m', memory: '128Mi', 'ephemeral-storage': '320Mi' } }, 70,
     ]);
     expect(ofKind(out, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['postgres-pooler']);
     // The password reaches PgBouncer's userlist through the same ExternalSecret, quotes doubled.

@@ -103,6 +103,7 @@ describe('synth pipeline', () => {
     synthesize(buildAll, { outdir: out, ...quiet });
     const tree = listTree(out);
     expect(Object.keys(tree).filter((f) => f.startsWith('staging/argocd/')).sort()).toEqual([
+      'staging/argocd/00-application-berth-staging-cluster.yaml', 'staging/argocd/00-appproject-berth-staging-cluster.yaml',
       'staging/argocd/00-appproject-berth-staging-root.yaml', 'staging/argocd/00-appproject-berth-staging.yaml',
       'staging/argocd/01-application-berth-staging-root.yaml', 'staging/argocd/01-application-hello-staging.yaml', 'staging/argocd/Kustomization',
     ]);

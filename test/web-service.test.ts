@@ -32,7 +32,9 @@ const CONTAINER_SECURITY = {
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 };
-const SMALL = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+/** Logs (64Mi) and the 256Mi `/tmp` on the node's disk. */
+const DISK = { 'ephemeral-storage': '320Mi' };
+const SMALL = { requests: { cpu: '100m', memory: '128Mi', ...DISK }, limits: { cpu: '500m', memory: '256Mi', ...DISK } };
 const TMP_MOUNT = { name: 'tmp', mountPath: '/tmp' };
 const SPREAD = ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
   maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR },
@@ -95,7 +97,7 @@ describe('WebService: what it emits', () => {
                   initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2,
                 },
                 livenessProbe: {
-                  httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
+                  tcpSocket: { port: 'http' },
                   initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
                 },
                 lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
@@ -232,7 +234,14 @@ describe('WebService: defaults (one test each)', () => {
   test("@default resources: 'small'", () => {
     expect(build().container.resources).toEqual(SMALL);
     expect(build({ resources: { cpu: { request: '1', limit: '2' }, memory: { request: '1Gi', limit: '1Gi' } } }).container.resources)
-      .toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '1Gi' } });
+      .toEqual({ requests: { cpu: '1', memory: '1Gi', ...DISK }, limits: { cpu: '2', memory: '1Gi', ...DISK } });
+  });
+  test('ephemeral storage: logs plus every disk-backed emptyDir the container mounts, request = limit', () => {
+    const { container } = build({ writablePaths: ['/cache'], writableSizeLimit: '1Gi' });
+    // 64Mi of logs, 1Gi /tmp, 1Gi /cache.
+    expect(container.resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '2112Mi' }, limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '2112Mi' },
+    });
   });
   test('@default initContainers: none', () => {
     expect(build().pod.initContainers).toBeUndefined();
@@ -264,7 +273,8 @@ describe('WebService: defaults (one test each)', () => {
   test("@default healthPath: '/healthz'", () => {
     expect(get(build().container, 'readinessProbe', 'httpGet', 'path')).toBe('/healthz');
     const { container } = build({ healthPath: '/' });
-    expect([get(container, 'readinessProbe', 'httpGet', 'path'), get(container, 'livenessProbe', 'httpGet', 'path')]).toEqual(['/', '/']);
+    // Liveness never uses it: the path may check dependencies.
+    expect([get(container, 'readinessProbe', 'httpGet', 'path'), get(container, 'livenessProbe', 'httpGet')]).toEqual(['/', undefined]);
   });
   test('@default readinessProbe: HTTP GET healthPath on the first port, or gRPC when it is grpc', () => {
     expect(build().container.readinessProbe).toEqual({
@@ -275,13 +285,36 @@ describe('WebService: defaults (one test each)', () => {
     });
     expect(get(build({ ports: [{ name: 'grpc-api', port: 9000, targetPort: 19000 }] }).container, 'readinessProbe', 'grpc')).toEqual({ port: 19000 });
   });
-  test('@default livenessProbe: the same check with liveness timing', () => {
+  test('@default livenessProbe: a TCP connect to the first port, with liveness timing', () => {
     expect(build().container.livenessProbe).toEqual({
-      httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
+      tcpSocket: { port: 'http' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
     });
     expect(build({ ports: [{ name: 'grpc', port: 9091 }] }).container.livenessProbe).toEqual({
-      grpc: { port: 9091 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
+      tcpSocket: { port: 'grpc' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
     });
+    expect(build({ livenessProbe: Probe.http('/livez') }).container.livenessProbe).toEqual({
+      httpGet: { path: '/livez', port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
+    });
+  });
+  test('@default Probe checksDependencies: false', () => {
+    expect([Probe.http('/x').checksDependencies, Probe.grpc().checksDependencies, Probe.exec(['true']).checksDependencies, Probe.tcp().checksDependencies])
+      .toEqual([false, false, false, false]);
+    expect(Probe.http('/ready', { checksDependencies: true }).checksDependencies).toBe(true);
+  });
+  test('liveness never checks dependencies: a probe declared to, or the readiness check itself, is refused', () => {
+    expect(problemsOf({ livenessProbe: Probe.http('/ready', { checksDependencies: true }) })).toEqual([
+      `${P} 'livenessProbe' must not check dependencies: while one is down, every pod would be restarted and none would come back (readinessProbe may check them), received "HTTP GET /ready"`,
+    ]);
+    expect(problemsOf({ livenessProbe: Probe.http('/healthz', { periodSeconds: 30 }) })).toEqual([
+      `${P} 'livenessProbe' must not be the readiness check (HTTP GET /healthz), which may cover dependencies: use Probe.tcp() or an endpoint that checks only the process, received "HTTP GET /healthz"`,
+    ]);
+    expect(problemsOf({ readinessProbe: Probe.exec(['check']), livenessProbe: Probe.exec(['check'], { failureThreshold: 5 }) })).toEqual([
+      `${P} 'livenessProbe' must not be the readiness check (exec check), which may cover dependencies: use Probe.tcp() or an endpoint that checks only the process, received "exec check"`,
+    ]);
+    // Two TCP connects are the same check, but no dependency can fail either.
+    expect(get(build({ readinessProbe: Probe.tcp(), livenessProbe: Probe.tcp({ periodSeconds: 20 }) }).container, 'livenessProbe', 'tcpSocket')).toEqual({ port: 'http' });
+    expect(get(build({ readinessProbe: Probe.http('/ready', { checksDependencies: true }), livenessProbe: Probe.http('/healthz') }).container, 'livenessProbe', 'httpGet', 'path'))
+      .toBe('/healthz');
   });
   test('@default startupProbe: none', () => {
     expect(build().container.startupProbe).toBeUndefined();
@@ -430,11 +463,26 @@ describe('WebService: defaults (one test each)', () => {
     expect(get(monitorOf(), 'spec', 'endpoints')).toEqual([{ port: 'metrics', path: '/metrics' }]);
   });
   test("@default rbac[].apiGroups: [''] (core)", () => {
-    expect(get(one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get'] }] }).out, 'Role'), 'rules', 0, 'apiGroups')).toEqual(['']);
+    expect(get(one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get'], resourceNames: ['a'] }] }).out, 'Role'), 'rules', 0, 'apiGroups')).toEqual(['']);
   });
-  test('@default rbac[].resourceNames: every object (left out)', () => {
-    expect(get(one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get'] }] }).out, 'Role'), 'rules')).toEqual([
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+  test('@default rbac[].resourceNames: every object (left out), where RBAC could not name them anyway', () => {
+    expect(get(one(build({ rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }, { resources: ['leases'], verbs: ['create'] }] }).out, 'Role'), 'rules')).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['leases'], verbs: ['create'] },
+    ]);
+  });
+  test('rbac: objects are named wherever RBAC can name them', () => {
+    expect(problemsOf({ rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }] })).toEqual([
+      `${P} 'rbac[0].resourceNames' must name the objects: get, update can be limited to named leases (create, list, watch and deletecollection can't: give them a rule of their own), received undefined`,
+    ]);
+    expect(problemsOf({ rbac: [{ resources: ['configmaps'], verbs: ['list', 'update'] }] })).toEqual([
+      `${P} 'rbac[0].resourceNames' must name the objects: update can be limited to named configmaps (create, list, watch and deletecollection can't: give them a rule of their own), received undefined`,
+    ]);
+    expect(problemsOf({ rbac: [{ resources: ['leases'], verbs: ['create', 'get'], resourceNames: ['lock'] }] })).toEqual([
+      `${P} 'rbac[0].verbs' must not include create beside resourceNames: the request has no object name to match, so the API server would refuse every one (give them a rule of their own, without resourceNames), received ["create","get"]`,
+    ]);
+    expect(problemsOf({ rbac: [{ resources: ['leases'], verbs: ['get'], resourceNames: [] }] })).toEqual([
+      `${P} 'rbac[0].resourceNames' must list at least one name (leave it unset for every object), received []`,
     ]);
   });
   test("@default initContainers[].image: the service's image", () => {
@@ -450,7 +498,7 @@ describe('WebService: defaults (one test each)', () => {
   });
   test("@default initContainers[].resources: the service's resources", () => {
     expect(get(build({ resources: 'medium', initContainers: [{ name: 'migrate' }] }).pod, 'initContainers', 0, 'resources')).toEqual({
-      requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' },
+      requests: { cpu: '250m', memory: '256Mi', ...DISK }, limits: { cpu: '1', memory: '512Mi', ...DISK },
     });
   });
   test('@default initContainers[].inheritEnv: true; false gives only the own env', () => {
@@ -556,7 +604,8 @@ describe('WebService: features', () => {
       command: ['migrate'],
       args: ['up'],
       env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } }],
-      resources: { requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      // Logs plus /tmp and /var/run/app (256Mi each): 576Mi of the node's disk.
+      resources: { requests: { cpu: '25m', memory: '32Mi', 'ephemeral-storage': '576Mi' }, limits: { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '576Mi' } },
       securityContext: CONTAINER_SECURITY,
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [TMP_MOUNT, { name: 'var-run-app', mountPath: '/var/run/app' }],
@@ -639,7 +688,7 @@ describe('WebService: features', () => {
     const { out, pod, web } = build({
       rbac: [
         { resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['leader'] },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['lock'] },
       ],
     });
     expect(one(out, 'Role')).toEqual({
@@ -648,7 +697,7 @@ describe('WebService: features', () => {
       metadata: META,
       rules: [
         { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['leader'] },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['lock'] },
       ],
     });
     expect(one(out, 'RoleBinding')).toEqual({
@@ -719,7 +768,7 @@ describe('WebService: features', () => {
   test('objects use only Kubernetes 1.28 kinds and versions', () => {
     const { out } = build({
       config: { A: 'b' }, autoscaling: { minReplicas: 2, maxReplicas: 3 }, verticalAutoscaling: {},
-      rbac: [{ resources: ['pods'], verbs: ['get'] }], metrics: { port: 'http', serviceMonitor: true },
+      rbac: [{ resources: ['pods'], verbs: ['get'], resourceNames: ['a'] }], metrics: { port: 'http', serviceMonitor: true },
     });
     expect(out.map((m) => `${m.apiVersion} ${m.kind}`).sort()).toEqual([
       'apps/v1 Deployment', 'autoscaling.k8s.io/v1 VerticalPodAutoscaler', 'autoscaling/v2 HorizontalPodAutoscaler',
@@ -905,7 +954,7 @@ describe('WebService: what a 1.28 API server accepts', () => {
       autoscaling: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70, memoryUtilization: 80, behavior: { scaleUp: { stabilizationWindowSeconds: 30 } } },
       verticalAutoscaling: {},
       sessionAffinity: 'ClientIP',
-      rbac: [{ resources: ['configmaps'], verbs: ['get'] }],
+      rbac: [{ resources: ['configmaps'], verbs: ['get'], resourceNames: ['flags'] }],
       metrics: { port: 'metrics', serviceMonitor: true },
       podAnnotations: { 'example.com/owner': 'team-a' },
       writablePaths: ['/var/cache/app'],
@@ -937,8 +986,12 @@ describe('WebService: what runs', () => {
       apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { ...META, name: 'auth-metrics' },
       spec: { selector, portLevelMtls: { 9100: { mode: 'PERMISSIVE' } } },
     });
-    expect(one(out, 'AuthorizationPolicy').spec).toEqual({
+    expect(one(out, 'AuthorizationPolicy', 'auth-metrics').spec).toEqual({
       selector, action: 'ALLOW', rules: [{ to: [{ operation: { ports: ['9100'], methods: ['GET'], paths: ['/metrics'] } }] }],
+    });
+    // Its own policy admits its declared callers: here only the scraper's namespace, on the metrics port.
+    expect(one(out, 'AuthorizationPolicy', 'auth').spec).toEqual({
+      selector, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { ports: ['9100'] } }] }],
     });
     expect(one(out, 'DestinationRule').spec).toEqual({
       host: 'auth.shop-dev.svc.cluster.local', trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true } } },

@@ -99,8 +99,10 @@ export const giia: StackDefinition = {
         },
         envFrom: [EnvFrom.configMap(shared), EnvFrom.secret(sharedSecrets.secretName)],
         resources: 'small',
-        readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
-        livenessProbe: Probe.http('/health', { initialDelaySeconds: 10, periodSeconds: 10 }),
+        // /health reports the service's dependencies (postgres, NATS): readiness only. Liveness
+        // is a connect, so an outage of either takes pods out of the Service without restarting them.
+        readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5, checksDependencies: true }),
+        livenessProbe: Probe.tcp({ initialDelaySeconds: 10, periodSeconds: 10 }),
         scaling: { min: 2, max: 10, cpu: 80 },
         maxSurge: 1,
         maxUnavailable: 1,

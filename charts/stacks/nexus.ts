@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IngressGateway } from '../../constructs/ingress-gateway';
 import { MigrationJob } from '../../constructs/migration-job';
+import { SharedConfig } from '../../constructs/shared-config';
 import { SmokeTest } from '../../constructs/smoke-test';
 import { StatefulStore } from '../../constructs/stateful-store';
 import { WebService, WebServiceProps } from '../../constructs/web-service';
@@ -68,6 +69,8 @@ export const nexus: StackDefinition = {
     });
     mcp.connectTo(redis);
 
+    // dataflow's pipeline definitions, which it reloads when they change (through the API, so no restart).
+    const pipelines = new SharedConfig(chart, 'dataflow-pipelines', { data: { PIPELINES: '[]' } });
     const dataflow = new WebService(chart, 'dataflow', {
       ...common,
       image: 'nexus/dataflow',
@@ -83,7 +86,8 @@ export const nexus: StackDefinition = {
       },
       writablePaths: ['/var/cache/dataflow'],
       writableSizeLimit: '2Gi',
-      rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+      // It watches its pipeline definitions (an informer on the one ConfigMap, by name).
+      rbac: [{ resources: ['configmaps'], verbs: ['get', 'list', 'watch'], resourceNames: [pipelines.configMapName] }],
       scaling: { min: 2, max: 8, cpu: 70 },
     });
     dataflow.connectTo(postgres, { pool: 20 });
@@ -96,8 +100,12 @@ export const nexus: StackDefinition = {
       env: { ...redis.connectionEnv({ prefix: 'SESSION_REDIS_' }), API_URL: api.url, DATAFLOW_URL: dataflow.url, MCP_URL: mcp.url },
       resources: 'medium',
       memoryAtIdle: '128Mi',
-      // Leader election for session cleanup.
-      rbac: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+      // Leader election for session cleanup: the first leader creates the Lease (create can't be
+      // limited to a name), then every pod reads and renews that one only.
+      rbac: [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['nexus-session-cleanup'] },
+      ],
       scaling: { min: 2, max: 10, cpu: 70, memory: 80 },
     });
     app.connectTo(redis);

@@ -47,8 +47,9 @@ export const todoApp: StackDefinition = {
       ports: [{ name: 'http', port: 3000 }],
       // Built into the browser bundle: the public host (the gateway routes /api/v1), never cluster DNS.
       env: { NEXT_PUBLIC_API_BASE_URL: gateway.publicUrl(host, '/api/v1') },
+      // The plan's /health for readiness; liveness a connect, which no dependency can fail.
       readinessProbe: Probe.http('/health', { initialDelaySeconds: 5, periodSeconds: 5 }),
-      livenessProbe: Probe.http('/health', { initialDelaySeconds: 30, periodSeconds: 10 }),
+      livenessProbe: Probe.tcp({ initialDelaySeconds: 30, periodSeconds: 10 }),
       resources: { cpu: { request: '100m', limit: '200m' }, memory: { request: '128Mi', limit: '256Mi' } },
       runAs,
       writablePaths: ['/app/.next/cache'],

@@ -21,6 +21,12 @@ export interface NetworkPeer {
   /** Stable key, so the same peer declared twice yields one rule. */
   readonly key: string;
   readonly policyPeer: k8s.NetworkPolicyPeer;
+  /**
+   * The peer's mesh identity (`<trust domain>/ns/<namespace>/sa/<service account>`): what the
+   * callee's AuthorizationPolicy admits. None for an address range, or for pods known only by
+   * their namespace (admitted by namespace).
+   */
+  readonly principal?: string;
 }
 
 const NS_LABEL = 'kubernetes.io/metadata.name';
@@ -28,17 +34,18 @@ const NS_LABEL = 'kubernetes.io/metadata.name';
 /** Ways to name a peer. */
 export class Peer {
   /** Pods in the same namespace with these labels. */
-  public static pods(labels: Readonly<Record<string, string>>): NetworkPeer {
-    return { key: `pods:${JSON.stringify(labels)}`, policyPeer: { podSelector: { matchLabels: { ...labels } } } };
+  public static pods(labels: Readonly<Record<string, string>>, principal?: string): NetworkPeer {
+    return { key: `pods:${JSON.stringify(labels)}`, policyPeer: { podSelector: { matchLabels: { ...labels } } }, ...(principal ? { principal } : {}) };
   }
-  /** Every pod in another namespace, or only those with `podLabels`. */
-  public static namespace(name: string, podLabels?: Readonly<Record<string, string>>): NetworkPeer {
+  /** Every pod in another namespace, or only those with `podLabels` (whose mesh identity is `principal`). */
+  public static namespace(name: string, podLabels?: Readonly<Record<string, string>>, principal?: string): NetworkPeer {
     return {
       key: `ns:${name}:${JSON.stringify(podLabels ?? {})}`,
       policyPeer: {
         namespaceSelector: { matchLabels: { [NS_LABEL]: name } },
         ...(podLabels ? { podSelector: { matchLabels: { ...podLabels } } } : {}),
       },
+      ...(principal ? { principal } : {}),
     };
   }
   /** An IP range, such as an external database or API. */
@@ -93,16 +100,19 @@ export class Connections {
    * @param ports the ports callers reach by default
    * @param limitedAs the Service name under which this workload's connection limit counts
    *   callers' pools (a postgres store, a pooler); undefined when it has none
+   * @param principal the workload's mesh identity (its ServiceAccount's), which its callees'
+   *   AuthorizationPolicies admit; undefined when it has none of its own
    */
   constructor(
     public readonly selector: Readonly<Record<string, string>>,
     public readonly ports: readonly ServicePort[],
     public readonly limitedAs?: string,
+    public readonly principal?: string,
   ) {}
 
   /** This workload as a peer of others. */
   public get peer(): NetworkPeer {
-    return Peer.pods(this.selector);
+    return Peer.pods(this.selector, this.principal);
   }
 
   /** Admits `peer` on `ports` (container ports). @default all of this workload's ports */
@@ -151,6 +161,28 @@ export class Connections {
 
   public ingressRules(): k8s.NetworkPolicyIngressRule[] {
     return [...this.ingress.values()].map((r) => ({ from: [r.peer.policyPeer], ports: renderPorts(r) }));
+  }
+
+  /**
+   * Who may call this workload, as the mesh knows callers: per set of container ports, the
+   * principals of the peers that have one and the namespaces of those known only by
+   * namespace. Address ranges have no identity and are left out.
+   */
+  public callerIdentities(): { readonly ports: readonly number[]; readonly principals: readonly string[]; readonly namespaces: readonly string[] }[] {
+    const byPorts = new Map<string, { ports: number[]; principals: Set<string>; namespaces: Set<string> }>();
+    for (const r of this.ingress.values()) {
+      const ns = r.peer.policyPeer.namespaceSelector?.matchLabels?.[NS_LABEL];
+      if (r.peer.principal === undefined && (ns === undefined || r.peer.policyPeer.podSelector !== undefined)) continue;
+      const ports = [...new Set([...r.ports.values()].map((p) => p.port))].sort((a, b) => a - b);
+      const key = ports.join(',');
+      const group = byPorts.get(key) ?? { ports, principals: new Set<string>(), namespaces: new Set<string>() };
+      if (r.peer.principal !== undefined) group.principals.add(r.peer.principal);
+      else group.namespaces.add(ns!);
+      byPorts.set(key, group);
+    }
+    return [...byPorts.values()]
+      .sort((a, b) => a.ports[0] - b.ports[0] || a.ports.length - b.ports.length)
+      .map((g) => ({ ports: g.ports, principals: [...g.principals].sort(), namespaces: [...g.namespaces].sort() }));
   }
 
   public egressRules(): k8s.NetworkPolicyEgressRule[] {

@@ -23,6 +23,7 @@ export const KubeJob = rendered(k8s.KubeJob, k8s.toJson_KubeJobProps);
 export const KubeLimitRange = rendered(k8s.KubeLimitRange, k8s.toJson_KubeLimitRangeProps);
 export const KubeNamespace = rendered(k8s.KubeNamespace, k8s.toJson_KubeNamespaceProps);
 export const KubeNetworkPolicy = rendered(k8s.KubeNetworkPolicy, k8s.toJson_KubeNetworkPolicyProps);
+export const KubePriorityClass = rendered(k8s.KubePriorityClass, k8s.toJson_KubePriorityClassProps);
 export const KubePersistentVolumeClaim = rendered(k8s.KubePersistentVolumeClaim, k8s.toJson_KubePersistentVolumeClaimProps);
 export const KubePodDisruptionBudget = rendered(k8s.KubePodDisruptionBudget, k8s.toJson_KubePodDisruptionBudgetProps);
 export const KubeResourceQuota = rendered(k8s.KubeResourceQuota, k8s.toJson_KubeResourceQuotaProps);

@@ -1,6 +1,51 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istiosec from '../../imports/security.istio.io';
+import type { Connections } from './connections';
 import * as kinds from './kinds';
+
+/** Istio's default trust domain: the first part of every principal. */
+export const TRUST_DOMAIN = 'cluster.local';
+
+/** The mesh identity of pods running as `serviceAccount` in `namespace`. */
+export function meshPrincipal(namespace: string, serviceAccount: string): string {
+  return `${TRUST_DOMAIN}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/**
+ * The workload's own ALLOW policy: exactly the callers its `connections` declare (the same
+ * that write its NetworkPolicy), each on its ports, by their ServiceAccounts' principals (or
+ * their namespace, for a meshed caller known only by it). The namespace's `default-deny`
+ * refuses everything else; address ranges have no identity, and plaintext callers (a scraper
+ * outside the mesh) get through only where a PERMISSIVE exception and a rule of its own allow
+ * them (`meshMetricsException`). Rendered at synth time, like the NetworkPolicy.
+ */
+export function workloadAuthorizationPolicy(
+  scope: Construct,
+  id: string,
+  props: { name: string; labels: Record<string, string>; connections: Connections },
+): istiosec.AuthorizationPolicy {
+  const { connections } = props;
+  const rules = (): istiosec.AuthorizationPolicySpecRules[] | undefined => {
+    const out = connections.callerIdentities().map((c) => ({
+      from: [
+        ...(c.principals.length ? [{ source: { principals: [...c.principals] } }] : []),
+        ...(c.namespaces.length ? [{ source: { namespaces: [...c.namespaces] } }] : []),
+      ],
+      to: [{ operation: { ports: c.ports.map(String) } }],
+    }));
+    // No rule: an ALLOW policy that matches nothing, so nobody may call the workload.
+    return out.length > 0 ? out : undefined;
+  };
+  return new kinds.AuthorizationPolicy(scope, id, {
+    metadata: { name: props.name, labels: props.labels },
+    spec: {
+      selector: { matchLabels: { ...connections.selector } },
+      action: istiosec.AuthorizationPolicySpecAction.ALLOW,
+      rules: Lazy.any({ produce: rules }) as unknown as istiosec.AuthorizationPolicySpecRules[],
+    },
+  });
+}
 
 // Istio sidecars in run-to-completion pods (Jobs, CronJobs). Kubernetes 1.28 has native
 // sidecars only behind a feature gate, so an injected istio-proxy keeps running after the

@@ -36,6 +36,16 @@ export interface ImagesPolicy {
 /** A container's `imagePullPolicy`. */
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
+/**
+ * What a pod is to the stack, for its PriorityClass: under node pressure the kubelet evicts,
+ * and the scheduler preempts, lower priorities first.
+ * - `store`: a store's server and its pooler; every service of the stack needs it.
+ * - `service`: a WebService.
+ * - `job`: a run someone waits for: a migration, a restore, the smoke test, a volume bind.
+ * - `batch`: scheduled background work: backups.
+ */
+export type PriorityTier = 'store' | 'service' | 'job' | 'batch';
+
 /** Everything optional: a field that is absent leaves the construct's own default. */
 export interface PlatformPolicy {
   /** Image pinning, pulls and versions. */
@@ -73,6 +83,8 @@ export interface PlatformPolicy {
   readonly metrics?: { readonly scraperNamespace: string; readonly serviceMonitor: boolean };
   /** Where pods reach the Kubernetes API (after kube-proxy's DNAT): services with RBAC may call it. */
   readonly apiServer?: { readonly cidr: string; readonly port: number };
+  /** The PriorityClass of each tier; the cluster's prerequisites define them. */
+  readonly priorityClasses?: Readonly<Record<PriorityTier, string>>;
   /** How the stack's IngressGateway is rendered. */
   readonly gateway?: {
     readonly mode: GatewayMode;
@@ -80,6 +92,8 @@ export interface PlatformPolicy {
     readonly tls?: GatewayTls;
     readonly ingressClassName?: string;
     readonly controllerNamespace?: string;
+    /** Istio mode: the ingress gateway's pods and identity. */
+    readonly istio?: { readonly gatewaySelector: Readonly<Record<string, string>>; readonly gatewayPrincipal: string };
   };
 }
 
@@ -91,6 +105,17 @@ export const DEFAULT_PULL_POLICY: PullPolicy = 'IfNotPresent';
 /** The `imagePullPolicy` of every container a construct renders. */
 export function pullPolicyOf(scope: IConstruct): PullPolicy {
   return platformPolicy(scope).images?.pullPolicy ?? DEFAULT_PULL_POLICY;
+}
+
+/** The `priorityClassName` of a pod of `tier`, or none outside a chart whose cluster defines the classes. */
+export function priorityClassOf(scope: IConstruct, tier: PriorityTier): string | undefined {
+  return platformPolicy(scope).priorityClasses?.[tier];
+}
+
+/** `spec` with the tier's `priorityClassName`, where the chart's policy names one. */
+export function withPriority<T extends { priorityClassName?: string }>(scope: IConstruct, tier: PriorityTier, spec: T): T {
+  const name = priorityClassOf(scope, tier);
+  return name === undefined ? spec : { ...spec, priorityClassName: name };
 }
 
 /** The policy of the chart a construct sits in, or an empty one outside a berth chart. */

@@ -13,7 +13,20 @@ export interface ProbeTiming {
   readonly failureThreshold?: number;
 }
 
-export interface HttpProbeOptions extends ProbeTiming {
+/** Whether a check covers more than the process itself. */
+export interface DependencyAware {
+  /**
+   * The check fails when a dependency is down (a database, a downstream service): fine for
+   * readiness, which takes the pod out of its Service, refused for liveness, which would
+   * restart every pod while the dependency is down and fix nothing.
+   * @default false
+   */
+  readonly checksDependencies?: boolean;
+}
+
+export interface ExecProbeOptions extends ProbeTiming, DependencyAware {}
+
+export interface HttpProbeOptions extends ProbeTiming, DependencyAware {
   /** Port name or number. @default - the workload's first port */
   readonly port?: string | number;
   /** @default 'HTTP' */
@@ -23,7 +36,7 @@ export interface PortProbeOptions extends ProbeTiming {
   /** Port number (gRPC needs a number) or name (TCP). @default - the workload's first port */
   readonly port?: string | number;
 }
-export interface GrpcProbeOptions extends ProbeTiming {
+export interface GrpcProbeOptions extends ProbeTiming, DependencyAware {
   /** @default - the workload's first port */
   readonly port?: number;
   /** The gRPC health service name. @default - the server's overall health */
@@ -40,22 +53,49 @@ type ProbeCheck =
 export class Probe {
   /** HTTP GET on a path; 2xx/3xx is healthy. */
   public static http(path: string, options: HttpProbeOptions = {}): Probe {
-    return new Probe({ kind: 'http', path, port: options.port, scheme: options.scheme }, options);
+    return new Probe({ kind: 'http', path, port: options.port, scheme: options.scheme }, options, options.checksDependencies ?? false);
   }
   /** A TCP connect. */
   public static tcp(options: PortProbeOptions = {}): Probe {
-    return new Probe({ kind: 'tcp', port: options.port }, options);
+    return new Probe({ kind: 'tcp', port: options.port }, options, false);
   }
   /** The gRPC health-checking protocol (Kubernetes ≥ 1.27 GA). */
   public static grpc(options: GrpcProbeOptions = {}): Probe {
-    return new Probe({ kind: 'grpc', port: options.port, service: options.service }, options);
+    return new Probe({ kind: 'grpc', port: options.port, service: options.service }, options, options.checksDependencies ?? false);
   }
   /** A command inside the container; exit 0 is healthy. */
-  public static exec(command: readonly string[], options: ProbeTiming = {}): Probe {
-    return new Probe({ kind: 'exec', command }, options);
+  public static exec(command: readonly string[], options: ExecProbeOptions = {}): Probe {
+    return new Probe({ kind: 'exec', command }, options, options.checksDependencies ?? false);
   }
 
-  private constructor(public readonly check: ProbeCheck, public readonly timing: ProbeTiming) {}
+  private constructor(
+    public readonly check: ProbeCheck,
+    public readonly timing: ProbeTiming,
+    /** Declared to fail when a dependency is down: readiness only. */
+    public readonly checksDependencies: boolean,
+  ) {}
+
+  /**
+   * Whether `this` and `other` run the same check (kind, path, port, command; timing aside),
+   * with `defaultPort` for an unset port: what kube-score calls the same probe.
+   */
+  public sameCheckAs(other: Probe, defaultPort: { name: string; number: number }): boolean {
+    const handler = (p: Probe): string => {
+      const { initialDelaySeconds: _a, periodSeconds: _b, timeoutSeconds: _c, failureThreshold: _d, ...rest } = p.render(PROBE_DEFAULTS.liveness, defaultPort);
+      return JSON.stringify(rest, (_k, v) => (v instanceof k8s.IntOrString ? v.value : v));
+    };
+    return handler(this) === handler(other);
+  }
+
+  /** How the check reads in a message: `HTTP GET /healthz`, `TCP connect`, `exec pg_isready …`. */
+  public describe(): string {
+    switch (this.check.kind) {
+      case 'http': return `HTTP GET ${this.check.path}${this.check.port !== undefined ? ` on ${this.check.port}` : ''}`;
+      case 'tcp': return `TCP connect${this.check.port !== undefined ? ` to ${this.check.port}` : ''}`;
+      case 'grpc': return `gRPC health${this.check.service ? ` of ${this.check.service}` : ''}`;
+      case 'exec': return `exec ${this.check.command.join(' ')}`;
+    }
+  }
 
   /** Adds problems for a malformed probe under `prop`. */
   public validate(problems: Problems, prop: string): void {

@@ -4,7 +4,7 @@ import { ConnectOptions, Connections, IConnectable, ServicePort } from './connec
 import { EnvMap, EnvValue } from './env';
 import { EnvFrom, EnvFromOptions } from './env-from';
 import { Image, ImageRef } from './image';
-import { GrpcProbeOptions, HttpProbeOptions, PortProbeOptions, Probe, ProbeTiming } from './probes';
+import { ExecProbeOptions, GrpcProbeOptions, HttpProbeOptions, PortProbeOptions, Probe, ProbeTiming } from './probes';
 import { anyOf, arrayOf, bool, checkShape, instanceOf, like, num, object, oneOf, opt, recordOf, req, Shape, str, text } from './props';
 import { ResourceSpec, Resources, SizePreset } from './resources';
 import { isPlusWorkload, PlusWorkloadLike } from './plus';
@@ -45,12 +45,12 @@ export const RUN_AS: Shape<RunAs> = object<RunAs>('RunAs', { uid: req(num), gid:
 const TIMING = { initialDelaySeconds: opt(num), periodSeconds: opt(num), timeoutSeconds: opt(num), failureThreshold: opt(num) };
 /** The options each Probe factory takes: a misspelt one (`periodSecond`) would be dropped. */
 const PROBE_OPTIONS: {
-  readonly http: Shape<HttpProbeOptions>; readonly tcp: Shape<PortProbeOptions>; readonly grpc: Shape<GrpcProbeOptions>; readonly exec: Shape<ProbeTiming>;
+  readonly http: Shape<HttpProbeOptions>; readonly tcp: Shape<PortProbeOptions>; readonly grpc: Shape<GrpcProbeOptions>; readonly exec: Shape<ExecProbeOptions>;
 } = {
-  http: object<HttpProbeOptions>('HttpProbeOptions', { ...TIMING, port: opt(anyOf(str, num)), scheme: opt(oneOf('HTTP', 'HTTPS')) }),
+  http: object<HttpProbeOptions>('HttpProbeOptions', { ...TIMING, port: opt(anyOf(str, num)), scheme: opt(oneOf('HTTP', 'HTTPS')), checksDependencies: opt(bool) }),
   tcp: object<PortProbeOptions>('PortProbeOptions', { ...TIMING, port: opt(anyOf(str, num)) }),
-  grpc: object<GrpcProbeOptions>('GrpcProbeOptions', { ...TIMING, port: opt(num), service: opt(str) }),
-  exec: object<ProbeTiming>('ProbeTiming', TIMING),
+  grpc: object<GrpcProbeOptions>('GrpcProbeOptions', { ...TIMING, port: opt(num), service: opt(str), checksDependencies: opt(bool) }),
+  exec: object<ExecProbeOptions>('ExecProbeOptions', { ...TIMING, checksDependencies: opt(bool) }),
 };
 export const PROBE: Shape<Probe> = instanceOf(Probe, 'a Probe (Probe.http(), .tcp(), .grpc() or .exec())', (v, at, p) => {
   if (v.check.kind === 'http') checkShape(str, v.check.path, `${at}.path`, p);

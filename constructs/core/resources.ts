@@ -57,3 +57,48 @@ export function toK8sResources(spec: ResourceSpec): k8s.ResourceRequirements {
  * it, the request stands for it, as a request is what a pod is expected to use.
  */
 export const MEMORY_AT_IDLE_ANNOTATION = 'berth.dev/memory-at-idle';
+
+/**
+ * What a container writes outside its volumes: its logs, which the kubelet rotates at 5 files
+ * of 10Mi by default (containerLogMaxFiles, containerLogMaxSize). Every berth container has a
+ * read-only root filesystem, so its writable layer stays empty.
+ */
+export const CONTAINER_LOG_STORAGE = '64Mi';
+
+/**
+ * Every container's `ephemeral-storage` request and limit: its logs plus the size limits of
+ * the disk-backed emptyDirs it mounts, which the kubelet counts against the pod's limit (the
+ * sum of its containers'). A shared emptyDir counts for each container that mounts it, which
+ * only makes the pod's limit larger. Request equals limit, so a pod's disk never exceeds what
+ * it reserved and node-pressure eviction ranks it by its priority. Memory-backed emptyDirs are
+ * memory, not disk. A container that already states ephemeral storage keeps it.
+ */
+export function withEphemeralStorage(spec: k8s.PodSpec): k8s.PodSpec {
+  const disk = new Map<string, number>();
+  for (const v of spec.volumes ?? []) {
+    if (!v.emptyDir || v.emptyDir.medium === 'Memory') continue;
+    const limit = v.emptyDir.sizeLimit === undefined ? undefined : parseQuantity(v.emptyDir.sizeLimit.value);
+    if (limit !== undefined) disk.set(v.name, limit);
+  }
+  const log = parseQuantity(CONTAINER_LOG_STORAGE)!;
+  const sized = (c: k8s.Container): k8s.Container => {
+    if (c.resources?.limits?.[EPHEMERAL_STORAGE] !== undefined || c.resources?.requests?.[EPHEMERAL_STORAGE] !== undefined) return c;
+    const bytes = (c.volumeMounts ?? []).reduce((n, m) => n + (disk.get(m.name) ?? 0), log);
+    const q = k8s.Quantity.fromString(`${Math.ceil(bytes / 2 ** 20)}Mi`);
+    return {
+      ...c,
+      resources: {
+        ...c.resources,
+        requests: { ...c.resources?.requests, [EPHEMERAL_STORAGE]: q },
+        limits: { ...c.resources?.limits, [EPHEMERAL_STORAGE]: q },
+      },
+    };
+  };
+  return {
+    ...spec,
+    ...(spec.initContainers ? { initContainers: spec.initContainers.map(sized) } : {}),
+    containers: spec.containers.map(sized),
+  };
+}
+
+export const EPHEMERAL_STORAGE = 'ephemeral-storage';

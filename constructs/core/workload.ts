@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { MESH_JOB_POD_ANNOTATIONS, SidecarQuitTool, withSidecarQuit } from './mesh';
 import type { PullPolicy } from './policy';
+import { withEphemeralStorage } from './resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './security';
 import * as kinds from './kinds';
 
@@ -66,12 +67,17 @@ export interface JobContainer {
 }
 
 /**
- * A restricted pod that runs once: no API token, no service links, a read-only root with
- * `/tmp` writable. In a mesh (`meshSidecar`) the command stops the sidecar when it ends and
- * waits for the proxy to start, or the Job would never complete.
+ * A restricted pod that runs once: its own ServiceAccount (never the namespace's `default`)
+ * without an API token, no service links, a read-only root with `/tmp` writable, and
+ * ephemeral storage for its logs and `/tmp`. In a mesh (`meshSidecar`) the command stops the
+ * sidecar when it ends and waits for the proxy to start, or the Job would never complete.
  */
 export function jobPodTemplate(props: {
   labels: Record<string, string>;
+  /** The job's ServiceAccount: its identity in the mesh. */
+  serviceAccountName: string;
+  /** @default - none: the cluster's default priority */
+  priorityClassName?: string;
   runAs: RunAs;
   container: JobContainer;
   meshSidecar: boolean;
@@ -86,10 +92,12 @@ export function jobPodTemplate(props: {
   const more = props.volumes ?? [];
   return {
     metadata: { labels: props.labels, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
-    spec: {
+    spec: withEphemeralStorage({
       restartPolicy: 'Never',
+      serviceAccountName: props.serviceAccountName,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      ...(props.priorityClassName !== undefined ? { priorityClassName: props.priorityClassName } : {}),
       securityContext: restrictedPodSecurityContext(props.runAs),
       ...(props.initContainers?.length ? { initContainers: [...props.initContainers] } : {}),
       containers: [{
@@ -107,6 +115,6 @@ export function jobPodTemplate(props: {
         ],
       }],
       volumes: [...tmp.volumes, ...more.map((v) => v.volume)],
-    },
+    }),
   };
 }

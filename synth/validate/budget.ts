@@ -55,6 +55,9 @@ export interface PodResources {
   readonly memoryRequest: number;
   readonly cpuLimit?: number;
   readonly memoryLimit?: number;
+  /** Ephemeral storage (the node's disk: logs, emptyDirs), in bytes. */
+  readonly ephemeralRequest: number;
+  readonly ephemeralLimit?: number;
 }
 
 export interface WorkloadBudget {
@@ -85,6 +88,10 @@ export interface Totals {
   readonly memoryUnbounded: boolean;
   readonly storage: number;
   readonly claims: number;
+  /** Ephemeral storage requested and limited, in bytes; unbounded when some pod states no limit. */
+  readonly ephemeralRequests: number;
+  readonly ephemeralLimits: number;
+  readonly ephemeralUnbounded: boolean;
 }
 
 export interface QuotaCheck {
@@ -156,11 +163,13 @@ export function effective(r: Resources | undefined, defaults: ContainerDefaults)
     memoryRequest: bytes(requestOf('memory')) ?? 0,
     cpuLimit: cpu(limitOf('cpu')),
     memoryLimit: bytes(limitOf('memory')),
+    ephemeralRequest: bytes(requestOf('ephemeral-storage')) ?? 0,
+    ephemeralLimit: bytes(limitOf('ephemeral-storage')),
   };
 }
 
-type Dim = 'cpuRequest' | 'memoryRequest' | 'cpuLimit' | 'memoryLimit';
-const DIMS: readonly Dim[] = ['cpuRequest', 'memoryRequest', 'cpuLimit', 'memoryLimit'];
+type Dim = 'cpuRequest' | 'memoryRequest' | 'cpuLimit' | 'memoryLimit' | 'ephemeralRequest' | 'ephemeralLimit';
+const DIMS: readonly Dim[] = ['cpuRequest', 'memoryRequest', 'cpuLimit', 'memoryLimit', 'ephemeralRequest', 'ephemeralLimit'];
 
 /**
  * The pod's effective resources (KEP-753 sidecars included): app containers and sidecars
@@ -172,7 +181,7 @@ export function podResources(spec: PodSpec | undefined, defaults: ContainerDefau
   const of = (c: Container): PodResources => effective(c.resources, defaults);
   const add = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a + b);
   const max = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : Math.max(a, b));
-  const zero: Record<Dim, number | undefined> = { cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0 };
+  const zero: Record<Dim, number | undefined> = { cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0, ephemeralRequest: 0, ephemeralLimit: 0 };
   const sidecarsSoFar = { ...zero };
   const initPeak = { ...zero };
   // Read defensively: the safety net runs this on objects the schema may have rejected.
@@ -194,6 +203,8 @@ export function podResources(spec: PodSpec | undefined, defaults: ContainerDefau
     memoryRequest: out.memoryRequest ?? 0,
     ...(out.cpuLimit !== undefined ? { cpuLimit: out.cpuLimit } : {}),
     ...(out.memoryLimit !== undefined ? { memoryLimit: out.memoryLimit } : {}),
+    ephemeralRequest: out.ephemeralRequest ?? 0,
+    ...(out.ephemeralLimit !== undefined ? { ephemeralLimit: out.ephemeralLimit } : {}),
   };
 }
 
@@ -263,6 +274,7 @@ export function workloadBudget(m: Manifest, autoscalers: ReadonlyMap<string, Man
 const EMPTY: Totals = {
   pods: 0, cpuRequests: 0, memoryRequests: 0, cpuLimits: 0, memoryLimits: 0,
   cpuUnbounded: false, memoryUnbounded: false, storage: 0, claims: 0,
+  ephemeralRequests: 0, ephemeralLimits: 0, ephemeralUnbounded: false,
 };
 
 function plus(t: Totals, w: WorkloadBudget, pods: number, withClaims: boolean): Totals {
@@ -278,6 +290,9 @@ function plus(t: Totals, w: WorkloadBudget, pods: number, withClaims: boolean): 
     memoryUnbounded: t.memoryUnbounded || p.memoryLimit === undefined,
     storage: t.storage + (withClaims ? pods * w.storagePerReplica : 0),
     claims: t.claims + (withClaims ? pods * w.claimsPerReplica : 0),
+    ephemeralRequests: t.ephemeralRequests + pods * p.ephemeralRequest,
+    ephemeralLimits: t.ephemeralLimits + pods * (p.ephemeralLimit ?? 0),
+    ephemeralUnbounded: t.ephemeralUnbounded || p.ephemeralLimit === undefined,
   };
 }
 
@@ -287,6 +302,8 @@ export const QUOTA_KEYS: readonly [string, keyof Totals, (q: QuantityValue) => n
   ['requests.memory', 'memoryRequests', bytes], ['memory', 'memoryRequests', bytes],
   ['limits.cpu', 'cpuLimits', cpu], ['limits.memory', 'memoryLimits', bytes],
   ['requests.storage', 'storage', bytes], ['pods', 'pods', bytes], ['persistentvolumeclaims', 'claims', bytes],
+  ['requests.ephemeral-storage', 'ephemeralRequests', bytes], ['ephemeral-storage', 'ephemeralRequests', bytes],
+  ['limits.ephemeral-storage', 'ephemeralLimits', bytes],
 ];
 
 function quotaChecks(manifests: readonly Manifest[], peak: Totals): QuotaCheck[] {

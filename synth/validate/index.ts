@@ -6,6 +6,7 @@ import { baselineValidator } from './baseline';
 import { canaryValidator } from './canary';
 import { canonicalValidator } from './canonical';
 import { coherenceValidator } from './coherence';
+import { hardeningValidator } from './hardening';
 import { connectionBudgetValidator } from './connection-budget';
 import { metricsValidator } from './metrics';
 import { ownershipValidator } from './ownership';
@@ -24,6 +25,7 @@ export { baselineValidator } from './baseline';
 export { canaryValidator } from './canary';
 export { canonicalValidator } from './canonical';
 export { coherenceValidator } from './coherence';
+export { hardeningValidator } from './hardening';
 export { connectionBudgetValidator } from './connection-budget';
 export { metricsValidator } from './metrics';
 export { ownershipValidator } from './ownership';
@@ -45,6 +47,8 @@ export interface SafetyNetOptions {
   readonly pullPolicies?: Readonly<Record<string, string>>;
   /** Stacks whose Namespaces need no baseline. @default ['argocd'] - Argo CD's own objects */
   readonly baselineExemptStacks?: readonly string[];
+  /** Per environment: the PriorityClasses its clusters define, one of which every pod must name. @default - no check */
+  readonly priorityClasses?: Readonly<Record<string, readonly string[]>>;
   /** Per environment: where the scraper and the ingress proxies run. @default - DEFAULT_RUNTIME_FACTS for every environment */
   readonly runtime?: Readonly<Record<string, RuntimeFacts>>;
 }
@@ -52,6 +56,7 @@ export interface SafetyNetOptions {
 /**
  * Every check, in report order: schema, API-server rules, cross-object coherence,
  * ConfigMap/Secret references, Pod Security restricted, environment policy, namespace baseline,
+ * what the readiness linters ask of workloads (hardening),
  * then what a running cluster would do: reachable ports and URLs, session affinity, metrics,
  * canaries, connection budgets, resource fit, and quota and LimitRange fit; last, the
  * canonical form (what the API server stores) and field ownership (nothing an HPA owns).
@@ -65,6 +70,7 @@ export function safetyNet(options: SafetyNetOptions): Validator[] {
     podSecurityValidator(),
     policyValidator(options),
     baselineValidator({ exemptStacks: options.baselineExemptStacks ?? ['argocd'] }),
+    hardeningValidator({ ...(options.priorityClasses ? { priorityClasses: options.priorityClasses } : {}) }),
     reachabilityValidator(options.runtime),
     affinityValidator(),
     metricsValidator(options.runtime),

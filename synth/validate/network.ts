@@ -20,8 +20,11 @@ export interface PodPort {
 /** Who sends traffic: a pod template of the stack, or any pod of another namespace. */
 export type Source =
   | { readonly kind: 'pod'; readonly pod: PodTemplate }
-  /** A pod we know only by its namespace (a scraper, an ingress controller), outside the mesh. */
-  | { readonly kind: 'namespace'; readonly namespace: string; readonly meshed: boolean };
+  /**
+   * A pod of another namespace (a scraper, an ingress controller), known by its namespace and,
+   * where the environment says, its labels and mesh identity.
+   */
+  | { readonly kind: 'namespace'; readonly namespace: string; readonly meshed: boolean; readonly podLabels?: Labels; readonly principal?: string };
 
 /** Why traffic is refused, from the first check that refuses it. */
 export type Blocked =
@@ -105,7 +108,8 @@ export class Network {
     if (source.kind === 'pod') return this.peerMatchesPod(peer, policyNs, namespaceOf(source.pod.object) ?? '', source.pod.labels);
     // A pod known only by namespace: a podSelector that narrows it can't be shown to match.
     if (peer.ipBlock !== undefined || peer.namespaceSelector === undefined) return false;
-    if (peer.podSelector !== undefined && !isEmptySelector(record(peer.podSelector) as LabelSelector)) return false;
+    if (peer.podSelector !== undefined && !isEmptySelector(record(peer.podSelector) as LabelSelector)
+      && (source.podLabels === undefined || !selectorMatches(record(peer.podSelector) as LabelSelector, source.podLabels))) return false;
     return selectorMatches(record(peer.namespaceSelector) as LabelSelector, this.namespaceLabels(source.namespace));
   }
 
@@ -181,7 +185,10 @@ export class Network {
     if (deny) return { ok: false, policy: deny };
     const allow = applying.filter((ap) => actionOf(ap) === 'ALLOW');
     if (allow.length === 0) return { ok: true };
-    return allow.some(matches) ? { ok: true } : { ok: false, policy: allow[0] };
+    if (allow.some(matches)) return { ok: true };
+    // Name the workload's own policy, where it has one, rather than a namespace-wide default.
+    const own = allow.find((ap) => Object.keys(record(record(record(ap.manifest.spec).selector).matchLabels)).length > 0);
+    return { ok: false, policy: own ?? allow[0] };
   }
 
   /**
@@ -205,7 +212,7 @@ export class Network {
     }
     const caller = source.kind === 'pod'
       ? (callerMeshed ? { principal: this.principalOf(source.pod), namespace: namespaceOf(source.pod.object) } : {})
-      : (source.meshed ? { namespace: source.namespace } : {});
+      : (source.meshed ? { namespace: source.namespace, ...(source.principal ? { principal: source.principal } : {}) } : {});
     const authz = this.authorizationAdmits(dest, port.number, caller);
     if (!authz.ok) {
       const who = caller.principal ?? (caller.namespace ? `namespace ${caller.namespace}` : 'a plaintext caller (no identity)');

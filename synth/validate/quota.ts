@@ -26,7 +26,7 @@ const POD_SPEC_PATH: Readonly<Record<string, Path>> = {
   Pod: ['spec'],
 };
 
-type Total = Exclude<keyof Totals, 'cpuUnbounded' | 'memoryUnbounded'>;
+type Total = Exclude<keyof Totals, 'cpuUnbounded' | 'memoryUnbounded' | 'ephemeralUnbounded'>;
 
 /** A total in the unit Kubernetes writes it in. */
 function show(total: Total, n: number): string {
@@ -54,6 +54,8 @@ function perPodOf(w: WorkloadBudget, total: Total): number {
     case 'memoryLimits': return w.perPod.memoryLimit ?? 0;
     case 'storage': return w.storagePerReplica;
     case 'claims': return w.claimsPerReplica;
+    case 'ephemeralRequests': return w.perPod.ephemeralRequest;
+    case 'ephemeralLimits': return w.perPod.ephemeralLimit ?? 0;
   }
 }
 

@@ -4,8 +4,9 @@
 import { formatValue } from '../../constructs/core/errors';
 import type { Validator } from '../finding';
 import type { RenderedObject } from '../render';
-import { containersOf, PodTemplate, record, records } from './model';
-import { namespaceOf, networkOf, serviceTarget } from './network';
+import { containersOf, LabelSelector, PodTemplate, record, records } from './model';
+import { namedPort, namespaceOf, networkOf, PodPort, serviceTarget, Source } from './network';
+import { selectorMatches } from './selectors';
 import { Path } from './paths';
 import { perStack, Report } from './report';
 import { routesOf, serviceOfHost } from './routes';
@@ -156,23 +157,82 @@ function checkRouteBackends(report: Report, idx: StackIndex, facts: RuntimeFacts
     if (!svc || namespaceOf(svc) !== namespaceOf(route.object)) continue;
     const target = serviceTarget(idx, svc, route.port.name !== undefined ? { name: route.port.name } : { number: route.port.number });
     if (!target) continue;
+    const proxies: Source[] = facts.ingressNamespaces.map((ns) => ({
+      kind: 'namespace', namespace: ns, meshed: true,
+      ...(facts.ingressProxies?.[ns]?.podLabels ? { podLabels: facts.ingressProxies[ns].podLabels } : {}),
+      ...(facts.ingressProxies?.[ns]?.principal ? { principal: facts.ingressProxies[ns].principal } : {}),
+    }));
     for (const dest of target.pods) {
-      const admitted = facts.ingressNamespaces.some((ns) => net.ingressAdmits(dest.pod, dest.port, { kind: 'namespace', namespace: ns, meshed: true }));
-      if (!admitted) {
+      const refusals = proxies.map((p) => net.blocked(p, dest.pod, dest.port));
+      if (refusals.some((b) => b === undefined)) continue;
+      // Past the NetworkPolicy, a meshed backend must also admit the gateway's identity.
+      const past = refusals.find((b) => b !== undefined && b.by !== 'ingress');
+      if (past) {
+        report.add(route.object, route.path, `routes to ${describe(svc)}, but ${past.detail}`,
+          'route through the stack\'s IngressGateway: in the mesh, each routed service\'s AuthorizationPolicy then admits the gateway\'s identity (give the workload meshSidecar)');
+      } else {
         report.add(route.object, route.path,
           `routes to ${describe(svc)}, but no NetworkPolicy of ${describe(dest.pod.object)} admits the ingress proxies (${facts.ingressNamespaces.join(', ')}) on port ${dest.port.number}`,
           'route through the stack\'s IngressGateway (it opens the backend to its proxies), or allowFrom() the controller namespace');
-        break;
+      }
+      break;
+    }
+  }
+}
+
+/**
+ * In the mesh, a call the NetworkPolicies let through but an AuthorizationPolicy refuses:
+ * valid on both sides, and a 403 (`RBAC: access denied`) at run time. Every same-namespace
+ * pod peer a meshed pod's NetworkPolicy admits is tried on each port the rule opens, as the
+ * caller would send it (its own egress policy must let it out too, or it is no call at all).
+ */
+function checkMeshCallers(report: Report, idx: StackIndex): void {
+  const net = networkOf(idx);
+  for (const dest of idx.pods.pods) {
+    if (!net.meshed(dest)) continue;
+    const ns = namespaceOf(dest.object);
+    const seen = new Set<PodTemplate>();
+    for (const np of idx.ofKind('NetworkPolicy')) {
+      if (namespaceOf(np) !== ns) continue;
+      const spec = record(np.manifest.spec);
+      if (!selectorMatches(record(spec.podSelector) as LabelSelector, dest.labels)) continue;
+      for (const rule of records(spec.ingress)) {
+        for (const peer of records(rule.from)) {
+          if (peer.podSelector === undefined || peer.namespaceSelector !== undefined || peer.ipBlock !== undefined) continue;
+          for (const caller of idx.pods.matching(record(peer.podSelector) as LabelSelector)) {
+            if (caller === dest || seen.has(caller) || namespaceOf(caller.object) !== ns || !net.meshed(caller)) continue;
+            for (const port of portsOf(rule.ports, dest)) {
+              if (!net.egressAdmits(caller, dest, port)) continue;
+              const blocked = net.blocked({ kind: 'pod', pod: caller }, dest, port);
+              if (blocked?.by !== 'authorization') continue;
+              seen.add(caller);
+              report.add(np, ['spec', 'ingress'],
+                `lets ${describe(caller.object)} call ${describe(dest.object)} on ${port.protocol} ${port.number}, but ${blocked.detail}: the call fails with 403 (RBAC: access denied)`,
+                'declare the call with connectTo() (it opens the NetworkPolicies and the AuthorizationPolicy alike), or drop the NetworkPolicy rule');
+              break;
+            }
+          }
+        }
       }
     }
   }
 }
 
-/** Dead ports, route backends that refuse the ingress proxies, and configured URLs the policies refuse. */
+/** The pod ports a NetworkPolicy rule's `ports` name (numbers, or the pod's named ports). */
+function portsOf(raw: unknown, pod: PodTemplate): PodPort[] {
+  return records(raw).flatMap((p) => {
+    const protocol = typeof p.protocol === 'string' ? p.protocol : 'TCP';
+    const number = typeof p.port === 'number' ? p.port : typeof p.port === 'string' ? namedPort(pod, p.port) : undefined;
+    return number === undefined ? [] : [{ number, protocol }];
+  });
+}
+
+/** Dead ports, mesh calls authorization refuses, route backends that refuse the ingress proxies, and configured URLs the policies refuse. */
 export function reachabilityValidator(facts?: Readonly<Record<string, RuntimeFacts>>): Validator {
   return perStack((report) => {
     const idx = indexOf(report.stack);
     checkDeadPorts(report, idx);
+    checkMeshCallers(report, idx);
     checkRouteBackends(report, idx, factsFor(facts, report.stack.env));
     checkConfiguredUrls(report, idx);
   });

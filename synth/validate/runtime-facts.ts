@@ -6,6 +6,11 @@ export interface RuntimeFacts {
   readonly scraperNamespace: string;
   /** Namespaces of the ingress proxies (ingress-nginx, the Istio ingress gateway, a Gateway API controller). */
   readonly ingressNamespaces: readonly string[];
+  /**
+   * Per ingress namespace, what else is known of its proxies: their pods' labels and, in the
+   * mesh, their identity (the Istio ingress gateway's). @default - only their namespace
+   */
+  readonly ingressProxies?: Readonly<Record<string, { readonly podLabels?: Readonly<Record<string, string>>; readonly principal?: string }>>;
 }
 
 export const DEFAULT_RUNTIME_FACTS: RuntimeFacts = { scraperNamespace: 'monitoring', ingressNamespaces: ['ingress-nginx'] };

@@ -64,6 +64,16 @@ export interface Prerequisite {
   readonly name: string;
   /** `Ingress/web`, … */
   readonly usedBy: readonly string[];
+  /** The directory of berth's output that creates it (`dist/<dir>/cluster`: the PriorityClasses); none where an operator provides it. */
+  readonly providedBy?: string;
+}
+
+/** The prerequisites that a directory of the same cluster (berth's `cluster/`) creates, marked so. */
+export function withProviders(pre: readonly Prerequisite[], provided: ReadonlyMap<string, string>): Prerequisite[] {
+  return pre.map((p) => {
+    const dir = provided.get(`${p.kind}/${p.name}`);
+    return dir === undefined ? p : { ...p, providedBy: dir };
+  });
 }
 
 /** Cluster-scoped objects named by the manifests, sorted by kind and name. */

@@ -4,7 +4,7 @@ import { inventoryMarkdown, remoteKeysOf } from '../../synth/inventory';
 import { formatBytes, formatCpu, stackBudget, StackBudget, Totals } from './budget';
 import { dependencyGraph, DependencyGraph, renderSvg } from './graph';
 import { compareEnvs, compareStacks, StackManifests } from './load';
-import { operatorsNeeded, OperatorNeed, Prerequisite, prerequisites } from './operators';
+import { operatorsNeeded, OperatorNeed, Prerequisite, prerequisites, withProviders } from './operators';
 import { formatBackends, Route, routeTable } from './routes';
 
 export interface StackReport {
@@ -68,7 +68,8 @@ const total = (v: number, unbounded: boolean, f: (n: number) => string): string 
 
 function totalsRow(name: string, t: Totals): string[] {
   return [esc(name), esc(t.pods), esc(formatCpu(t.cpuRequests)), total(t.cpuLimits, t.cpuUnbounded, formatCpu),
-    esc(formatBytes(t.memoryRequests)), total(t.memoryLimits, t.memoryUnbounded, formatBytes), esc(formatBytes(t.storage)), esc(t.claims)];
+    esc(formatBytes(t.memoryRequests)), total(t.memoryLimits, t.memoryUnbounded, formatBytes),
+    esc(formatBytes(t.ephemeralRequests)), total(t.ephemeralLimits, t.ephemeralUnbounded, formatBytes), esc(formatBytes(t.storage)), esc(t.claims)];
 }
 
 function budgetSection(b: StackBudget): string {
@@ -80,9 +81,10 @@ function budgetSection(b: StackBudget): string {
       + (w.autoscaler ? ` <span class="muted">(HPA ${esc(w.autoscaler)})</span>` : ''),
     esc(formatCpu(w.perPod.cpuRequest)), limit(w.perPod.cpuLimit, formatCpu),
     esc(formatBytes(w.perPod.memoryRequest)), limit(w.perPod.memoryLimit, formatBytes),
+    esc(formatBytes(w.perPod.ephemeralRequest)), limit(w.perPod.ephemeralLimit, formatBytes),
     w.storagePerReplica ? esc(formatBytes(w.storagePerReplica)) : '', w.surge ? esc(`+${w.surge}`) : '',
   ]);
-  for (const c of b.claims) rows.push([esc(c.name), 'PersistentVolumeClaim', '', '', '', '', '', esc(formatBytes(c.bytes)), '']);
+  for (const c of b.claims) rows.push([esc(c.name), 'PersistentVolumeClaim', '', '', '', '', '', '', '', esc(formatBytes(c.bytes)), '']);
   const quota = b.quota.length === 0 ? '' : `<h3>Against the namespace quota (at peak)</h3>${table(['quota', 'resource', 'hard', 'needed', ''],
     b.quota.map((q) => {
       const f = q.resource.includes('cpu') ? formatCpu : q.resource.includes('memory') || q.resource.includes('storage') ? formatBytes : String;
@@ -90,10 +92,11 @@ function budgetSection(b: StackBudget): string {
     }), [2, 3])}`;
   return `<h2>Resource budget</h2>
 <p class="muted">Per pod: app containers and sidecars together, or the largest init container, whichever is more; missing values take the LimitRange defaults.
+<b>disk</b>: ephemeral storage on the node (logs and emptyDirs); an injected mesh sidecar states none.
 <b>min</b>: every workload at its minimum replicas; <b>max</b>: at its maximum; <b>peak</b>: max plus rolling-update surge plus one run of every Job.</p>
-${table(['workload', 'kind', 'replicas', 'CPU req', 'CPU limit', 'memory req', 'memory limit', 'storage / replica', 'surge'], rows, [3, 4, 5, 6, 7, 8])}
-${table(['scale', 'pods', 'CPU req', 'CPU limit', 'memory req', 'memory limit', 'storage', 'PVCs'],
-    [totalsRow('min', b.min), totalsRow('max', b.max), totalsRow('peak', b.peak)], [1, 2, 3, 4, 5, 6, 7])}
+${table(['workload', 'kind', 'replicas', 'CPU req', 'CPU limit', 'memory req', 'memory limit', 'disk req', 'disk limit', 'storage / replica', 'surge'], rows, [3, 4, 5, 6, 7, 8, 9, 10])}
+${table(['scale', 'pods', 'CPU req', 'CPU limit', 'memory req', 'memory limit', 'disk req', 'disk limit', 'storage', 'PVCs'],
+    [totalsRow('min', b.min), totalsRow('max', b.max), totalsRow('peak', b.peak)], [1, 2, 3, 4, 5, 6, 7, 8, 9])}
 ${quota}`;
 }
 
@@ -109,8 +112,9 @@ function requirementsSection(ops: readonly OperatorNeed[], pre: readonly Prerequ
   const opTable = ops.length === 0 ? '<p class="muted">Only built-in Kubernetes APIs.</p>'
     : table(['API group', 'operator', 'kinds', 'versions'], ops.map((o) => [`<code>${esc(o.group)}</code>`, esc(o.operator),
       esc(o.kinds.map((k) => `${k.kind} ×${k.count}`).join(', ')), esc(o.apiVersions.join(', '))]));
-  const preTable = pre.length === 0 ? '' : `<h3>Named cluster objects</h3>${table(['kind', 'name', 'used by'],
-    pre.map((p) => [esc(p.kind), `<code>${esc(p.name)}</code>`, esc(p.usedBy.join(', '))]))}`;
+  const preTable = pre.length === 0 ? '' : `<h3>Named cluster objects</h3>${table(['kind', 'name', 'used by', 'provided by'],
+    pre.map((p) => [esc(p.kind), `<code>${esc(p.name)}</code>`, esc(p.usedBy.join(', ')),
+      p.providedBy ? `<code>${esc(p.providedBy)}/</code> (apply once per cluster)` : '<span class="muted">the cluster\'s operators</span>']))}`;
   return `<h2>CRDs and operators</h2>${opTable}${preTable}`;
 }
 
@@ -149,7 +153,12 @@ function sum(ts: readonly Totals[]): Totals {
     cpuLimits: a.cpuLimits + t.cpuLimits, memoryLimits: a.memoryLimits + t.memoryLimits,
     cpuUnbounded: a.cpuUnbounded || t.cpuUnbounded, memoryUnbounded: a.memoryUnbounded || t.memoryUnbounded,
     storage: a.storage + t.storage, claims: a.claims + t.claims,
-  }), { pods: 0, cpuRequests: 0, memoryRequests: 0, cpuLimits: 0, memoryLimits: 0, cpuUnbounded: false, memoryUnbounded: false, storage: 0, claims: 0 });
+    ephemeralRequests: a.ephemeralRequests + t.ephemeralRequests, ephemeralLimits: a.ephemeralLimits + t.ephemeralLimits,
+    ephemeralUnbounded: a.ephemeralUnbounded || t.ephemeralUnbounded,
+  }), {
+    pods: 0, cpuRequests: 0, memoryRequests: 0, cpuLimits: 0, memoryLimits: 0, cpuUnbounded: false, memoryUnbounded: false, storage: 0, claims: 0,
+    ephemeralRequests: 0, ephemeralLimits: 0, ephemeralUnbounded: false,
+  });
 }
 
 /** Where a stack's page and picture go, relative to the report root. */
@@ -187,7 +196,13 @@ ${sections.join('\n')}`);
 
 /** Every report file, relative to the report root: the index, and a page and picture per stack. */
 export async function renderReports(stacks: readonly StackManifests[], source: string): Promise<Map<string, string>> {
-  const reports = [...stacks].sort(compareStacks).map(analyzeStack);
+  // What each cluster's own prerequisites directory (dist/<dir>/cluster) creates.
+  const provided = new Map<string, Map<string, string>>();
+  for (const st of stacks.filter((x) => x.stack === 'cluster')) {
+    provided.set(st.env, new Map(st.objects.map((o) => [`${o.manifest.kind}/${o.manifest.metadata.name}`, `dist/${st.env}/cluster`])));
+  }
+  const reports = [...stacks].sort(compareStacks).map(analyzeStack)
+    .map((r) => (provided.has(r.env) ? { ...r, prerequisites: withProviders(r.prerequisites, provided.get(r.env)!) } : r));
   const files = new Map<string, string>();
   for (const r of reports) {
     const svg = r.graph.nodes.length ? await renderSvg(r.graph, `${r.env}/${r.stack}`) : undefined;
