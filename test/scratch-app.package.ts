@@ -82,7 +82,7 @@ function readmeExample(): string {
 /** The app, as `cdk8s init typescript-app` lays it out, with `app: node main.js` (ts-node isn't installed offline). */
 const FILES: Readonly<Record<string, string>> = {
   'readme.ts': readmeExample(),
-  'chart.ts': `import { Chart, ChartProps } from 'cdk8s';
+  'chart.ts': `import { Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { NamespaceBaseline, PlusWorkload, StatefulStore, WebService } from 'berth';
@@ -108,7 +108,12 @@ export class ShopChart extends Chart {
       seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT }, capabilities: { drop: [kplus.Capability.ALL] },
     };
     const worker = new kplus.Deployment(this, 'worker', {
-      metadata: { name: 'worker' }, containers: [{ image: 'ghcr.io/acme/worker:2.0.0', portNumber: 9000, securityContext }],
+      metadata: { name: 'worker' },
+      serviceAccount: new kplus.ServiceAccount(this, 'worker-sa', { metadata: { name: 'worker' }, automountToken: false }),
+      containers: [{
+        image: 'ghcr.io/acme/worker:2.0.0', portNumber: 9000, securityContext,
+        resources: { ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) } },
+      }],
     });
     api.connectTo(worker);
     PlusWorkload.of(worker).connectTo(db);
@@ -201,7 +206,7 @@ afterAll(() => {
 describe('berth in a cdk8s app of its own', () => {
   test('the tarball holds the built library, its changelog and its guide, and nothing else of the repository', () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths.filter((p) => !p.startsWith('lib/')).sort()).toEqual(['CHANGELOG.md', 'README.md', 'docs/library.md', 'package.json']);
+    expect(paths.filter((p) => !p.startsWith('lib/')).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'docs/library.md', 'package.json']);
     expect(paths.filter((p) => p.startsWith('lib/entry/')).sort()).toEqual([
       'lib/entry/index.d.ts', 'lib/entry/index.js', 'lib/entry/plugin.d.ts', 'lib/entry/plugin.js', 'lib/entry/testing-setup.d.ts',
       'lib/entry/testing-setup.js', 'lib/entry/testing.d.ts', 'lib/entry/testing.js', 'lib/entry/validate.d.ts', 'lib/entry/validate.js',
