@@ -1,3 +1,10 @@
+// WebService: its props (every prop and its default documented here), their run-time shapes,
+// and the class that resolves the defaults, validates and wires the facets in
+// constructs/web-service/ into the Deployment: container.ts (containers, probes, resources,
+// env), config.ts (ConfigMap and envFrom sources, the checksums that roll the pods),
+// network.ts (ports, the Service, peer checks), scaling.ts (scaling intent, HPA, VPA),
+// metrics.ts (metrics port, ServiceMonitor), mesh.ts (sidecar settings, affinity's
+// DestinationRule), rbac.ts (Role, RoleBinding, the API server's egress), common.ts.
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as vpa from '../imports/autoscaling.k8s.io';
@@ -5,31 +12,34 @@ import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
 import * as istio from '../imports/networking.istio.io';
 import * as istiosec from '../imports/security.istio.io';
-import { checksum } from './core/checksum';
-import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_SERVICE_POOL } from './core/connection-budget';
 import { ConnectOptions, Connections, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
-import { destinationRuleFor } from './core/destination-rules';
-import { MESH_PROXY_RESOURCES, meshMetricsException, meshPrincipal, workloadAuthorizationPolicy } from './core/mesh';
-import { checkEnv, EnvMap, renderEnv, SECRET_LOOKING_NAME } from './core/env';
+import { meshMetricsException, meshPrincipal, workloadAuthorizationPolicy } from './core/mesh';
+import { EnvMap } from './core/env';
 import { EnvFrom } from './core/env-from';
 import { Problems } from './core/errors';
-import { VALUE_CHECK_NAME, valueCheckContainer } from './core/value-check';
-import { platformPolicy, PlatformPolicy, pullPolicyOf, withPriority } from './core/policy';
+import { platformPolicy, pullPolicyOf, withPriority } from './core/policy';
 import { checkImage, formatImage, Image, imageVersion, parseImage, resolveServiceImage } from './core/image';
 import { appLabels } from './core/labels';
-import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isEnvVarName, isIanaSvcName, isLabelValue, isQualifiedName } from './core/names';
-import { Probe, PROBE_DEFAULTS } from './core/probes';
-import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, SERVICE_PORTS, STRING_MAP, STRINGS } from './core/prop-shapes';
-import { anyOf, arrayOf, bool, checkProps, checkShape, num, object, oneOf, opt, propsOf, req, str } from './core/props';
+import { isDns1035Label, isDns1123Subdomain, isLabelValue, isQualifiedName } from './core/names';
+import { Probe } from './core/probes';
+import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { anyOf, arrayOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
-import { checkRbacRules } from './core/rbac';
-import { checkResources, MEMORY_AT_IDLE_ANNOTATION, resolveResources, Resources, toK8sResources, withEphemeralStorage } from './core/resources';
+import { MEMORY_AT_IDLE_ANNOTATION, Resources, withEphemeralStorage } from './core/resources';
 import { IRoutable } from './core/routable';
-import { DEFAULT_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, volumeNameForPath, writablePaths } from './core/security';
+import { DEFAULT_UID, restrictedPodSecurityContext, RunAs } from './core/security';
 import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, serviceAccount, spreadConstraints } from './core/workload';
 import * as kinds from './core/kinds';
 import { connect, Connectable } from './plus-workload';
+import { checkInt } from './web-service/common';
+import { checkEnvSources, configChecksums, envSources, ownConfigMap } from './web-service/config';
+import { checkContainers, ContainerSettings, renderContainers } from './web-service/container';
+import { affinityDestinationRule, sidecarAnnotations } from './web-service/mesh';
+import { checkMetrics, dedicatedMetricsPort, resolveMetrics, serviceMonitor } from './web-service/metrics';
+import { checkPeer, checkPorts, checkSessionAffinity, clusterService, servedPorts } from './web-service/network';
+import { allowApiServer, checkRbac, role, roleBinding } from './web-service/rbac';
+import { checkScaling, checkScalingIntent, horizontalAutoscaler, resolveScaling, verticalAutoscaler } from './web-service/scaling';
 
 /** A port the service serves, exposed on its Service under the same name. */
 export interface ServicePortSpec {
@@ -333,17 +343,6 @@ export interface WebServiceProps {
   readonly memoryAtIdle?: string;
 }
 
-const MAX_PORT = 65535;
-/** The metrics port of a service that names none: a port of its own, Prometheus' conventional 9090. */
-const DEFAULT_METRICS_PORT = 9090;
-const PERCENT = /^(100|[1-9]?[0-9])%$/;
-const PROM_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
-const UPDATE_MODE: Readonly<Record<'Off' | 'Initial' | 'Recreate', vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode>> = {
-  Off: vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.OFF,
-  Initial: vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.INITIAL,
-  Recreate: vpa.VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.RECREATE,
-};
-
 /**
  * One stateless HTTP/gRPC service: Deployment, Service, ServiceAccount and NetworkPolicy,
  * plus ConfigMap, Role, HPA, VPA, PDB, ServiceMonitor and (in the mesh) AuthorizationPolicy
@@ -405,16 +404,22 @@ export class WebService extends Construct implements IRoutable {
     const component = props.component ?? 'api';
     const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
     const image = resolveServiceImage(this, name, props.image);
-    const pullPolicy = pullPolicyOf(this);
     const imagePullSecrets = props.imagePullSecrets ?? [];
-    const env = props.env ?? {};
     const envFrom = props.envFrom ?? [];
-    const resources = props.resources ?? 'small';
-    const initContainers = props.initContainers ?? [];
-    const runAs = props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID };
-    const extraWritablePaths = props.writablePaths ?? [];
-    const writableSizeLimit = props.writableSizeLimit ?? '256Mi';
-    const healthPath = props.healthPath ?? '/healthz';
+    // What the containers are made of (web-service/container.ts), with the defaults.
+    const containers: ContainerSettings = {
+      name,
+      image,
+      pullPolicy: pullPolicyOf(this),
+      env: props.env ?? {},
+      resources: props.resources ?? 'small',
+      initContainers: props.initContainers ?? [],
+      runAs: props.runAs ?? { uid: DEFAULT_UID, gid: DEFAULT_UID },
+      writablePaths: props.writablePaths ?? [],
+      writableSizeLimit: props.writableSizeLimit ?? '256Mi',
+      healthPath: props.healthPath ?? '/healthz',
+      preStopSleepSeconds: props.preStopSleepSeconds ?? 5,
+    };
     // With replicas or autoscaling beside it the intent is refused below, not resolved.
     const scaled = props.scaling && props.replicas === undefined && props.autoscaling === undefined && checkScalingIntent(problems, props.scaling)
       ? resolveScaling(props.scaling, policy.scaling) : {};
@@ -425,7 +430,6 @@ export class WebService extends Construct implements IRoutable {
     const revisionHistoryLimit = props.revisionHistoryLimit ?? 5;
     const progressDeadlineSeconds = props.progressDeadlineSeconds ?? 600;
     const terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 30;
-    const preStopSleepSeconds = props.preStopSleepSeconds ?? 5;
     const sessionAffinity = props.sessionAffinity ?? 'None';
     const sessionAffinityTimeoutSeconds = props.sessionAffinityTimeoutSeconds ?? 10800;
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
@@ -435,15 +439,7 @@ export class WebService extends Construct implements IRoutable {
     const autoscaling = props.autoscaling ?? scaled.autoscaling;
     // Only where the cluster runs a VPA; outside a berth chart, as asked.
     const verticalAutoscaling = policy.verticalAutoscaling === false ? undefined : props.verticalAutoscaling;
-    const cpuUtilization = autoscaling && (autoscaling.cpuUtilization ?? (autoscaling.memoryUtilization === undefined ? 80 : undefined));
-    const metrics = props.metrics && {
-      ...props.metrics,
-      port: props.metrics.port ?? DEFAULT_METRICS_PORT,
-      path: props.metrics.path ?? '/metrics',
-      scraperNamespace: props.metrics.scraperNamespace ?? policy.metrics?.scraperNamespace ?? 'monitoring',
-      serviceMonitor: props.metrics.serviceMonitor ?? policy.metrics?.serviceMonitor ?? false,
-    };
-    const updateMode = verticalAutoscaling && (verticalAutoscaling.updateMode ?? 'Off');
+    const metrics = props.metrics && resolveMetrics(props.metrics, policy);
 
     problems.check(isDns1035Label(name), 'name', "must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)", name);
     for (const key of Object.keys(podAnnotations)) {
@@ -454,40 +450,10 @@ export class WebService extends Construct implements IRoutable {
     checkImage(problems, 'image', image, allowMutableImageTags);
     imagePullSecrets.forEach((s, i) => problems.check(isDns1123Subdomain(s), `imagePullSecrets[${i}]`, 'must be a Secret name (DNS-1123 subdomain)', s));
     checkPorts(problems, props.ports);
-    checkEnvSources(problems, env, envFrom, props.config);
-    checkResources(problems, 'resources', resources);
-    checkInitContainers(problems, name, initContainers, allowMutableImageTags);
-    checkRunAs(problems, runAs);
-    checkWritablePaths(problems, extraWritablePaths);
-    problems.check(isQuantity(writableSizeLimit), 'writableSizeLimit', 'must be a Kubernetes quantity', writableSizeLimit);
-    problems.check(healthPath.startsWith('/'), 'healthPath', "must start with '/'", healthPath);
+    checkEnvSources(problems, containers.env, envFrom, props.config);
     const portNames = props.ports.map((p) => p.name);
-    for (const [prop, probe] of [['readinessProbe', props.readinessProbe], ['livenessProbe', props.livenessProbe], ['startupProbe', props.startupProbe]] as const) {
-      if (!probe) continue;
-      probe.validate(problems, prop);
-      const port = probe.check.kind === 'http' || probe.check.kind === 'tcp' || probe.check.kind === 'grpc' ? probe.check.port : undefined;
-      if (typeof port === 'string') problems.check(portNames.includes(port), `${prop}.port`, `must name one of ports (${portNames.join(', ')})`, port);
-      if (typeof port === 'number') problems.check(Number.isInteger(port) && port >= 1 && port <= MAX_PORT, `${prop}.port`, `must be an integer in 1-${MAX_PORT}`, port);
-    }
-    const firstPort = props.ports[0] && { name: props.ports[0].name, number: props.ports[0].targetPort ?? props.ports[0].port };
-    if (props.livenessProbe && firstPort) {
-      const readiness = props.readinessProbe ?? (/^grpc(-|$)/.test(firstPort.name) ? Probe.grpc() : Probe.http(healthPath));
-      problems.check(!props.livenessProbe.checksDependencies, 'livenessProbe',
-        'must not check dependencies: while one is down, every pod would be restarted and none would come back (readinessProbe may check them)', props.livenessProbe.describe());
-      problems.check(props.livenessProbe.check.kind === 'tcp' || !props.livenessProbe.sameCheckAs(readiness, firstPort), 'livenessProbe',
-        `must not be the readiness check (${readiness.describe()}), which may cover dependencies: use Probe.tcp() or an endpoint that checks only the process`, props.livenessProbe.describe());
-    }
-    if (props.scaling) {
-      problems.check(props.replicas === undefined && props.autoscaling === undefined, 'scaling',
-        'must not be set together with replicas or autoscaling (scaling is the intent; those say exactly what to render)', { replicas: props.replicas, autoscaling: props.autoscaling });
-    }
-    if (autoscaling) {
-      problems.check(props.replicas === undefined, 'replicas', 'must not be set together with autoscaling (the HPA owns the replica count: use autoscaling.minReplicas)', props.replicas);
-      checkAutoscaling(problems, autoscaling);
-    } else {
-      checkInt(problems, 'replicas', replicas, 1);
-    }
-    if (verticalAutoscaling) checkVerticalAutoscaling(problems, verticalAutoscaling, autoscaling !== undefined);
+    checkContainers(problems, containers, props, portNames, allowMutableImageTags);
+    checkScaling(problems, props, replicas, autoscaling, verticalAutoscaling);
     checkRollout(problems, maxSurge, maxUnavailable);
     checkInt(problems, 'minReadySeconds', minReadySeconds, 0);
     checkInt(problems, 'revisionHistoryLimit', revisionHistoryLimit, 0);
@@ -495,32 +461,14 @@ export class WebService extends Construct implements IRoutable {
       problems.check(progressDeadlineSeconds > minReadySeconds, 'progressDeadlineSeconds', `must be greater than minReadySeconds (${minReadySeconds})`, progressDeadlineSeconds);
     }
     checkInt(problems, 'terminationGracePeriodSeconds', terminationGracePeriodSeconds, 1);
+    const preStopSleepSeconds = containers.preStopSleepSeconds;
     if (checkInt(problems, 'preStopSleepSeconds', preStopSleepSeconds, 0) && preStopSleepSeconds > 0) {
       problems.check(preStopSleepSeconds < terminationGracePeriodSeconds, 'preStopSleepSeconds',
         `must be less than terminationGracePeriodSeconds (${terminationGracePeriodSeconds})`, preStopSleepSeconds);
     }
-    if (props.sessionAffinityTimeoutSeconds !== undefined) {
-      problems.check(sessionAffinity === 'ClientIP', 'sessionAffinityTimeoutSeconds', "needs sessionAffinity 'ClientIP'", props.sessionAffinityTimeoutSeconds);
-    }
-    checkInt(problems, 'sessionAffinityTimeoutSeconds', sessionAffinityTimeoutSeconds, 1, 86400);
+    checkSessionAffinity(problems, sessionAffinity, props.sessionAffinityTimeoutSeconds, sessionAffinityTimeoutSeconds);
     if (props.rbac) checkRbac(problems, props.rbac);
-    if (metrics) {
-      if (typeof metrics.port === 'string') {
-        problems.check(props.ports.some((p) => p.name === metrics.port && !p.internalOnly), 'metrics.port', `must name one of ports that is on the Service (${portNames.join(', ')}), or be a port number of its own`, metrics.port);
-        problems.check(!meshSidecar, 'metrics.port', 'must be a port of its own (a number) with meshSidecar: an mTLS exception for the scraper on an app port would open that port to plaintext', metrics.port);
-      } else if (checkInt(problems, 'metrics.port', metrics.port, 1, MAX_PORT)) {
-        const clash = props.ports.find((p) => (p.targetPort ?? p.port) === metrics.port || p.port === metrics.port || p.name === 'metrics');
-        problems.check(clash === undefined, 'metrics.port', `must differ from the ports' numbers and the name "metrics" (ports[${props.ports.indexOf(clash!)}] is ${JSON.stringify(clash?.name)})`, metrics.port);
-      }
-      problems.check(metrics.path.startsWith('/'), 'metrics.path', "must start with '/'", metrics.path);
-      problems.check(isDns1123Label(metrics.scraperNamespace), 'metrics.scraperNamespace', 'must be a namespace name (DNS-1123 label)', metrics.scraperNamespace);
-      for (const [key, value] of Object.entries(metrics.serviceMonitorLabels ?? {})) {
-        problems.check(isLabelValue(value), `metrics.serviceMonitorLabels.${key}`, 'must be a label value (at most 63 characters, alphanumeric at both ends)', value);
-      }
-      if (metrics.interval !== undefined) {
-        problems.check(metrics.interval !== '' && PROM_DURATION.test(metrics.interval), 'metrics.interval', 'must be a Prometheus duration such as 30s or 1m', metrics.interval);
-      }
-    }
+    if (metrics) checkMetrics(problems, metrics, props.ports, portNames, meshSidecar);
     problems.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', 'must be a DNS name', clusterDomain);
     if (memoryAtIdle !== undefined) problems.check(isQuantity(memoryAtIdle), 'memoryAtIdle', 'must be a Kubernetes quantity such as 200Mi', memoryAtIdle);
     problems.check(!props.ports[0]?.internalOnly, 'ports[0].internalOnly', "must not be set on the first port: it is the service's url and default route", true);
@@ -533,102 +481,29 @@ export class WebService extends Construct implements IRoutable {
     this.serviceName = name;
     this.image = formatImage(parseImage(image));
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
-    const served = props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' as const }));
+    const served = servedPorts(props.ports);
     this.ports = served.filter((_, i) => !props.ports[i].internalOnly);
     this.url = `http://${this.host}:${this.ports[0].port}`;
     this.connections = new Connections(labels.selector, this.ports, undefined, meshPrincipal(namespace, name));
     if (sessionAffinity === 'ClientIP') this.sessionAffinity = { timeoutSeconds: sessionAffinityTimeoutSeconds };
-    const dedicatedMetrics: ServicePort | undefined = metrics && typeof metrics.port === 'number'
-      ? { name: 'metrics', port: metrics.port, targetPort: metrics.port, protocol: 'TCP' } : undefined;
+    const dedicatedMetrics = metrics && dedicatedMetricsPort(metrics);
     const metricsPort = metrics && (dedicatedMetrics ?? this.port(metrics.port as string));
     this.metricsPort = metricsPort?.name;
 
     const rbac = props.rbac !== undefined;
     this.serviceAccount = serviceAccount(this, 'service-account', { ...meta, automountToken: rbac });
     if (props.rbac) {
-      this.role = new kinds.KubeRole(this, 'role', {
-        metadata: meta,
-        rules: props.rbac.map((r) => ({
-          apiGroups: [...(r.apiGroups ?? [''])],
-          resources: [...r.resources],
-          verbs: [...r.verbs],
-          ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
-        })),
-      });
-      this.roleBinding = new kinds.KubeRoleBinding(this, 'role-binding', {
-        metadata: meta,
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name, namespace }],
-      });
+      this.role = role(this, meta, props.rbac);
+      this.roleBinding = roleBinding(this, meta, namespace);
     }
-
-    // Own config first, then shared sources: the order the kubelet applies them.
-    const configFrom = props.config ? [EnvFrom.configMap({ configMapName: name, data: props.config })] : [];
-    const allEnvFrom = [...configFrom, ...envFrom];
-    if (props.config) {
-      this.configMap = new kinds.KubeConfigMap(this, 'config', { metadata: meta, data: { ...props.config } });
-    }
-    const checksums: Record<string, string> = {};
-    for (const source of allEnvFrom) {
-      if (source.kind === 'ConfigMap' && source.data) checksums[`${CHECKSUM_ANNOTATION_PREFIX}${source.name}`] = checksum(source.data);
-    }
-
-    const writable = writablePaths(['/tmp', ...extraWritablePaths], writableSizeLimit);
-    const securityContext = restrictedContainerSecurityContext(runAs);
-    const renderedEnvFrom = allEnvFrom.map((s) => s.render());
-    const first = this.ports[0];
-    const defaultCheck = /^grpc(-|$)/.test(first.name) ? Probe.grpc() : Probe.http(healthPath);
-    const probePort = { name: first.name, number: first.targetPort };
-    const container: k8s.Container = {
-      name,
-      image: formatImage(parseImage(image)),
-      imagePullPolicy: pullPolicy,
-      ...(props.command ? { command: [...props.command] } : {}),
-      ...(props.args ? { args: [...props.args] } : {}),
-      ports: [...served, ...(dedicatedMetrics ? [dedicatedMetrics] : [])].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: p.protocol })),
-      ...(Object.keys(env).length ? { env: renderEnv(env) } : {}),
-      ...(renderedEnvFrom.length ? { envFrom: renderedEnvFrom } : {}),
-      resources: toK8sResources(resolveResources(resources)),
-      securityContext,
-      readinessProbe: (props.readinessProbe ?? defaultCheck).render(PROBE_DEFAULTS.readiness, probePort),
-      // A TCP connect: whatever the health endpoint covers, no dependency can fail it.
-      livenessProbe: (props.livenessProbe ?? Probe.tcp()).render(PROBE_DEFAULTS.liveness, probePort),
-      ...(props.startupProbe ? { startupProbe: props.startupProbe.render(PROBE_DEFAULTS.startup, probePort) } : {}),
-      ...(preStopSleepSeconds > 0
-        // The `sleep` preStop action is alpha in 1.28, so exec the image's own sleep.
-        ? { lifecycle: { preStop: { exec: { command: ['sleep', String(preStopSleepSeconds)] } } } }
-        : {}),
-      terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: writable.mounts,
-    };
-    // First of all: a pod that lacks a value only an operator can supply says which, and how.
-    const valueCheck = valueCheckContainer({ ...env, ...Object.assign({}, ...initContainers.map((c) => c.env ?? {})) }, runAs, pullPolicy);
-    const inits: k8s.Container[] = initContainers.map((c) => {
-      const inherit = c.inheritEnv ?? true;
-      const initEnv = { ...(inherit ? env : {}), ...(c.env ?? {}) };
-      return {
-        name: c.name,
-        image: formatImage(parseImage(c.image ?? image)),
-        imagePullPolicy: pullPolicy,
-        ...(c.command ? { command: [...c.command] } : {}),
-        ...(c.args ? { args: [...c.args] } : {}),
-        ...(Object.keys(initEnv).length ? { env: renderEnv(initEnv) } : {}),
-        ...(inherit && renderedEnvFrom.length ? { envFrom: renderedEnvFrom } : {}),
-        resources: toK8sResources(resolveResources(c.resources ?? resources)),
-        securityContext,
-        terminationMessagePolicy: 'FallbackToLogsOnError',
-        volumeMounts: writable.mounts,
-      };
-    });
+    const sources = envSources(name, props.config, envFrom);
+    if (props.config) this.configMap = ownConfigMap(this, meta, props.config);
+    const checksums = configChecksums(sources);
+    const pod = renderContainers(containers, props, served, dedicatedMetrics, sources);
 
     const minReplicas = autoscaling ? autoscaling.minReplicas : replicas;
     const maxReplicas = autoscaling ? autoscaling.maxReplicas : replicas;
-    // In the mesh, Envoy gets SIGTERM with the app (no native sidecars in 1.28) and stops after
-    // 5 s by default: keep it draining for as long as the app may still serve.
-    const meshAnnotations = meshSidecar
-      ? { ...MESH_PROXY_RESOURCES, 'proxy.istio.io/config': JSON.stringify({ terminationDrainDuration: `${Math.max(5, terminationGracePeriodSeconds - 5)}s` }) }
-      : {};
-    const allPodAnnotations = { ...meshAnnotations, ...podAnnotations };
+    const allPodAnnotations = { ...(meshSidecar ? sidecarAnnotations(terminationGracePeriodSeconds) : {}), ...podAnnotations };
     this.deployment = new kinds.KubeDeployment(this, 'deployment', {
       metadata: {
         name,
@@ -653,82 +528,27 @@ export class WebService extends Construct implements IRoutable {
             automountServiceAccountToken: rbac,
             // Service-link env vars (AUTH_PORT, …) can clash with the app's own env.
             enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(runAs),
+            securityContext: restrictedPodSecurityContext(containers.runAs),
             terminationGracePeriodSeconds,
             ...(imagePullSecrets.length ? { imagePullSecrets: imagePullSecrets.map((s) => ({ name: s })) } : {}),
             // ScheduleAnyway spread is harmless for one pod, so it follows the most replicas an HPA may run.
             ...(maxReplicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
-            ...(inits.length || valueCheck ? { initContainers: [...(valueCheck ? [valueCheck] : []), ...inits] } : {}),
-            containers: [container],
-            volumes: writable.volumes,
+            ...(pod.initContainers.length ? { initContainers: pod.initContainers } : {}),
+            containers: pod.containers,
+            volumes: pod.volumes,
           })),
         },
       },
     });
+    this.service = clusterService(this, meta, labels.selector, this.ports, dedicatedMetrics, this.sessionAffinity);
+    if (autoscaling) this.hpa = horizontalAutoscaler(this, meta, autoscaling);
+    if (verticalAutoscaling) this.vpa = verticalAutoscaler(this, meta, verticalAutoscaling);
+    if (minReplicas >= 2) this.pdb = drainSafePdb(this, 'pdb', { ...meta, selector: labels.selector });
 
-    this.service = new kinds.KubeService(this, 'service', {
-      metadata: meta,
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...labels.selector },
-        ports: [...this.ports, ...(dedicatedMetrics ? [dedicatedMetrics] : [])]
-          .map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol })),
-        ...(sessionAffinity === 'ClientIP'
-          ? { sessionAffinity, sessionAffinityConfig: { clientIp: { timeoutSeconds: sessionAffinityTimeoutSeconds } } }
-          : {}),
-      },
-    });
-
-    if (autoscaling) {
-      const target = (resource: 'cpu' | 'memory', utilization: number | undefined): k8s.MetricSpecV2[] =>
-        utilization === undefined ? [] : [{ type: 'Resource', resource: { name: resource, target: { type: 'Utilization', averageUtilization: utilization } } }];
-      this.hpa = new kinds.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
-        metadata: meta,
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-          minReplicas: autoscaling.minReplicas,
-          maxReplicas: autoscaling.maxReplicas,
-          metrics: [...target('cpu', cpuUtilization), ...target('memory', autoscaling.memoryUtilization)],
-          ...(autoscaling.behavior ? { behavior: renderBehavior(autoscaling.behavior) } : {}),
-        },
-      });
-    }
-    if (verticalAutoscaling && updateMode) {
-      const { minAllowed, maxAllowed } = verticalAutoscaling;
-      this.vpa = new kinds.VerticalPodAutoscaler(this, 'vpa', {
-        metadata: meta,
-        spec: {
-          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-          updatePolicy: { updateMode: UPDATE_MODE[updateMode] },
-          ...(minAllowed || maxAllowed
-            ? {
-              resourcePolicy: {
-                containerPolicies: [{
-                  containerName: name,
-                  ...(minAllowed ? { minAllowed: bounds(minAllowed, vpa.VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString) } : {}),
-                  ...(maxAllowed ? { maxAllowed: bounds(maxAllowed, vpa.VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString) } : {}),
-                }],
-              },
-            }
-            : {}),
-        },
-      });
-    }
-    if (minReplicas >= 2) {
-      this.pdb = drainSafePdb(this, 'pdb', { ...meta, selector: labels.selector });
-    }
-
-    if (rbac && policy.apiServer) {
-      const { cidr, port } = policy.apiServer;
-      this.connections.allowTo(Peer.cidr(cidr), [{ name: 'https', port, targetPort: port }]);
-    }
+    if (rbac && policy.apiServer) allowApiServer(this.connections, policy.apiServer);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { ...meta, connections: this.connections });
     if (meshSidecar) this.authorizationPolicy = workloadAuthorizationPolicy(this, 'authorization-policy', { ...meta, connections: this.connections });
-    if (meshSidecar && this.sessionAffinity) {
-      const dr = destinationRuleFor(this, this, labels.all);
-      dr.policy.loadBalancer = { consistentHash: { useSourceIp: true } };
-      this.destinationRule = dr.rule;
-    }
+    if (meshSidecar && this.sessionAffinity) this.destinationRule = affinityDestinationRule(this, this, labels.all);
     if (metrics && metricsPort) {
       this.connections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
       if (meshSidecar && dedicatedMetrics) {
@@ -736,15 +556,7 @@ export class WebService extends Construct implements IRoutable {
         this.metricsPeerAuthentication = exception.peerAuthentication;
         this.metricsAuthorizationPolicy = exception.authorizationPolicy;
       }
-      if (metrics.serviceMonitor) {
-        this.serviceMonitor = new kinds.ServiceMonitor(this, 'service-monitor', {
-          metadata: { name, labels: { ...labels.all, ...(metrics.serviceMonitorLabels ?? {}) } },
-          spec: {
-            selector: { matchLabels: { ...labels.selector } },
-            endpoints: [{ port: metricsPort.name, path: metrics.path, ...(metrics.interval ? { interval: metrics.interval } : {}) }],
-          },
-        });
-      }
+      if (metrics.serviceMonitor) this.serviceMonitor = serviceMonitor(this, name, labels, metrics, metricsPort.name);
     }
   }
 
@@ -779,203 +591,13 @@ export class WebService extends Construct implements IRoutable {
   }
 }
 
-/** A peer's CIDR as the API server checks it, and ports of the right shape: written as given, they would fail at apply. */
-function checkPeer(scope: Construct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
-  const problems = new Problems(scope);
-  checkPeerCidr(problems, `${method}(peer)`, peer);
-  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
-  problems.throwIfAny();
-}
-
-/** Checks a scaling intent's values; returns whether it can be resolved. */
-function checkScalingIntent(problems: Problems, s: ScalingIntent): boolean {
-  const before = problems.count;
-  const okMin = checkInt(problems, 'scaling.min', s.min, 1);
-  if (checkInt(problems, 'scaling.max', s.max, 1) && okMin) {
-    problems.check(s.min <= s.max, 'scaling.min', `must not exceed scaling.max (${s.max}): the fewest pods can't be more than the most`, s.min);
-  }
-  checkUtilization(problems, 'scaling.cpu', s.cpu);
-  checkUtilization(problems, 'scaling.memory', s.memory);
-  if (s.fixed !== undefined) checkInt(problems, 'scaling.fixed', s.fixed, 1);
-  return problems.count === before;
-}
-
-/**
- * The policy's reading of a scaling intent: an HPA where the environment autoscales (its
- * maximum divided for smaller fleets, never below the minimum: the environment's policy,
- * not a repair), else the fixed count; outside a berth chart, an HPA as given.
- */
-function resolveScaling(s: ScalingIntent, policy: PlatformPolicy['scaling']): { replicas?: number; autoscaling?: AutoscalingProps } {
-  if (policy && !policy.autoscaling) return { replicas: s.fixed ?? policy.replicas };
-  const max = policy ? Math.max(s.min, Math.ceil(s.max / policy.maxReplicasDivisor)) : s.max;
-  return {
-    autoscaling: {
-      minReplicas: s.min,
-      maxReplicas: max,
-      ...(s.cpu !== undefined ? { cpuUtilization: s.cpu } : {}),
-      ...(s.memory !== undefined ? { memoryUtilization: s.memory } : {}),
-      ...(s.behavior ? { behavior: s.behavior } : {}),
-    },
-  };
-}
-
 function intOrString(v: number | string): k8s.IntOrString {
   return typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
 }
 
-function bounds<T>(b: ResourceBounds, of: (v: string) => T): Record<string, T> {
-  return Object.fromEntries((['cpu', 'memory'] as const).filter((r) => b[r] !== undefined).map((r) => [r, of(b[r]!)]));
-}
+const PERCENT = /^(100|[1-9]?[0-9])%$/;
 
-function renderBehavior(b: ScalingBehavior): k8s.HorizontalPodAutoscalerBehaviorV2 {
-  const rules = (r: ScalingRules): k8s.HpaScalingRulesV2 => ({
-    ...(r.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: r.stabilizationWindowSeconds } : {}),
-    ...(r.selectPolicy ? { selectPolicy: r.selectPolicy } : {}),
-    ...(r.policies ? { policies: r.policies.map((p) => ({ type: p.type, value: p.value, periodSeconds: p.periodSeconds })) } : {}),
-  });
-  return { ...(b.scaleUp ? { scaleUp: rules(b.scaleUp) } : {}), ...(b.scaleDown ? { scaleDown: rules(b.scaleDown) } : {}) };
-}
-
-/** Integer in [min, max]; returns whether it is. */
-function checkInt(problems: Problems, prop: string, value: number, min: number, max?: number): boolean {
-  const ok = Number.isInteger(value) && value >= min && (max === undefined || value <= max);
-  return problems.check(ok, prop, max === undefined ? `must be an integer >= ${min}` : `must be an integer between ${min} and ${max}`, value);
-}
-
-function checkPorts(problems: Problems, ports: readonly ServicePortSpec[]): void {
-  if (!problems.check(ports.length > 0, 'ports', 'must list at least one port', ports)) return;
-  const names = new Map<string, number>();
-  const numbers = new Map<string, number>();
-  const targets = new Map<string, number>();
-  // Reports a second use of `value` (per protocol); returns false when it is one.
-  const unique = (seen: Map<string, number>, field: string, i: number, protocol: string, value: number): boolean => {
-    const prev = seen.get(`${protocol}/${value}`);
-    if (prev === undefined) seen.set(`${protocol}/${value}`, i);
-    else problems.add(`ports[${i}].${field}`, `duplicates ports[${prev}].${field}`, value);
-    return prev === undefined;
-  };
-  ports.forEach((p, i) => {
-    const at = `ports[${i}]`;
-    if (problems.check(isIanaSvcName(p.name), `${at}.name`,
-      "must be an IANA service name (at most 15 lowercase letters, digits and '-', with at least one letter)", p.name)) {
-      const prev = names.get(p.name);
-      if (prev !== undefined) problems.add(`${at}.name`, `duplicates ports[${prev}].name`, p.name);
-      else names.set(p.name, i);
-    }
-    const protocol = p.protocol ?? 'TCP';
-    const okPort = checkInt(problems, `${at}.port`, p.port, 1, MAX_PORT) && unique(numbers, 'port', i, protocol, p.port);
-    if (p.targetPort !== undefined) {
-      if (checkInt(problems, `${at}.targetPort`, p.targetPort, 1, MAX_PORT)) unique(targets, 'targetPort', i, protocol, p.targetPort);
-    } else if (okPort) {
-      // An implicit targetPort is the port: report a clash only if the port itself was fine.
-      unique(targets, 'targetPort', i, protocol, p.port);
-    }
-  });
-}
-
-/**
- * Checks env names and rejects a var set by two sources: the kubelet would silently
- * let one win. Sources with unknown keys (Secrets, external ConfigMaps) can't be checked.
- */
-function checkEnvSources(problems: Problems, env: EnvMap, envFrom: readonly EnvFrom[], config: Readonly<Record<string, string>> | undefined): void {
-  checkEnv(problems, 'env', env);
-  const setBy = new Map<string, string>();
-  const claim = (prop: string, source: string, varName: string) => {
-    const prev = setBy.get(varName);
-    if (prev !== undefined) problems.add(`${prop}.${varName}`, `duplicates an env var already set by ${prev}`, varName);
-    else setBy.set(varName, source);
-  };
-  const checkKeys = (prop: string, source: string, keys: readonly string[]) => {
-    for (const key of keys) {
-      if (!problems.check(isEnvVarName(key), prop, 'must have keys that are valid env var names', key)) continue;
-      problems.check(!SECRET_LOOKING_NAME.test(key), `${prop}.${key}`, 'looks like a credential: a ConfigMap is plaintext, use a Secret', '<redacted>');
-      claim(prop, source, key);
-    }
-  };
-  if (config) checkKeys('config', 'config', Object.keys(config));
-  envFrom.forEach((s, i) => {
-    const prop = `envFrom[${i}]`;
-    problems.check(isDns1123Subdomain(s.name), `${prop}.name`, `must be a ${s.kind} name (DNS-1123 subdomain)`, s.name);
-    if (s.options.prefix !== undefined) problems.check(isEnvVarName(s.options.prefix), `${prop}.prefix`, 'must be a valid env var name prefix', s.options.prefix);
-    if (s.data) {
-      // The name ends up in a checksum annotation key, whose name part is at most 63 characters.
-      problems.check(s.name.length <= 63, `${prop}.name`, 'must be at most 63 characters for its checksum annotation', s.name);
-      checkKeys(prop, `${prop} (${s.kind} ${JSON.stringify(s.name)})`, s.knownNames ?? []);
-    }
-  });
-  for (const name of Object.keys(env)) claim('env', 'env', name);
-}
-
-function checkInitContainers(problems: Problems, mainName: string, inits: readonly InitContainerProps[], allowMutableImageTags: boolean): void {
-  const seen = new Set([mainName]);
-  inits.forEach((c, i) => {
-    const at = `initContainers[${i}]`;
-    if (problems.check(isDns1123Label(c.name), `${at}.name`, 'must be a DNS-1123 label', c.name)) {
-      problems.check(!seen.has(c.name), `${at}.name`, 'must be unique among the pod\'s containers', c.name);
-      problems.check(c.name !== VALUE_CHECK_NAME, `${at}.name`, 'is reserved for the provided-values check berth adds', c.name);
-      seen.add(c.name);
-    }
-    if (c.image !== undefined) checkImage(problems, `${at}.image`, c.image, allowMutableImageTags);
-    if (c.env) checkEnv(problems, `${at}.env`, c.env);
-    if (c.resources !== undefined) checkResources(problems, `${at}.resources`, c.resources);
-  });
-}
-
-function checkRunAs(problems: Problems, runAs: RunAs): void {
-  checkInt(problems, 'runAs.uid', runAs.uid, 1);
-  checkInt(problems, 'runAs.gid', runAs.gid, 0);
-  if (runAs.fsGroup !== undefined) checkInt(problems, 'runAs.fsGroup', runAs.fsGroup, 0);
-}
-
-function checkWritablePaths(problems: Problems, paths: readonly string[]): void {
-  const volumes = new Map<string, string>([['tmp', '/tmp']]);
-  paths.forEach((p, i) => {
-    const prop = `writablePaths[${i}]`;
-    if (!problems.check(p.startsWith('/') && p.length > 1, prop, 'must be an absolute path other than /', p)) return;
-    const volume = volumeNameForPath(p);
-    const prev = volumes.get(volume);
-    if (prev !== undefined && prev !== p) problems.add(prop, `maps to the same volume name as ${JSON.stringify(prev)}`, p);
-    else volumes.set(volume, p);
-  });
-}
-
-function checkUtilization(problems: Problems, prop: string, value: number | undefined): void {
-  if (value === undefined) return;
-  problems.check(Number.isInteger(value) && value >= 1 && value <= 100, prop, 'must be an integer percentage between 1 and 100', value);
-}
-
-function checkAutoscaling(problems: Problems, a: AutoscalingProps): void {
-  const okMin = checkInt(problems, 'autoscaling.minReplicas', a.minReplicas, 1);
-  const okMax = checkInt(problems, 'autoscaling.maxReplicas', a.maxReplicas, 1);
-  if (okMin && okMax) {
-    problems.check(a.minReplicas <= a.maxReplicas, 'autoscaling.minReplicas', `must not exceed autoscaling.maxReplicas (${a.maxReplicas})`, a.minReplicas);
-  }
-  checkUtilization(problems, 'autoscaling.cpuUtilization', a.cpuUtilization);
-  checkUtilization(problems, 'autoscaling.memoryUtilization', a.memoryUtilization);
-  for (const dir of ['scaleUp', 'scaleDown'] as const) {
-    const r = a.behavior?.[dir];
-    if (!r) continue;
-    const at = `autoscaling.behavior.${dir}`;
-    if (r.stabilizationWindowSeconds !== undefined) checkInt(problems, `${at}.stabilizationWindowSeconds`, r.stabilizationWindowSeconds, 0, 3600);
-    r.policies?.forEach((p, i) => {
-      checkInt(problems, `${at}.policies[${i}].value`, p.value, 1);
-      checkInt(problems, `${at}.policies[${i}].periodSeconds`, p.periodSeconds, 1, 1800);
-    });
-  }
-}
-
-function checkVerticalAutoscaling(problems: Problems, v: VerticalAutoscalingProps, hasHpa: boolean): void {
-  if (hasHpa && v.updateMode !== undefined && v.updateMode !== 'Off') {
-    problems.add('verticalAutoscaling.updateMode', "must be 'Off' together with autoscaling (the VPA and the HPA would both act on CPU and memory)", v.updateMode);
-  }
-  for (const side of ['minAllowed', 'maxAllowed'] as const) {
-    for (const res of ['cpu', 'memory'] as const) {
-      const q = v[side]?.[res];
-      if (q !== undefined) problems.check(isQuantity(q), `verticalAutoscaling.${side}.${res}`, 'must be a Kubernetes quantity', q);
-    }
-  }
-}
-
+/** maxSurge and maxUnavailable: counts or percentages, and not both 0. */
 function checkRollout(problems: Problems, maxSurge: number | string, maxUnavailable: number | string): void {
   const ok = (prop: string, v: number | string) =>
     problems.check(typeof v === 'number' ? Number.isInteger(v) && v >= 0 : PERCENT.test(v), prop, "must be an integer >= 0 or a percentage such as '25%'", v);
@@ -985,11 +607,6 @@ function checkRollout(problems: Problems, maxSurge: number | string, maxUnavaila
   if (okSurge && okUnavailable && isZero(maxSurge)) {
     problems.check(!isZero(maxUnavailable), 'maxUnavailable', 'must not be 0 when maxSurge is 0 (the rollout could never progress)', maxUnavailable);
   }
-}
-
-function checkRbac(problems: Problems, rules: readonly RbacRule[]): void {
-  if (!problems.check(rules.length > 0, 'rbac', 'must list at least one rule (leave it unset for no API access)', rules)) return;
-  checkRbacRules(problems, 'rbac', rules);
 }
 
 // ---------------------------------------------------------------- run-time prop shapes
