@@ -1,37 +1,38 @@
+// StatefulStore: its props (every default documented here), their defaults and checks, and the
+// class that wires its facets, which render in constructs/stateful-store/: statefulset.ts (the
+// StatefulSet, its ConfigMap and Services), credentials.ts, connection.ts (host, port, URLs and
+// the env clients read), backups.ts, metrics.ts, and settings.ts (what they share). The engine
+// presets are in stateful-store-engines.ts, PgBouncer in stateful-store-pooler.ts.
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import * as monitoring from '../imports/monitoring.coreos.com';
-import { AppSecret, checkSecretSource, SECRET_SOURCE, SecretSource, SecretTemplate } from './app-secret';
-import { checksum } from './core/checksum';
+import * as istiosec from '../imports/security.istio.io';
+import { AppSecret, SECRET_SOURCE, SecretSource } from './app-secret';
 import { checkPeerCidr, isPrivateCidr } from './core/cidr';
-import { Connections, IConnectable, NetworkPeer, Peer, ServicePort, workloadNetworkPolicy } from './core/connections';
-import { DEFAULT_JOB_POOL } from './core/connection-budget';
-import { checkCronSchedule, checkTimeZone } from './core/cron';
-import { externalRefsAnnotation } from './core/external-refs';
-import { EnvMap, renderEnv } from './core/env';
+import { Connections, IConnectable, NetworkPeer, ServicePort, workloadNetworkPolicy } from './core/connections';
+import { EnvMap } from './core/env';
 import { Problems, ValidationError } from './core/errors';
-import { checkImage, formatImage, Image, imageVersion, parseImage } from './core/image';
+import { checkImage, formatImage, Image, imageVersion } from './core/image';
 import { appLabels } from './core/labels';
-import { MESH_JOB_POD_ANNOTATIONS, MESH_PROXY_RESOURCES, meshPrincipal, withSidecarQuit, workloadAuthorizationPolicy } from './core/mesh';
-import { isDns1123Label, isDns1123Subdomain, isEnvVarName } from './core/names';
+import { meshPrincipal, workloadAuthorizationPolicy } from './core/mesh';
+import { isDns1123Subdomain } from './core/names';
+import { platformPolicy, PlatformPolicy, pullPolicyOf } from './core/policy';
 import { IMAGE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str, text } from './core/props';
-import { protectFromPrune } from './core/prune';
-import { contentName, hookAnnotations, MAX_JOB_BASE_NAME } from './core/job-name';
 import { HOLDS_DATA } from './core/routable';
-import { isQuantity, parseQuantity } from './core/quantity';
-import { checkResources, Resources, resolveResources, ResourceSpec, toK8sResources, withEphemeralStorage } from './core/resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs, writablePaths } from './core/security';
+import { checkResources, Resources } from './core/resources';
+import { RunAs } from './core/security';
 import { syncWave, Wave } from './core/waves';
-import { CHECKSUM_ANNOTATION_PREFIX, drainSafePdb, jobPodTemplate, serviceAccount, spreadConstraints } from './core/workload';
-import {
-  BackupPlan, defaultInitdbArgs, EngineContext, EnginePreset, ENGINE_PRESETS, ExporterPlan, STORE_PROBE_TIMING, StoreEngine,
-} from './stateful-store-engines';
-import * as kinds from './core/kinds';
-import { platformPolicy, PriorityTier, priorityClassOf, PullPolicy, pullPolicyOf, withPriority } from './core/policy';
-import * as istiosec from '../imports/security.istio.io';
-import { checkPooler, PostgresPooler, PostgresPoolerProps, USERLIST_TEMPLATE } from './stateful-store-pooler';
+import { drainSafePdb, serviceAccount } from './core/workload';
+import { defaultInitdbArgs, EnginePreset, ENGINE_PRESETS, ResolvedPostgres, StoreEngine } from './stateful-store-engines';
+import { checkPooler, PostgresPooler, PostgresPoolerProps } from './stateful-store-pooler';
+import { checkBackup, MAX_BACKUP_NAME, storeBackups } from './stateful-store/backups';
+import { connectionEnvOf, connectionUrlTemplates, StoreEndpoints } from './stateful-store/connection';
+import { adminSourceOf, checkAdminCredentials, checkCredentials, storeCredentials, workloadMeta } from './stateful-store/credentials';
+import { admitScraper, checkMetrics, storeExporter, storeServiceMonitor } from './stateful-store/metrics';
+import { checkSize, engineContext, StoreSettings } from './stateful-store/settings';
+import { clientService, headlessService, storeConfigMap, storeStatefulSet } from './stateful-store/statefulset';
 
 export { StoreEngine, ENGINE_PRESETS, STORE_PROBE_TIMING } from './stateful-store-engines';
 export { PostgresPoolerProps } from './stateful-store-pooler';
@@ -368,11 +369,8 @@ const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_SETTING = /^[a-z_][a-z0-9_.]*$/;
 const INIT_SCRIPT = /^[A-Za-z0-9][-._A-Za-z0-9]*\.(sql|sh)$/;
-const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 /** `<name>-restore` is a CronJob name, at most 52 characters (its Jobs add 11). */
 const MAX_NAME = 44;
-/** With backups, `<name>-backups-bind` is the base of a content-named Job. */
-const MAX_BACKUP_NAME = MAX_JOB_BASE_NAME - '-backups-bind'.length;
 
 /** Store names per chart (one namespace): two stores with one name would overwrite each other. */
 const NAMES = new WeakMap<Chart, Map<string, string>>();
@@ -466,8 +464,8 @@ export class StatefulStore extends Construct implements IConnectable {
   /** With `meshSidecar`: admits exactly the server's declared callers (the pooler, direct clients, backups), by their mesh identity. */
   public readonly authorizationPolicy?: istiosec.AuthorizationPolicy;
 
-  private readonly preset: EnginePreset;
-  private readonly databases: readonly string[];
+  /** Where clients connect: what `connectionEnv` builds from. */
+  private readonly endpoints: StoreEndpoints;
 
   constructor(scope: Construct, id: string, props: StatefulStoreProps) {
     super(scope, id);
@@ -476,488 +474,84 @@ export class StatefulStore extends Construct implements IConnectable {
     if (!preset) {
       throw new ValidationError([`[${this.node.path}] 'engine' must be one of ${Object.keys(ENGINE_PRESETS).join(', ')}, received ${JSON.stringify(props.engine)}`]);
     }
-    const name = props.name ?? preset.engine;
-    const image = props.image ?? preset.image;
     const policy = platformPolicy(this);
-    const allowMutableImageTags = props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false;
-    const pullPolicy = pullPolicyOf(this);
-    const replicas = props.replicas ?? 1;
-    const tier = props.storage?.tier;
-    const tierSize = tier !== undefined && policy.storage && Object.prototype.hasOwnProperty.call(policy.storage.sizes, tier) ? policy.storage.sizes[tier] : undefined;
-    const storageSize = props.storage?.size ?? tierSize ?? preset.storageSize;
-    const storageClass = props.storage?.storageClass ?? policy.storage?.storageClass;
-    const resources = props.resources ?? preset.resources;
-    const credentialsSource = props.credentials ?? policy.secrets?.sourceFor(`${name}-credentials`);
-    if (!credentialsSource) throw new ValidationError([`[${this.node.path}] 'credentials' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
-    const credentials: SecretSource = credentialsSource;
-    const allowGeneratedCredentials = props.allowGeneratedCredentials ?? policy.secrets?.allowGenerated ?? false;
-    const backupProps: StoreBackupProps | undefined = props.backup === true ? (policy.backups === false ? undefined : policy.backups ?? {})
-      : props.backup === false ? undefined : props.backup;
-    const natsOptions = { cluster: props.nats?.cluster ?? false };
-    const podManagementPolicy = props.podManagementPolicy ?? (natsOptions.cluster ? 'Parallel' : 'OrderedReady');
-    const terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 120;
-    const runAs = props.runAs ?? preset.runAs;
-    const clusterDomain = props.clusterDomain ?? 'cluster.local';
-    const meshSidecar = props.meshSidecar ?? policy.meshSidecar ?? false;
-    const imageText = typeof image === 'string' ? image : formatImage(image);
-    const pgOptions = {
-      database: props.postgres?.database ?? name.replace(/-/g, '_'),
-      username: props.postgres?.username ?? 'app',
-      adminUsername: props.postgres?.adminUsername ?? 'postgres',
-      schemas: props.postgres?.schemas ?? [],
-      databases: props.postgres?.databases ?? [],
-      initScripts: props.postgres?.initScripts ?? {},
-      settings: props.postgres?.settings ?? {},
-      initdbArgs: props.postgres?.initdbArgs ?? defaultInitdbArgs(imageText),
-      maxConnections: props.postgres?.maxConnections ?? 100,
-      pooled: props.postgres?.pooler !== undefined,
-    };
-    const redisOptions = { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' };
-    const neo4jOptions = { apoc: props.neo4j?.apoc ?? backupProps !== undefined };
-    const backup = backupProps && {
-      schedule: backupProps.schedule ?? '0 3 * * *',
-      retain: backupProps.retain ?? 7,
-      size: backupProps.size ?? storageSize,
-      storageClass: backupProps.storageClass ?? storageClass,
-      timeZone: backupProps.timeZone ?? 'Etc/UTC',
-      startingDeadlineSeconds: backupProps.startingDeadlineSeconds ?? 3600,
-      activeDeadlineSeconds: backupProps.activeDeadlineSeconds ?? 3600,
-      resources: backupProps.resources,
-    };
-    const metrics = props.metrics && {
-      image: props.metrics.image ?? preset.exporterImage,
-      scraperNamespace: props.metrics.scraperNamespace ?? policy.metrics?.scraperNamespace ?? 'monitoring',
-      serviceMonitor: props.metrics.serviceMonitor ?? policy.metrics?.serviceMonitor ?? false,
-      serviceMonitorLabels: props.metrics.serviceMonitorLabels ?? {},
-      interval: props.metrics.interval,
-    };
-    // postgres' superuser Secret: by default from where the application role's comes, when
-    // that source can make a second Secret (a sealed one is encrypted for one name only).
-    const derivableAdmin = credentials.mode === 'generated' || credentials.mode === 'external';
-    const adminSource = preset.engine !== 'postgres' ? undefined
-      : props.postgres?.adminCredentials ?? (derivableAdmin ? credentials : policy.secrets?.sourceFor(`${name}-admin-credentials`));
-    const chart = Chart.of(this);
-    const namespace = chart.namespace ?? 'default';
-
-    // ---- validation: everything, then throw once
-    const problems = new Problems(this);
-    const nameOk = problems.check(DNS1035.test(name) && name.length <= MAX_NAME, 'name',
-      `must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most ${MAX_NAME} characters`, name);
-    if (nameOk && backup && !('unsupported' in preset.backup)) {
-      problems.check(name.length <= MAX_BACKUP_NAME, 'name', `must be at most ${MAX_BACKUP_NAME} characters with backups (the Job <name>-backups-bind-<hash> is at most 63)`, name);
-    }
-    const names = NAMES.get(chart) ?? new Map<string, string>();
-    const taken = names.get(name);
-    if (nameOk && taken !== undefined) {
-      problems.add('name', `must be unique among the StatefulStores of namespace ${JSON.stringify(namespace)} (${taken} already uses it)`, name);
-    }
-    checkImage(problems, 'image', image, allowMutableImageTags);
-    const reason = preset.singleNodeReason({ nats: natsOptions });
-    if (problems.check(Number.isInteger(replicas) && replicas >= 1, 'replicas', 'must be an integer >= 1', replicas)) {
-      if (reason !== undefined) {
-        problems.check(replicas === 1, 'replicas', `must be 1: ${reason}`, replicas);
-      } else if (preset.engine === 'nats') {
-        problems.check(replicas >= 3 && replicas % 2 === 1, 'replicas', 'must be an odd number >= 3 for a NATS JetStream cluster (RAFT quorum)', replicas);
-      }
-    }
-    if (tier !== undefined) {
-      const tiers = policy.storage ? Object.keys(policy.storage.sizes) : [];
-      problems.check(tierSize !== undefined, 'storage.tier', tiers.length
-        ? `must be one of the environment's storage tiers (${tiers.join(', ')})`
-        : 'needs a chart that supplies storage tiers (a berth StackChart); outside one, give storage.size', tier);
-      problems.check(props.storage?.size === undefined, 'storage.size', 'must not be set together with storage.tier', props.storage?.size);
-    }
-    checkSize(problems, 'storage.size', storageSize);
-    if (storageClass !== undefined) {
-      problems.check(isDns1123Subdomain(storageClass), 'storage.storageClass', 'must be a StorageClass name (DNS-1123 subdomain)', storageClass);
-    }
-    checkResources(problems, 'resources', resources);
-    checkSecretSource(problems, 'credentials', credentials, {
-      keys: ['username', 'password'],
-      values: credentials.mode === 'existing' ? {} : { username: preset.username({ postgres: pgOptions }) },
-      allowGenerated: allowGeneratedCredentials,
-    });
-    for (const engine of ['postgres', 'redis', 'nats', 'neo4j'] as const) {
-      if (props[engine] !== undefined && engine !== preset.engine) {
-        problems.add(engine, `applies only to engine '${engine}', not '${preset.engine}'`, props[engine]);
-      }
-    }
-    if (preset.engine === 'postgres') {
-      this.checkPostgres(problems, pgOptions);
-      problems.check(Number.isInteger(pgOptions.maxConnections) && pgOptions.maxConnections >= 10 && pgOptions.maxConnections <= 10000,
-        'postgres.maxConnections', 'must be an integer from 10 to 10000', pgOptions.maxConnections);
-      if (props.postgres?.pooler) checkPooler(problems, props.postgres.pooler, allowMutableImageTags);
-      if (props.postgres?.adminCredentials !== undefined) {
-        checkSecretSource(problems, 'postgres.adminCredentials', props.postgres.adminCredentials, {
-          keys: ['username', 'password'],
-          values: props.postgres.adminCredentials.mode === 'existing' ? {} : { username: pgOptions.adminUsername },
-          allowGenerated: allowGeneratedCredentials,
-        });
-      } else if (!derivableAdmin) {
-        problems.add('postgres.adminCredentials', `is required when credentials.mode is '${credentials.mode}' (the superuser has a Secret of its own)`, undefined);
-      }
-    }
-    problems.check(Number.isInteger(terminationGracePeriodSeconds) && terminationGracePeriodSeconds >= 0,
-      'terminationGracePeriodSeconds', 'must be an integer >= 0', terminationGracePeriodSeconds);
-    problems.check(Number.isInteger(runAs.uid) && runAs.uid > 0, 'runAs.uid', 'must be a non-zero UID (restricted pods never run as root)', runAs.uid);
-    problems.check(isDns1123Subdomain(clusterDomain), 'clusterDomain', 'must be a DNS name', clusterDomain);
-    if (backup) {
-      if ('unsupported' in preset.backup) {
-        problems.add('backup', `is not available for engine ${preset.engine}: ${preset.backup.unsupported}`, backupProps);
-      } else {
-        checkCronSchedule(problems, 'backup.schedule', backup.schedule);
-        checkTimeZone(problems, 'backup.timeZone', backup.timeZone);
-        problems.check(Number.isInteger(backup.retain) && backup.retain >= 1, 'backup.retain', 'must be an integer >= 1', backup.retain);
-        checkSize(problems, 'backup.size', backup.size);
-        if (backup.storageClass !== undefined) {
-          problems.check(isDns1123Subdomain(backup.storageClass), 'backup.storageClass', 'must be a StorageClass name (DNS-1123 subdomain)', backup.storageClass);
-        }
-        problems.check(Number.isInteger(backup.startingDeadlineSeconds) && backup.startingDeadlineSeconds >= 10,
-          'backup.startingDeadlineSeconds', 'must be an integer >= 10 (the CronJob controller checks every 10 s)', backup.startingDeadlineSeconds);
-        problems.check(Number.isInteger(backup.activeDeadlineSeconds) && backup.activeDeadlineSeconds >= 1,
-          'backup.activeDeadlineSeconds', 'must be an integer >= 1', backup.activeDeadlineSeconds);
-        if (backup.resources !== undefined) checkResources(problems, 'backup.resources', backup.resources);
-      }
-    }
-    if (metrics) {
-      if ('unsupported' in preset.exporter) {
-        problems.add('metrics', `is not available for engine ${preset.engine}: ${preset.exporter.unsupported}`, props.metrics);
-      } else {
-        checkImage(problems, 'metrics.image', metrics.image!, allowMutableImageTags);
-        problems.check(isDns1123Label(metrics.scraperNamespace), 'metrics.scraperNamespace', 'must be a namespace name (DNS-1123 label)', metrics.scraperNamespace);
-        if (metrics.interval !== undefined) {
-          problems.check(DURATION.test(metrics.interval), 'metrics.interval', "must be a duration such as '30s' or '1m'", metrics.interval);
-        }
-      }
-    }
-    problems.throwIfAny();
-    names.set(name, this.node.path);
-    NAMES.set(chart, names);
+    const s = resolveSettings(this, props, preset, policy);
+    checkSettings(this, props, s, policy);
+    const { name, namespace, clusterDomain } = s;
 
     // ---- wiring values
-    const clientPort = preset.clientPorts[0];
-    this.preset = preset;
     this.engine = preset.engine;
     this.storeName = name;
     this.serviceName = name;
     this.headlessServiceName = `${name}-headless`;
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
-    this.port = clientPort.port;
-    this.database = preset.engine === 'postgres' ? pgOptions.database : undefined;
-    this.databases = preset.engine === 'postgres' ? [pgOptions.database, ...pgOptions.databases] : [];
-    const version = imageVersion(image);
+    this.port = preset.clientPorts[0].port;
+    this.database = preset.engine === 'postgres' ? s.postgres.database : undefined;
+    this.endpoints = {
+      preset, host: this.host, directHost: `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}`, pooled: s.postgres.pooled,
+      port: this.port, database: this.database, databases: preset.engine === 'postgres' ? [s.postgres.database, ...s.postgres.databases] : [],
+    };
+    const version = imageVersion(s.image);
     const labels = appLabels(this, { name, component: preset.component, version });
     // A postgres server limits its connections: clients' pools count under the Service they use.
     const serverConnections = new Connections(labels.selector, preset.clientPorts,
-      preset.engine !== 'postgres' ? undefined : pgOptions.pooled ? this.headlessServiceName : name, meshPrincipal(namespace, name));
+      preset.engine !== 'postgres' ? undefined : s.postgres.pooled ? this.headlessServiceName : name, meshPrincipal(namespace, name));
     this.direct = { connections: serverConnections };
-    const directHost = pgOptions.pooled ? `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}` : name;
 
     // ---- credentials, config, identity
-    // One connection URL per host clients use and database, built where the Secret is made,
-    // with the user and password URL-encoded: any password gives a working URL.
-    const urlTemplates: Record<string, SecretTemplate> = {};
-    if (preset.urlTemplate) {
-      const hosts: [string, string][] = [['', this.host], ...(pgOptions.pooled ? [['direct-', `${this.headlessServiceName}.${namespace}.svc.${clusterDomain}`] as [string, string]] : [])];
-      const databases: (string | undefined)[] = preset.engine === 'postgres' ? [...this.databases] : [undefined];
-      for (const [variant, host] of hosts) {
-        for (const database of databases) {
-          urlTemplates[urlKey(variant, database === this.database ? undefined : database)] = preset.urlTemplate({ host, port: clientPort.port, database });
-        }
-      }
-    }
-    this.credentials = new AppSecret(this, 'credentials', {
-      name: `${name}-credentials`,
-      source: credentials,
-      keys: ['username', 'password'],
-      ...(credentials.mode === 'existing' ? {} : { values: { username: preset.username({ postgres: pgOptions }) } }),
-      templates: {
-        ...preset.credentialTemplates,
-        ...urlTemplates,
-        ...(pgOptions.pooled && preset.engine === 'postgres' ? { 'userlist.txt': USERLIST_TEMPLATE } : {}),
-      },
-      allowGenerated: allowGeneratedCredentials,
-    });
+    const credentials = storeCredentials(this, s, connectionUrlTemplates(this.endpoints));
+    this.credentials = credentials.credentials;
     this.secretName = this.credentials.secretName;
-    if (adminSource) {
-      this.adminCredentials = new AppSecret(this, 'admin-credentials', {
-        name: `${name}-admin-credentials`,
-        source: adminSource,
-        keys: ['username', 'password'],
-        ...(adminSource.mode === 'existing' ? {} : { values: { username: pgOptions.adminUsername } }),
-        allowGenerated: allowGeneratedCredentials,
-      });
+    if (credentials.adminCredentials) {
+      this.adminCredentials = credentials.adminCredentials;
       this.adminSecretName = this.adminCredentials.secretName;
     }
-    // Every pod of the store and its backups reads all of its Secrets.
-    const existingSecrets = [this.credentials, this.adminCredentials].flatMap((c) => (c?.mode === 'existing' ? [c.secretName] : []));
-    const workloadMeta = {
-      labels: labels.versioned,
-      ...(existingSecrets.length > 0 ? { annotations: externalRefsAnnotation({ secrets: existingSecrets }) } : {}),
-    };
-
-    const resourceSpec = resolveResources(resources);
-    const ctx: EngineContext = {
-      name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, directHost, image: imageText, replicas,
-      resources: resourceSpec, storageBytes: parseQuantity(storageSize)!,
-      credentials: this.credentials, adminCredentials: this.adminCredentials ?? this.credentials,
-      postgres: pgOptions, redis: redisOptions, nats: natsOptions, neo4j: neo4jOptions,
-    };
+    const meta = workloadMeta(labels, credentials);
+    const ctx = engineContext(s, credentials);
     const plan = preset.plan(ctx);
-    const configName = `${name}-config`;
-    this.configMap = new kinds.KubeConfigMap(this, 'config', { metadata: { name: configName, labels: labels.all }, data: plan.config });
-    syncWave(this.configMap, Wave.CONFIG);
+    this.configMap = storeConfigMap(this, s, labels, plan);
     this.serviceAccount = serviceAccount(this, 'service-account', { name, labels: labels.all, automountToken: false });
 
-    // ---- pod
-    const exporter = metrics && !('unsupported' in preset.exporter) ? preset.exporter(ctx, imageTextOf(metrics.image!)) : undefined;
-    const metricsPort: ServicePort | undefined = exporter && { name: 'metrics', port: exporter.port, targetPort: exporter.port };
-    const peerPorts = preset.peerPorts(natsOptions.cluster);
-    const localPorts = preset.localPorts ?? [];
-    const containerSecurity = restrictedContainerSecurityContext(runAs);
-    const k8sResources = toK8sResources(resourceSpec);
-    const small = writablePaths(plan.writablePaths);
-    const large = writablePaths(plan.largeWritablePaths ?? [], '1Gi');
-    const probePort = { name: clientPort.name, number: clientPort.targetPort };
-    const engineContainer: k8s.Container = {
-      name: preset.engine,
-      image: imageText,
-      imagePullPolicy: pullPolicy,
-      ...(plan.args ? { args: plan.args } : {}),
-      ports: [...preset.clientPorts, ...peerPorts, ...localPorts].map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })),
-      env: renderEnv(plan.env),
-      ...(plan.envFromConfig ? { envFrom: [{ configMapRef: { name: configName } }] } : {}),
-      resources: k8sResources,
-      securityContext: containerSecurity,
-      startupProbe: plan.startup.render(STORE_PROBE_TIMING.startup, probePort),
-      readinessProbe: plan.readiness.render(STORE_PROBE_TIMING.readiness, probePort),
-      livenessProbe: plan.liveness.render(STORE_PROBE_TIMING.liveness, probePort),
-      ...(plan.lifecycle ? { lifecycle: plan.lifecycle } : {}),
-      volumeMounts: [
-        { name: 'data', mountPath: plan.dataMountPath },
-        ...plan.configMounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
-        ...small.mounts,
-        ...large.mounts,
-        ...plan.extraMounts,
-      ],
-    };
-    const containers: k8s.Container[] = [engineContainer];
-    if (exporter) containers.push(exporterContainer(exporter, pullPolicy));
-    const checksumData = Object.fromEntries(plan.runtimeConfigKeys.map((k) => [k, plan.config[k]]));
-
-    this.headlessService = new kinds.KubeService(this, 'headless-service', {
-      metadata: { name: this.headlessServiceName, labels: labels.all },
-      spec: {
-        clusterIp: 'None',
-        // Peers must resolve each other before they are ready (NATS routes, ordered startup).
-        publishNotReadyAddresses: true,
-        selector: labels.selector,
-        ports: [...preset.clientPorts, ...peerPorts, ...(metricsPort && props.postgres?.pooler ? [metricsPort] : [])].map(toServicePort),
-      },
-    });
+    // ---- the server, its Services and any pooler in front
+    const exporter = storeExporter(preset, ctx, s.metrics, s.pullPolicy);
+    this.headlessService = headlessService(this, s, labels, exporter?.port);
     if (props.postgres?.pooler && preset.engine === 'postgres') {
       this.pooler = new PostgresPooler(this, 'pooler', props.postgres.pooler, {
         name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, secretName: this.secretName,
-        databases: [pgOptions.database, ...pgOptions.databases], meshSidecar, allowMutableImageTags, server: this.direct,
+        databases: [...this.endpoints.databases], meshSidecar: s.meshSidecar, allowMutableImageTags: s.allowMutableImageTags, server: this.direct,
       });
     }
     this.connections = this.pooler?.connections ?? serverConnections;
-    // The name clients use: the pooler's pods when there is one (the server's own stay on the headless Service).
-    this.service = new kinds.KubeService(this, 'service', {
-      metadata: { name, labels: labels.all },
-      spec: {
-        type: 'ClusterIP',
-        selector: this.pooler?.selector ?? labels.selector,
-        ports: [...(this.pooler ? [this.pooler.clientPort] : preset.clientPorts), ...(metricsPort && !this.pooler ? [metricsPort] : [])].map(toServicePort),
-      },
+    this.service = clientService(this, s, labels, this.pooler, exporter?.port);
+    this.statefulSet = storeStatefulSet(this, s, {
+      labels, workloadMeta: meta, plan, secretName: this.secretName, sidecars: exporter ? [exporter.container] : [],
     });
-
-    this.statefulSet = new kinds.KubeStatefulSet(this, 'statefulset', {
-      metadata: { name, ...workloadMeta },
-      spec: {
-        serviceName: this.headlessServiceName,
-        replicas,
-        podManagementPolicy,
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
-        // The data outlives the StatefulSet and scale-downs: deleting a PVC is a human decision.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: labels.selector },
-        template: {
-          metadata: {
-            labels: labels.versioned,
-            annotations: { ...(meshSidecar ? MESH_PROXY_RESOURCES : {}), [`${CHECKSUM_ANNOTATION_PREFIX}config`]: checksum(checksumData) },
-          },
-          spec: withPriority(this, 'store', withEphemeralStorage({
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            // Service links would inject POSTGRES_PORT=tcp://… and the like into the engine's env.
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(runAs),
-            terminationGracePeriodSeconds,
-            ...(replicas >= 2 ? { topologySpreadConstraints: spreadConstraints(labels.selector) } : {}),
-            ...(plan.initContainers ? {
-              initContainers: plan.initContainers({ image: imageText, pullPolicy, securityContext: containerSecurity, resources: toK8sResources(HELPER_RESOURCES) }),
-            } : {}),
-            containers,
-            volumes: [
-              ...plan.configMounts.map((m): k8s.Volume => {
-                const configMap = { name: configName, items: m.keys.map((key) => ({ key, path: key })) };
-                if (!m.secretKeys) return { name: m.volume, configMap };
-                // One directory for the config and the files of the Secret it includes.
-                const secret = { name: this.secretName, items: m.secretKeys.map((key) => ({ key, path: key })) };
-                return { name: m.volume, projected: { sources: [{ configMap }, { secret }] } };
-              }),
-              ...small.volumes,
-              ...large.volumes,
-              ...plan.extraVolumes,
-            ],
-          })),
-        },
-        // Only never-changing labels: volumeClaimTemplates are immutable.
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: labels.selector },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            volumeMode: 'Filesystem',
-            ...(storageClass ? { storageClassName: storageClass } : {}),
-            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
-          },
-        }],
-      },
-    });
-    syncWave(this.statefulSet, Wave.STORES);
-    syncWave(this.headlessService, Wave.STORES);
-    syncWave(this.service, Wave.STORES);
 
     // ---- network
-    if (natsOptions.cluster) {
-      const routes = peerPorts.filter((p) => p.name === 'cluster');
+    if (s.nats.cluster) {
+      const routes = preset.peerPorts(true).filter((p) => p.name === 'cluster');
       serverConnections.allowFrom(serverConnections.peer, routes);
       serverConnections.allowTo(serverConnections.peer, routes);
     }
-    if (metricsPort && metrics) serverConnections.allowFrom(Peer.namespace(metrics.scraperNamespace), [metricsPort]);
+    if (s.metrics && exporter) admitScraper(serverConnections, s.metrics, exporter);
     this.networkPolicy = workloadNetworkPolicy(this, 'network-policy', { name, labels: labels.all, connections: serverConnections });
-    if (meshSidecar) this.authorizationPolicy = workloadAuthorizationPolicy(this, 'authorization-policy', { name, labels: labels.all, connections: serverConnections });
+    if (s.meshSidecar) this.authorizationPolicy = workloadAuthorizationPolicy(this, 'authorization-policy', { name, labels: labels.all, connections: serverConnections });
 
-    if (replicas >= 2) {
+    if (s.replicas >= 2) {
       this.pdb = drainSafePdb(this, 'pdb', { name, labels: labels.all, selector: labels.selector });
       syncWave(this.pdb, Wave.STORES);
     }
-
-    if (metrics && metrics.serviceMonitor && metricsPort) {
-      this.serviceMonitor = new kinds.ServiceMonitor(this, 'service-monitor', {
-        metadata: { name, labels: { ...labels.all, ...metrics.serviceMonitorLabels } },
-        spec: {
-          selector: { matchLabels: labels.selector },
-          endpoints: [{ port: metricsPort.name, path: '/metrics', ...(metrics.interval ? { interval: metrics.interval } : {}) }],
-        },
-      });
-    }
+    if (s.metrics?.serviceMonitor && exporter) this.serviceMonitor = storeServiceMonitor(this, name, labels, s.metrics, exporter);
 
     // ---- backups
-    if (backup && !('unsupported' in preset.backup)) {
-      const backupPlan = preset.backup(ctx);
-      const backupLabels = appLabels(this, { name: `${name}-backup`, component: 'backup', version });
-      const pvcName = `${name}-backups`;
-      this.backupPvc = new kinds.KubePersistentVolumeClaim(this, 'backup-pvc', {
-        metadata: { name: pvcName, labels: backupLabels.all },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          volumeMode: 'Filesystem',
-          ...(backup.storageClass ? { storageClassName: backup.storageClass } : {}),
-          resources: { requests: { storage: k8s.Quantity.fromString(backup.size) } },
-        },
-      });
-      syncWave(this.backupPvc, Wave.STORES);
-      protectFromPrune(this.backupPvc);
-      // On a WaitForFirstConsumer StorageClass the PVC binds only once a pod mounts it, and
-      // Argo CD holds the next waves until it is Bound (argo-cd#12840): this hook mounts it
-      // during the sync. It needs no network and no Secret; the namespace's default-deny applies.
-      const backupAccount = `${name}-backup`;
-      this.backupServiceAccount = serviceAccount(this, 'backup-service-account', { name: backupAccount, labels: backupLabels.all, automountToken: false });
-      const bindName = `${name}-backups-bind`;
-      const bindLabels = appLabels(this, { name: bindName, component: 'backup', version });
-      const bindSpec: k8s.JobSpec = {
-        backoffLimit: 2,
-        // Room for provisioning, attaching and pulling the image; a stuck bind fails the sync instead of holding it.
-        activeDeadlineSeconds: 900,
-        template: jobPodTemplate({
-          labels: bindLabels.versioned,
-          serviceAccountName: backupAccount,
-          priorityClassName: priorityClassOf(this, 'job'),
-          runAs,
-          meshSidecar,
-          sidecarQuitTool: backupPlan.sidecarQuitTool,
-          container: { name: 'bind', image: imageText, pullPolicy, command: ['true'], resources: toK8sResources(HELPER_RESOURCES) },
-          volumes: [{ volume: { name: 'backups', persistentVolumeClaim: { claimName: pvcName } }, mountPath: '/backups', readOnly: true }],
-        }),
-      };
-      // Named after its spec (a new store image changes it), kept once done (no TTL: Flux
-      // would create it again), deleted by Argo CD once it succeeds: see core/job-name.
-      this.backupBindJob = new kinds.KubeJob(this, 'backup-bind', {
-        metadata: { name: contentName(bindName, bindSpec), labels: bindLabels.versioned, annotations: hookAnnotations('Sync') },
-        spec: bindSpec,
-      });
-      syncWave(this.backupBindJob, Wave.STORES);
-      const scripts = new kinds.KubeConfigMap(this, 'backup-scripts', {
-        metadata: { name: `${name}-backup`, labels: backupLabels.all },
-        data: { 'backup.sh': backupPlan.backupScript, 'restore.sh': backupPlan.restoreScript },
-      });
-      syncWave(scripts, Wave.CONFIG);
-      const podSpec = (script: string, extraEnv: EnvMap, tier: PriorityTier): k8s.PodSpec => withPriority(this, tier, backupPodSpec({
-        name: backupAccount, image: imageText, runAs, plan: backupPlan, pvcName, scriptsConfigMap: `${name}-backup`,
-        resources: resolveResources(backup.resources ?? backupPlan.defaultResources), script, meshSidecar, pullPolicy,
-        env: { ...backupPlan.env, BACKUP_RETAIN: String(backup.retain), ...extraEnv },
-      }));
-      const jobTemplate = (spec: k8s.PodSpec, backoffLimit: number): k8s.JobTemplateSpec => ({
-        metadata: { labels: backupLabels.versioned },
-        spec: {
-          backoffLimit,
-          activeDeadlineSeconds: backup.activeDeadlineSeconds,
-          template: {
-            metadata: { labels: backupLabels.versioned, ...(meshSidecar ? { annotations: { ...MESH_JOB_POD_ANNOTATIONS } } : {}) },
-            spec,
-          },
-        },
-      });
-      const cronJobMeta = (cronJobName: string) => ({ ...workloadMeta, name: cronJobName, labels: backupLabels.versioned });
-      const backupConnections = new Connections(backupLabels.selector, [], undefined, meshPrincipal(namespace, backupAccount));
-      backupConnections.connectTo(this.direct, undefined, DEFAULT_JOB_POOL);
-      const backupMeta = cronJobMeta(`${name}-backup`);
-      this.backupCronJob = new kinds.KubeCronJob(this, 'backup', {
-        metadata: { ...backupMeta, annotations: { ...backupMeta.annotations, ...backupConnections.poolsAnnotation() } },
-        spec: {
-          schedule: backup.schedule,
-          timeZone: backup.timeZone,
-          concurrencyPolicy: 'Forbid',
-          startingDeadlineSeconds: backup.startingDeadlineSeconds,
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: jobTemplate(podSpec('backup.sh', {}, 'batch'), 1),
-        },
-      });
-      this.restoreCronJob = new kinds.KubeCronJob(this, 'restore', {
-        metadata: cronJobMeta(`${name}-restore`),
-        spec: {
-          // A template for `kubectl create job --from`: suspended, on a date that never comes (31 February).
-          suspend: true,
-          schedule: '0 0 31 2 *',
-          timeZone: backup.timeZone,
-          concurrencyPolicy: 'Forbid',
-          // Never reached (the schedule has no date), but every CronJob states how late a run may start.
-          startingDeadlineSeconds: backup.startingDeadlineSeconds,
-          successfulJobsHistoryLimit: 1,
-          failedJobsHistoryLimit: 1,
-          // A failed restore is looked at, not retried.
-          jobTemplate: jobTemplate(podSpec('restore.sh', { RESTORE_FROM: 'latest' }, 'job'), 0),
-        },
-      });
-      syncWave(this.backupCronJob, Wave.STORES);
-      syncWave(this.restoreCronJob, Wave.STORES);
-      this.backupNetworkPolicy = workloadNetworkPolicy(this, 'backup-network-policy', {
-        name: `${name}-backup`, labels: backupLabels.all, connections: backupConnections,
-      });
+    if (s.backup && !('unsupported' in preset.backup)) {
+      const backups = storeBackups(this, s, s.backup, preset.backup(ctx), { version, workloadMeta: meta, server: this.direct });
+      this.backupPvc = backups.backupPvc;
+      this.backupServiceAccount = backups.backupServiceAccount;
+      this.backupBindJob = backups.backupBindJob;
+      this.backupCronJob = backups.backupCronJob;
+      this.restoreCronJob = backups.restoreCronJob;
+      this.backupNetworkPolicy = backups.backupNetworkPolicy;
     }
   }
 
@@ -973,23 +567,7 @@ export class StatefulStore extends Construct implements IConnectable {
    */
   public connectionEnv(options: ConnectionEnvOptions = {}): EnvMap {
     checkProps(new Problems(this), CONNECTION_ENV_OPTIONS, options);
-    const prefix = options.prefix ?? `${this.engine.toUpperCase()}_`;
-    const problems = new Problems(this);
-    problems.check(prefix === '' || isEnvVarName(`${prefix}HOST`), 'prefix', 'must start an env var name (letters, digits and _)', prefix);
-    if (options.database !== undefined) {
-      problems.check(this.engine === 'postgres', 'database', `applies only to engine 'postgres', not '${this.engine}'`, options.database);
-      if (this.engine === 'postgres') {
-        problems.check(this.databases.includes(options.database), 'database', `must be one of this store's databases (${this.databases.join(', ')})`, options.database);
-      }
-    }
-    problems.throwIfAny();
-    const direct = options.direct === true && this.pooler !== undefined;
-    const host = direct ? `${this.headlessServiceName}.${this.host.slice(this.storeName.length + 1)}` : this.host;
-    const database = options.database ?? this.database;
-    const url = this.preset.urlTemplate
-      ? this.credentials.envValue(urlKey(direct ? 'direct-' : '', database === this.database ? undefined : database)) : undefined;
-    const entries = this.preset.connectionEnv({ host, port: this.port, prefix, credentials: this.credentials, database, url });
-    return Object.fromEntries(entries.map(([key, value]) => [`${prefix}${key}`, value]));
+    return connectionEnvOf(this, this.endpoints, this.credentials, options);
   }
 
   /**
@@ -1007,106 +585,176 @@ export class StatefulStore extends Construct implements IConnectable {
     problems.throwIfAny();
     this.connections.allowFrom(peer, ports);
   }
-
-  private checkPostgres(problems: Problems, pg: {
-    database: string; username: string; adminUsername: string; schemas: readonly string[]; databases: readonly string[];
-    initScripts: Readonly<Record<string, string>>; settings: Readonly<Record<string, string>>;
-  }): void {
-    const ident = 'must be a lowercase SQL identifier (a-z, 0-9, _; at most 63, not starting with a digit)';
-    problems.check(PG_IDENT.test(pg.database), 'postgres.database', ident, pg.database);
-    problems.check(PG_IDENT.test(pg.username), 'postgres.username', ident, pg.username);
-    problems.check(PG_IDENT.test(pg.adminUsername), 'postgres.adminUsername', ident, pg.adminUsername);
-    problems.check(pg.username !== pg.adminUsername, 'postgres.username',
-      `must differ from postgres.adminUsername (${JSON.stringify(pg.adminUsername)}): clients never connect as the superuser`, pg.username);
-    pg.schemas.forEach((s, i) => {
-      problems.check(PG_IDENT.test(s), `postgres.schemas[${i}]`, ident, s);
-      problems.check(pg.schemas.indexOf(s) === i, `postgres.schemas[${i}]`, 'must not repeat a schema', s);
-    });
-    pg.databases.forEach((d, i) => {
-      problems.check(PG_IDENT.test(d), `postgres.databases[${i}]`, ident, d);
-      problems.check(pg.databases.indexOf(d) === i && d !== pg.database, `postgres.databases[${i}]`,
-        `must not repeat a database (postgres.database is ${JSON.stringify(pg.database)})`, d);
-      problems.check(!['postgres', 'template0', 'template1'].includes(d), `postgres.databases[${i}]`, 'must not name a database initdb creates', d);
-    });
-    for (const file of Object.keys(pg.initScripts)) {
-      problems.check(INIT_SCRIPT.test(file) && !file.startsWith('00-berth-'), `postgres.initScripts`,
-        "must name .sql or .sh files (letters, digits, - _ .), not starting with '00-berth-'", file);
-    }
-    for (const key of Object.keys(pg.settings)) {
-      problems.check(PG_SETTING.test(key), 'postgres.settings', 'must use postgresql.conf parameter names', key);
-    }
-  }
 }
 
-/** The credentials Secret's key of a connection URL: `url`, `url-<database>`, `direct-url`, …. */
-function urlKey(variant: string, database: string | undefined): string {
-  return `${variant}url${database !== undefined ? `-${database.replace(/_/g, '-')}` : ''}`;
+// ---------------------------------------------------------------- defaults and checks
+
+/** The size of storage tier `tier` in the chart's policy, if it has that tier. */
+function tierSizeOf(policy: PlatformPolicy, tier: string | undefined): string | undefined {
+  return tier !== undefined && policy.storage && Object.prototype.hasOwnProperty.call(policy.storage.sizes, tier) ? policy.storage.sizes[tier] : undefined;
 }
 
-/** Short-lived helper containers: the neo4j conf seed, the backup volume bind. */
-const HELPER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
-const EXPORTER_RESOURCES: ResourceSpec = { cpu: { request: '10m', limit: '100m' }, memory: { request: '32Mi', limit: '64Mi' } };
-
-function checkSize(problems: Problems, prop: string, size: string): void {
-  const bytes = isQuantity(size) ? parseQuantity(size) : undefined;
-  problems.check(bytes !== undefined && bytes >= 2 ** 20 && Number.isInteger(bytes), prop,
-    "must be a Kubernetes quantity of at least 1Mi such as '10Gi'", size);
+/** `backup` as asked: `true` takes the environment's schedule (none where it schedules none). */
+function backupPropsOf(props: StatefulStoreProps, policy: PlatformPolicy): StoreBackupProps | undefined {
+  return props.backup === true ? (policy.backups === false ? undefined : policy.backups ?? {})
+    : props.backup === false ? undefined : props.backup;
 }
 
-function imageTextOf(image: Image): string {
-  return typeof image === 'string' ? image : formatImage(parseImage(image));
-}
-
-function toServicePort(p: ServicePort): k8s.ServicePort {
-  return { name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: p.protocol ?? 'TCP' };
-}
-
-function exporterContainer(exporter: ExporterPlan, pullPolicy: PullPolicy): k8s.Container {
-  const runAs = { uid: exporter.uid, gid: exporter.uid };
+/** The props with every default applied: as given, else the chart's platform policy, else the engine's. */
+function resolveSettings(scope: Construct, props: StatefulStoreProps, preset: EnginePreset, policy: PlatformPolicy): StoreSettings {
+  const name = props.name ?? preset.engine;
+  const image = props.image ?? preset.image;
+  const storageSize = props.storage?.size ?? tierSizeOf(policy, props.storage?.tier) ?? preset.storageSize;
+  const storageClass = props.storage?.storageClass ?? policy.storage?.storageClass;
+  const credentialsSource = props.credentials ?? policy.secrets?.sourceFor(`${name}-credentials`);
+  if (!credentialsSource) throw new ValidationError([`[${scope.node.path}] 'credentials' is required outside a chart that supplies a platform policy (a berth StackChart), received undefined`]);
+  const credentials: SecretSource = credentialsSource;
+  const backupProps = backupPropsOf(props, policy);
+  const nats = { cluster: props.nats?.cluster ?? false };
+  const imageText = typeof image === 'string' ? image : formatImage(image);
   return {
-    name: 'metrics',
-    image: exporter.image,
-    imagePullPolicy: pullPolicy,
-    ...(exporter.args ? { args: exporter.args } : {}),
-    ports: [{ name: 'metrics', containerPort: exporter.port, protocol: 'TCP' }],
-    env: renderEnv(exporter.env),
-    resources: toK8sResources(EXPORTER_RESOURCES),
-    securityContext: restrictedContainerSecurityContext(runAs),
+    preset,
+    name,
+    namespace: Chart.of(scope).namespace ?? 'default',
+    clusterDomain: props.clusterDomain ?? 'cluster.local',
+    image,
+    imageText,
+    allowMutableImageTags: props.allowMutableImageTags ?? policy.images?.allowMutableTags ?? false,
+    pullPolicy: pullPolicyOf(scope),
+    replicas: props.replicas ?? 1,
+    storageSize,
+    storageClass,
+    resources: props.resources ?? preset.resources,
+    credentials,
+    // postgres' superuser Secret: by default from where the application role's comes, when
+    // that source can make a second Secret (a sealed one is encrypted for one name only).
+    adminCredentials: adminSourceOf(preset, props.postgres?.adminCredentials, credentials, policy, name),
+    allowGeneratedCredentials: props.allowGeneratedCredentials ?? policy.secrets?.allowGenerated ?? false,
+    podManagementPolicy: props.podManagementPolicy ?? (nats.cluster ? 'Parallel' : 'OrderedReady'),
+    terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 120,
+    runAs: props.runAs ?? preset.runAs,
+    meshSidecar: props.meshSidecar ?? policy.meshSidecar ?? false,
+    postgres: {
+      database: props.postgres?.database ?? name.replace(/-/g, '_'),
+      username: props.postgres?.username ?? 'app',
+      adminUsername: props.postgres?.adminUsername ?? 'postgres',
+      schemas: props.postgres?.schemas ?? [],
+      databases: props.postgres?.databases ?? [],
+      initScripts: props.postgres?.initScripts ?? {},
+      settings: props.postgres?.settings ?? {},
+      initdbArgs: props.postgres?.initdbArgs ?? defaultInitdbArgs(imageText),
+      maxConnections: props.postgres?.maxConnections ?? 100,
+      pooled: props.postgres?.pooler !== undefined,
+    },
+    redis: { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' },
+    nats,
+    neo4j: { apoc: props.neo4j?.apoc ?? backupProps !== undefined },
+    backup: backupProps && {
+      schedule: backupProps.schedule ?? '0 3 * * *',
+      retain: backupProps.retain ?? 7,
+      size: backupProps.size ?? storageSize,
+      storageClass: backupProps.storageClass ?? storageClass,
+      timeZone: backupProps.timeZone ?? 'Etc/UTC',
+      startingDeadlineSeconds: backupProps.startingDeadlineSeconds ?? 3600,
+      activeDeadlineSeconds: backupProps.activeDeadlineSeconds ?? 3600,
+      resources: backupProps.resources,
+    },
+    metrics: props.metrics && {
+      image: props.metrics.image ?? preset.exporterImage,
+      scraperNamespace: props.metrics.scraperNamespace ?? policy.metrics?.scraperNamespace ?? 'monitoring',
+      serviceMonitor: props.metrics.serviceMonitor ?? policy.metrics?.serviceMonitor ?? false,
+      serviceMonitorLabels: props.metrics.serviceMonitorLabels ?? {},
+      interval: props.metrics.interval,
+    },
   };
 }
 
-function backupPodSpec(p: {
-  name: string; image: string; runAs: RunAs; plan: BackupPlan; pvcName: string; scriptsConfigMap: string;
-  resources: ResourceSpec; script: string; env: EnvMap; meshSidecar: boolean; pullPolicy: PullPolicy;
-}): k8s.PodSpec {
-  const tmp = writablePaths(p.plan.writablePaths);
-  const command = [p.plan.shell, `/scripts/${p.script}`];
-  return withEphemeralStorage({
-    restartPolicy: 'Never',
-    serviceAccountName: p.name,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: restrictedPodSecurityContext(p.runAs),
-    containers: [{
-      name: p.script.replace(/\.sh$/, ''),
-      image: p.image,
-      imagePullPolicy: p.pullPolicy,
-      command: p.meshSidecar ? withSidecarQuit(command, p.plan.sidecarQuitTool) : command,
-      env: renderEnv(p.env),
-      resources: toK8sResources(p.resources),
-      securityContext: restrictedContainerSecurityContext(p.runAs),
-      volumeMounts: [
-        { name: 'backups', mountPath: '/backups' },
-        { name: 'scripts', mountPath: '/scripts', readOnly: true },
-        ...tmp.mounts,
-      ],
-    }],
-    volumes: [
-      { name: 'backups', persistentVolumeClaim: { claimName: p.pvcName } },
-      { name: 'scripts', configMap: { name: p.scriptsConfigMap } },
-      ...tmp.volumes,
-    ],
+/** Checks everything, then throws once; claims the store's name in its namespace. */
+function checkSettings(scope: Construct, props: StatefulStoreProps, s: StoreSettings, policy: PlatformPolicy): void {
+  const { preset, name, replicas, backup } = s;
+  const problems = new Problems(scope);
+  const nameOk = problems.check(DNS1035.test(name) && name.length <= MAX_NAME, 'name',
+    `must be a DNS-1035 label (lowercase alphanumerics and -, starting with a letter) of at most ${MAX_NAME} characters`, name);
+  if (nameOk && backup && !('unsupported' in preset.backup)) {
+    problems.check(name.length <= MAX_BACKUP_NAME, 'name', `must be at most ${MAX_BACKUP_NAME} characters with backups (the Job <name>-backups-bind-<hash> is at most 63)`, name);
+  }
+  const chart = Chart.of(scope);
+  const names = NAMES.get(chart) ?? new Map<string, string>();
+  const taken = names.get(name);
+  if (nameOk && taken !== undefined) {
+    problems.add('name', `must be unique among the StatefulStores of namespace ${JSON.stringify(s.namespace)} (${taken} already uses it)`, name);
+  }
+  checkImage(problems, 'image', s.image, s.allowMutableImageTags);
+  const reason = preset.singleNodeReason({ nats: s.nats });
+  if (problems.check(Number.isInteger(replicas) && replicas >= 1, 'replicas', 'must be an integer >= 1', replicas)) {
+    if (reason !== undefined) {
+      problems.check(replicas === 1, 'replicas', `must be 1: ${reason}`, replicas);
+    } else if (preset.engine === 'nats') {
+      problems.check(replicas >= 3 && replicas % 2 === 1, 'replicas', 'must be an odd number >= 3 for a NATS JetStream cluster (RAFT quorum)', replicas);
+    }
+  }
+  const tier = props.storage?.tier;
+  if (tier !== undefined) {
+    const tiers = policy.storage ? Object.keys(policy.storage.sizes) : [];
+    problems.check(tierSizeOf(policy, tier) !== undefined, 'storage.tier', tiers.length
+      ? `must be one of the environment's storage tiers (${tiers.join(', ')})`
+      : 'needs a chart that supplies storage tiers (a berth StackChart); outside one, give storage.size', tier);
+    problems.check(props.storage?.size === undefined, 'storage.size', 'must not be set together with storage.tier', props.storage?.size);
+  }
+  checkSize(problems, 'storage.size', s.storageSize);
+  if (s.storageClass !== undefined) {
+    problems.check(isDns1123Subdomain(s.storageClass), 'storage.storageClass', 'must be a StorageClass name (DNS-1123 subdomain)', s.storageClass);
+  }
+  checkResources(problems, 'resources', s.resources);
+  checkCredentials(problems, s);
+  for (const engine of ['postgres', 'redis', 'nats', 'neo4j'] as const) {
+    if (props[engine] !== undefined && engine !== preset.engine) {
+      problems.add(engine, `applies only to engine '${engine}', not '${preset.engine}'`, props[engine]);
+    }
+  }
+  if (preset.engine === 'postgres') {
+    checkPostgres(problems, s.postgres);
+    if (props.postgres?.pooler) checkPooler(problems, props.postgres.pooler, s.allowMutableImageTags);
+    checkAdminCredentials(problems, s, props.postgres?.adminCredentials);
+  }
+  problems.check(Number.isInteger(s.terminationGracePeriodSeconds) && s.terminationGracePeriodSeconds >= 0,
+    'terminationGracePeriodSeconds', 'must be an integer >= 0', s.terminationGracePeriodSeconds);
+  problems.check(Number.isInteger(s.runAs.uid) && s.runAs.uid > 0, 'runAs.uid', 'must be a non-zero UID (restricted pods never run as root)', s.runAs.uid);
+  problems.check(isDns1123Subdomain(s.clusterDomain), 'clusterDomain', 'must be a DNS name', s.clusterDomain);
+  if (backup) checkBackup(problems, preset, backup, backupPropsOf(props, policy));
+  if (s.metrics) checkMetrics(problems, preset, s.metrics, props.metrics, s.allowMutableImageTags);
+  problems.throwIfAny();
+  names.set(name, scope.node.path);
+  NAMES.set(chart, names);
+}
+
+/** Checks the postgres settings: identifiers, init script names, setting names, `maxConnections`. */
+function checkPostgres(problems: Problems, pg: ResolvedPostgres): void {
+  const ident = 'must be a lowercase SQL identifier (a-z, 0-9, _; at most 63, not starting with a digit)';
+  problems.check(PG_IDENT.test(pg.database), 'postgres.database', ident, pg.database);
+  problems.check(PG_IDENT.test(pg.username), 'postgres.username', ident, pg.username);
+  problems.check(PG_IDENT.test(pg.adminUsername), 'postgres.adminUsername', ident, pg.adminUsername);
+  problems.check(pg.username !== pg.adminUsername, 'postgres.username',
+    `must differ from postgres.adminUsername (${JSON.stringify(pg.adminUsername)}): clients never connect as the superuser`, pg.username);
+  pg.schemas.forEach((s, i) => {
+    problems.check(PG_IDENT.test(s), `postgres.schemas[${i}]`, ident, s);
+    problems.check(pg.schemas.indexOf(s) === i, `postgres.schemas[${i}]`, 'must not repeat a schema', s);
   });
+  pg.databases.forEach((d, i) => {
+    problems.check(PG_IDENT.test(d), `postgres.databases[${i}]`, ident, d);
+    problems.check(pg.databases.indexOf(d) === i && d !== pg.database, `postgres.databases[${i}]`,
+      `must not repeat a database (postgres.database is ${JSON.stringify(pg.database)})`, d);
+    problems.check(!['postgres', 'template0', 'template1'].includes(d), `postgres.databases[${i}]`, 'must not name a database initdb creates', d);
+  });
+  for (const file of Object.keys(pg.initScripts)) {
+    problems.check(INIT_SCRIPT.test(file) && !file.startsWith('00-berth-'), `postgres.initScripts`,
+      "must name .sql or .sh files (letters, digits, - _ .), not starting with '00-berth-'", file);
+  }
+  for (const key of Object.keys(pg.settings)) {
+    problems.check(PG_SETTING.test(key), 'postgres.settings', 'must use postgresql.conf parameter names', key);
+  }
+  problems.check(Number.isInteger(pg.maxConnections) && pg.maxConnections >= 10 && pg.maxConnections <= 10000,
+    'postgres.maxConnections', 'must be an integer from 10 to 10000', pg.maxConnections);
 }
 
 // ---------------------------------------------------------------- run-time prop shapes
