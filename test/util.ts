@@ -91,3 +91,15 @@ export function releasesFor(
     return [env, stringifyYaml({ ...kept, ...(extra[env] ?? {}) })];
   }));
 }
+
+/** The security context WebService gives every container it runs as user 10001 (Pod Security restricted). */
+export const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};

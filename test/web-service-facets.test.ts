@@ -20,7 +20,7 @@ import { checkPeer, checkPorts, checkSessionAffinity, clusterService, servedPort
 import { allowApiServer, checkRbac, role, roleBinding } from '../constructs/web-service/rbac';
 import { checkScaling, checkScalingIntent, horizontalAutoscaler, resolveScaling, verticalAutoscaler } from '../constructs/web-service/scaling';
 import { Manifest } from '../synth/render';
-import { get, namespacedChart, one, synth } from './util';
+import { CONTAINER_SECURITY, get, namespacedChart, one, synth } from './util';
 
 const P = '[shop-dev/auth]';
 const LABELS = {
@@ -34,16 +34,6 @@ const SELECTOR = { 'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance
 const META = { name: 'auth', labels: LABELS };
 const RENDERED_META = { name: 'auth', namespace: 'shop-dev', labels: LABELS };
 const HTTP = { name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' as const };
-const CONTAINER_SECURITY = {
-  allowPrivilegeEscalation: false,
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  runAsUser: 10001,
-  runAsGroup: 10001,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 
 /** The scope a facet's objects go under, as a WebService is: `shop-dev/auth`. */
 function scope(): Construct {

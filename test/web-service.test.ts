@@ -5,7 +5,7 @@ import {
 } from '../constructs';
 import { checksum } from '../constructs/core/checksum';
 import { Manifest } from '../synth/render';
-import { get, namespacedChart, ofKind, one, synth, problemsOf as validationProblems } from './util';
+import { CONTAINER_SECURITY, get, namespacedChart, ofKind, one, synth, problemsOf as validationProblems } from './util';
 
 const IMAGE = 'ghcr.io/acme/auth:1.2.3';
 const BASE: WebServiceProps = { image: IMAGE, ports: [{ name: 'http', port: 8080 }] };
@@ -22,16 +22,6 @@ const LABELS = {
 const VERSIONED = { ...LABELS, 'app.kubernetes.io/version': '1.2.3' };
 const SELECTOR = { 'app.kubernetes.io/name': 'auth', 'app.kubernetes.io/instance': 'shop-dev' };
 const META = { name: 'auth', namespace: 'shop-dev', labels: LABELS };
-const CONTAINER_SECURITY = {
-  allowPrivilegeEscalation: false,
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  runAsUser: 10001,
-  runAsGroup: 10001,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 /** Logs (64Mi) and the 256Mi `/tmp` on the node's disk. */
 const DISK = { 'ephemeral-storage': '320Mi' };
 const SMALL = { requests: { cpu: '100m', memory: '128Mi', ...DISK }, limits: { cpu: '500m', memory: '256Mi', ...DISK } };
