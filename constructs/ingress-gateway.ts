@@ -373,10 +373,8 @@ export class IngressGateway extends Construct {
    * `http://<host>:<nodePort><path>`.
    */
   public get urls(): readonly string[] {
-    return this.resolved.all.map((r) => {
-      if (this.mode === 'nodeport') return `http://${r.host}:${r.nodePort}${r.path}`;
-      return `${this.tls ? 'https' : 'http'}://${r.host}${r.path}`;
-    });
+    const { urlOf } = this.spec;
+    return this.resolved.all.map((r) => urlOf ? urlOf(r) : `${this.tls ? 'https' : 'http'}://${r.host}${r.path}`);
   }
 
   /** The Ingress of plain routes, `<name>` (ingress mode, once such a route exists). */

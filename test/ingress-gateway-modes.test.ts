@@ -18,6 +18,10 @@ describe('gateway modes', () => {
     expect(['nginx', 'toString', 'constructor', ''].map(modeSpec)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
+  test('only nodeport writes its URLs its own way; the others serve http(s)://<host><path>', () => {
+    expect(EVERY.filter((mode) => GATEWAY_MODES[mode].urlOf !== undefined)).toEqual(['nodeport']);
+  });
+
   test('the gateway renders each mode through its spec: its controller namespace and routing objects', () => {
     const rendered: Record<string, [string, string[]]> = {};
     for (const mode of EVERY) {

@@ -63,6 +63,13 @@ describe('nodeport mode spec', () => {
     });
   });
 
+  test('urlOf: plain http on the route\'s node port', () => {
+    const k = kit('nodeport');
+    const shop = service(k.chart, 'shop');
+    const route = k.add({ host: 'shop.localtest.me', path: '/api', nodePort: 30080, backends: [to(shop)] });
+    expect(NODEPORT_MODE.urlOf!(route)).toBe('http://shop.localtest.me:30080/api');
+  });
+
   test('checkRoute: a node port from 30000 to 32767 is required', () => {
     const k = kit('nodeport');
     const shop = service(k.chart, 'shop');

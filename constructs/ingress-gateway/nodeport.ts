@@ -16,6 +16,8 @@ export const NODEPORT_MODE: GatewayModeSpec = {
   refuses: { tls: 'is not supported in nodeport mode (node ports serve plain TCP; use ingress, gateway-api or istio mode for HTTPS)' },
   checkRoute,
   checkAgainst,
+  // Node ports serve plain TCP on the node's address: no TLS, and the port is part of the URL.
+  urlOf: (r) => `http://${r.host}:${r.nodePort}${r.path}`,
   render: (ctx) => new NodePortRenderer(ctx),
 };
 

@@ -101,6 +101,8 @@ export interface GatewayModeSpec {
   checkAgainst?(p: Problems, at: string, route: Route, before: RouteIndex, gateway: GatewaySettings): void;
   /** The name of the object a route needs for itself, where the mode gives routes such objects. */
   ownName?(gatewayName: string, route: Route): string | undefined;
+  /** A route's URL, where it is not `http(s)://<host><path>`. */
+  urlOf?(route: Route): string;
   /** Makes the renderer, and with it the mode's up-front objects. */
   render(ctx: RendererContext): GatewayRenderer;
 }
