@@ -15,15 +15,23 @@ import type { Finding, Validator } from './finding';
 import { formatFinding } from './finding';
 import { Manifest, renderUnit } from './render';
 import { containersOf, podTemplateOf, PodTemplate, record, records } from './validate/model';
-import { apiServerValidator, podSecurityValidator, safetyNet, schemaValidator } from './validate';
+import { platformPolicy } from '../constructs/core/policy';
+import { safetyNetFor } from './safety-net';
+import { apiServerValidator, podSecurityValidator, schemaValidator } from './validate';
 
 /** How `toPassSafetyNet` treats the chart. */
 export interface SafetyNetMatcherOptions {
   /** The environment the chart stands for. @default 'test' */
   readonly env?: string;
-  /** Environments allowing plaintext Secrets. @default [] */
+  /**
+   * Environments allowing plaintext Secrets.
+   * @default - the chart's platform policy (`secrets.allowGenerated` allows `env`), else []
+   */
   readonly plaintextSecretEnvs?: readonly string[];
-  /** Environments allowing mutable image tags. @default [] */
+  /**
+   * Environments allowing mutable image tags.
+   * @default - the chart's platform policy (`images.allowMutableTags` allows `env`), else []
+   */
   readonly mutableTagEnvs?: readonly string[];
 }
 
@@ -35,11 +43,11 @@ export function findingsOf(chart: Chart, validators: readonly Validator[], env =
 
 type Result = { pass: boolean; message: () => string };
 
-function resultOf(chart: unknown, what: string, validators: () => readonly Validator[], env?: string): Result {
+function resultOf(chart: unknown, what: string, validators: (chart: Chart) => readonly Validator[], env?: string): Result {
   if (!(chart instanceof Chart)) {
     return { pass: false, message: () => `expected a cdk8s Chart, received ${typeof chart}` };
   }
-  const findings = findingsOf(chart, validators(), env);
+  const findings = findingsOf(chart, validators(chart), env);
   return findings.length === 0
     ? { pass: true, message: () => `expected chart ${chart.node.id} not to ${what}, but it does` }
     : {
@@ -77,12 +85,19 @@ export const berthMatchers = {
   toPassRestricted(chart: unknown): Result {
     return resultOf(chart, 'pass Pod Security Standards restricted', () => [podSecurityValidator()]);
   },
-  /** Every check of the synth, with the chart as one stack. */
+  /**
+   * Every check of the synth, with the chart as one stack, and what its platform policy says of
+   * the environment (a berth StackChart's: generated Secrets, mutable tags, the pull policy,
+   * PriorityClasses, the scraper's and the ingress proxies' namespaces), as `validateChart` reads it.
+   */
   toPassSafetyNet(chart: unknown, options: SafetyNetMatcherOptions = {}): Result {
-    return resultOf(chart, 'pass the safety net', () => safetyNet({
-      plaintextSecretEnvs: options.plaintextSecretEnvs ?? [],
-      mutableTagEnvs: options.mutableTagEnvs ?? [],
-    }), options.env);
+    const env = options.env ?? 'test';
+    const allows = (envs: readonly string[] | undefined) => envs === undefined ? undefined : envs.includes(env);
+    return resultOf(chart, 'pass the safety net', (c) => safetyNetFor(env, {
+      allowPlaintextSecrets: allows(options.plaintextSecretEnvs),
+      allowMutableImageTags: allows(options.mutableTagEnvs),
+      baselineExempt: ['argocd'],
+    }, platformPolicy(c)), env);
   },
   /** Every pod template (of the chart, or of the one workload) names `className` as its PriorityClass. */
   toHavePriority(received: unknown, className: string): Result {

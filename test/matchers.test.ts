@@ -7,6 +7,7 @@ import { StackChart } from '../charts';
 import { prod } from '../charts/environments';
 import { StatefulStore } from '../constructs/stateful-store';
 import { WebService } from '../constructs/web-service';
+import { PlatformPolicy, POLICY_CONTEXT } from '../constructs/core/policy';
 
 function failureOf(assertion: () => void): string {
   try {
@@ -63,6 +64,35 @@ describe('jest matchers for stack authors', () => {
     ApiObject.of(w.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', 'ghcr.io/acme/web:latest'));
     expect(chart).not.toPassSafetyNet({ env: 'prod' });
     expect(chart).toPassSafetyNet({ env: 'dev', mutableTagEnvs: ['dev'] });
+  });
+
+  test('toPassSafetyNet reads the chart\'s platform policy, as validateChart does; options still win', () => {
+    const chart = namespacedChart();
+    chart.node.setContext(POLICY_CONTEXT, { images: { allowMutableTags: true } } satisfies PlatformPolicy);
+    baseline(chart);
+    const w = webApp(chart, 'web');
+    ApiObject.of(w.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', 'ghcr.io/acme/web:latest'));
+    expect(chart).toPassSafetyNet();
+    expect(chart).toPassSafetyNet({ env: 'dev', mutableTagEnvs: ['dev'] });
+    expect(chart).not.toPassSafetyNet({ env: 'prod', mutableTagEnvs: ['dev'] });
+    expect(chart).not.toPassSafetyNet({ mutableTagEnvs: [] });
+  });
+
+  test('toPassSafetyNet checks the PriorityClasses a berth chart\'s policy names', () => {
+    const withClass = (policy: PlatformPolicy) => {
+      const chart = namespacedChart();
+      chart.node.setContext(POLICY_CONTEXT, policy);
+      baseline(chart);
+      const w = webApp(chart, 'web');
+      ApiObject.of(w.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'other'));
+      return chart;
+    };
+    expect(withClass({})).toPassSafetyNet();
+    const tiers = { service: 'tier-service', store: 'tier-store', batch: 'tier-batch', job: 'tier-job' };
+    expect(failureOf(() => expect(withClass({ priorityClasses: tiers })).toPassSafetyNet())).toBe([
+      'expected chart shop-dev to pass the safety net, found 1 problem(s):',
+      '  test/shop-dev Deployment/web [shop-dev/web-deployment] spec.template.spec.priorityClassName: names no PriorityClass the cluster\'s prerequisites define (tier-service, tier-store, tier-batch, tier-job): the API server refuses the pod, received "other" (hint: set it from the platform policy (withPriority(scope, tier, spec) in a construct))',
+    ].join('\n'));
   });
 
   test('a restricted container from the fixtures passes in a bare pod', () => {
