@@ -68,7 +68,7 @@ describe('jest matchers for stack authors', () => {
 
   test('toPassSafetyNet reads the chart\'s platform policy, as validateChart does; options still win', () => {
     const chart = namespacedChart();
-    chart.node.setContext(POLICY_CONTEXT, { images: { allowMutableTags: true } } satisfies PlatformPolicy);
+    chart.node.setContext(POLICY_CONTEXT, { images: { allowMutableTags: true, pullPolicy: 'IfNotPresent' } } satisfies PlatformPolicy);
     baseline(chart);
     const w = webApp(chart, 'web');
     ApiObject.of(w.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', 'ghcr.io/acme/web:latest'));
