@@ -515,7 +515,8 @@ export class StatefulStore extends Construct implements IConnectable {
     // ---- the server, its Services and any pooler in front
     const exporter = storeExporter(preset, ctx, s.metrics, s.pullPolicy);
     this.headlessService = headlessService(this, s, labels, exporter?.port);
-    if (props.postgres?.pooler && preset.engine === 'postgres') {
+    // s.postgres.pooled decides; the props only narrow the type.
+    if (s.postgres.pooled && props.postgres?.pooler) {
       this.pooler = new PostgresPooler(this, 'pooler', props.postgres.pooler, {
         name, namespace, clusterDomain, headlessServiceName: this.headlessServiceName, secretName: this.secretName,
         databases: [...this.endpoints.databases], meshSidecar: s.meshSidecar, allowMutableImageTags: s.allowMutableImageTags, server: this.direct,
@@ -644,7 +645,8 @@ function resolveSettings(scope: Construct, props: StatefulStoreProps, preset: En
       settings: props.postgres?.settings ?? {},
       initdbArgs: props.postgres?.initdbArgs ?? defaultInitdbArgs(imageText),
       maxConnections: props.postgres?.maxConnections ?? 100,
-      pooled: props.postgres?.pooler !== undefined,
+      // The one place that decides there is a pooler: the URLs, the Services and the pooler itself read it.
+      pooled: preset.engine === 'postgres' && props.postgres?.pooler !== undefined,
     },
     redis: { appendOnly: props.redis?.appendOnly ?? true, maxmemoryPolicy: props.redis?.maxmemoryPolicy ?? 'noeviction' },
     nats,
