@@ -59,9 +59,18 @@ export function remoteKeysOf(stack: string, manifests: readonly Manifest[]): Rem
   return out;
 }
 
+const esc = (s: string) => s.replace(/\|/g, '\\|');
+const MISSING_RULE = 'A required one missing fails its ExternalSecret and holds the sync; an optional one (a whole remote secret, `*`) may be missing.';
+
+/** An entry's row: stack, remote key, property, required, Secret, then `extra`, then what it is. */
+function inventoryRow(e: RemoteKeyEntry, extra: readonly string[] = []): string {
+  const property = e.property === '*' ? '* (all)' : `\`${esc(e.property)}\``;
+  return `| ${[e.stack, `\`${esc(e.remoteKey)}\``, property, e.required ? 'yes' : 'no', e.secret, ...extra,
+    esc(e.description ?? 'a credential: a strong random value')].join(' | ')} |`;
+}
+
 /** One environment's inventory as Markdown: a table an operator checks against the store. */
 export function inventoryMarkdown(env: string, entries: readonly RemoteKeyEntry[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
   const stores = [...new Set(entries.map((e) => e.store))];
   const lines = [
     `# Secret inventory: ${env}`,
@@ -69,15 +78,58 @@ export function inventoryMarkdown(env: string, entries: readonly RemoteKeyEntry[
     entries.length === 0
       ? 'No ExternalSecret reads a secret store in this environment.'
       : `${entries.length} remote value(s) in ${stores.join(', ')}, read by the ExternalSecrets of \`dist/${env}/\`. `
-        + 'A required one missing fails its ExternalSecret and holds the sync; an optional one (a whole remote secret, `*`) may be missing.',
+        + MISSING_RULE,
     '',
   ];
   if (entries.length > 0) {
     lines.push('| stack | remote key | property | required | Secret | what it is |', '|---|---|---|---|---|---|');
-    for (const e of entries) {
-      lines.push(`| ${e.stack} | \`${esc(e.remoteKey)}\` | ${e.property === '*' ? '* (all)' : `\`${esc(e.property)}\``} | ${e.required ? 'yes' : 'no'} | ${e.secret} | ${esc(e.description ?? 'a credential: a strong random value')} |`);
-    }
+    for (const e of entries) lines.push(inventoryRow(e));
     lines.push('');
   }
+  return lines.join('\n');
+}
+
+/** A remote value of an environment with several clusters, and which of them read it. */
+export interface EnvironmentKeyEntry extends RemoteKeyEntry {
+  /** The cluster directories (`prod-eu-west`, …) whose ExternalSecrets read it. */
+  readonly clusters: readonly string[];
+}
+
+/**
+ * An environment's inventory across its clusters: they share the environment's secret store
+ * and its keys (`<stack>-<env>/<secret>`), so each remote value is listed once, with the
+ * clusters that read it, in the order the first cluster lists them.
+ */
+export function environmentInventory(perCluster: readonly { readonly dir: string; readonly entries: readonly RemoteKeyEntry[] }[]): EnvironmentKeyEntry[] {
+  const byKey = new Map<string, { entry: RemoteKeyEntry; clusters: string[] }>();
+  for (const { dir, entries } of perCluster) {
+    for (const e of entries) {
+      const key = JSON.stringify([e.stack, e.store, e.remoteKey, e.property, e.externalSecret]);
+      const seen = byKey.get(key);
+      if (seen) {
+        if (!seen.clusters.includes(dir)) seen.clusters.push(dir);
+      } else {
+        byKey.set(key, { entry: e, clusters: [dir] });
+      }
+    }
+  }
+  return [...byKey.values()].map(({ entry, clusters }) => ({ ...entry, clusters }));
+}
+
+/** An environment's inventory across its clusters as Markdown: the one list its store is checked against. */
+export function environmentInventoryMarkdown(env: string, dirs: readonly string[], entries: readonly EnvironmentKeyEntry[]): string {
+  const stores = [...new Set(entries.map((e) => e.store))];
+  const lines = [
+    `# Secret inventory: ${env}, every cluster`,
+    '',
+    `${entries.length} remote value(s) in ${stores.join(', ')}, read by the ExternalSecrets of ${dirs.map((d) => `\`dist/${d}/\``).join(', ')}. `
+      + 'The clusters share the environment\'s keys, so the store holds each value once; each cluster\'s own list is in `<cluster>/secret-inventory.md`. '
+      + MISSING_RULE,
+    '',
+    '| stack | remote key | property | required | Secret | clusters | what it is |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const e of entries) lines.push(inventoryRow(e, [e.clusters.length === dirs.length ? 'all' : e.clusters.join(', ')]));
+  lines.push('');
   return lines.join('\n');
 }

@@ -1,9 +1,9 @@
 // The per-stack report (budget, routes, cluster requirements, dependency picture) and the
 // index page, as self-contained HTML files.
-import { inventoryMarkdown, remoteKeysOf } from '../../synth/inventory';
+import { environmentInventory, environmentInventoryMarkdown, inventoryMarkdown, RemoteKeyEntry, remoteKeysOf } from '../../synth/inventory';
 import { formatBytes, formatCpu, stackBudget, StackBudget, Totals } from './budget';
 import { dependencyGraph, DependencyGraph, renderSvg } from './graph';
-import { compareEnvs, compareStacks, StackManifests } from './load';
+import { compareEnvs, compareStacks, DIST_DIRS, StackManifests } from './load';
 import { operatorsNeeded, OperatorNeed, Prerequisite, prerequisites, withProviders } from './operators';
 import { formatBackends, Route, routeTable } from './routes';
 
@@ -165,7 +165,8 @@ function sum(ts: readonly Totals[]): Totals {
 export const pagePath = (r: { env: string; stack: string }): string => `${r.env}/${r.stack}.html`;
 export const svgPath = (r: { env: string; stack: string }): string => `${r.env}/${r.stack}.svg`;
 
-export function indexPage(reports: readonly StackReport[], source: string, inventories: ReadonlyMap<string, number> = new Map()): string {
+export function indexPage(reports: readonly StackReport[], source: string, inventories: ReadonlyMap<string, number> = new Map(),
+  environmentInventories: ReadonlyMap<string, number> = new Map()): string {
   const envs = [...new Set(reports.map((r) => r.env))].sort(compareEnvs);
   const sections = envs.map((env) => {
     const remote = inventories.get(env) ?? 0;
@@ -191,7 +192,7 @@ export function indexPage(reports: readonly StackReport[], source: string, inven
   });
   return page('berth report', `<h1>berth report</h1>
 <p class="muted">From ${esc(source)}. Regenerate with <code>npm run synth &amp;&amp; npm run report</code>.</p>
-${sections.join('\n')}`);
+${[...environmentInventories].map(([env, n]) => `<p>Secret store of ${esc(env)}, every cluster: ${esc(n)} remote value(s), listed once in <a href="${esc(`${env}/secret-inventory.md`)}">${esc(`${env}/secret-inventory.md`)}</a> (and <code>.json</code>).</p>\n`).join('')}${sections.join('\n')}`);
 }
 
 /** Every report file, relative to the report root: the index, and a page and picture per stack. */
@@ -209,16 +210,29 @@ export async function renderReports(stacks: readonly StackManifests[], source: s
     if (svg) files.set(svgPath(r), svg);
     files.set(pagePath(r), stackPage(r, svg));
   }
-  // One inventory per environment: what its secret store must hold before a sync.
+  // One inventory per directory: what its secret store must hold before a sync.
   const counts = new Map<string, number>();
+  const byDir = new Map<string, RemoteKeyEntry[]>();
   for (const env of [...new Set(stacks.map((st) => st.env))]) {
     const entries = [...stacks].filter((st) => st.env === env).sort(compareStacks)
       .flatMap((st) => remoteKeysOf(st.stack, st.objects.map((o) => o.manifest)));
     if (entries.length === 0) continue;
     counts.set(env, entries.length);
+    byDir.set(env, entries);
     files.set(`${env}/secret-inventory.md`, inventoryMarkdown(env, entries));
     files.set(`${env}/secret-inventory.json`, `${JSON.stringify(entries, null, 2)}\n`);
   }
-  files.set('index.html', indexPage(reports, source, counts));
+  // And one per environment with several clusters: they share its store and keys, so its
+  // operator checks one list (reports/<env>/, a name no cluster's directory takes).
+  const rollUps = new Map<string, number>();
+  for (const env of [...new Set(DIST_DIRS.map((d) => d.environment))]) {
+    const dirs = DIST_DIRS.filter((d) => d.environment === env && d.dir !== env && byDir.has(d.dir)).map((d) => d.dir);
+    if (dirs.length < 2) continue;
+    const entries = environmentInventory(dirs.map((dir) => ({ dir, entries: byDir.get(dir)! })));
+    rollUps.set(env, entries.length);
+    files.set(`${env}/secret-inventory.md`, environmentInventoryMarkdown(env, dirs, entries));
+    files.set(`${env}/secret-inventory.json`, `${JSON.stringify(entries, null, 2)}\n`);
+  }
+  files.set('index.html', indexPage(reports, source, counts, rollUps));
   return files;
 }
