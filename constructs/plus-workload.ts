@@ -5,14 +5,13 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { canonicalize, kindShape } from './core/canonical';
-import { checkPeerCidr } from './core/cidr';
 import { DEFAULT_JOB_POOL, DEFAULT_SERVICE_POOL } from './core/connection-budget';
 import { ConnectOptions, Connections, IConnectable, NetworkPeer, ServicePort, workloadNetworkPolicy } from './core/connections';
 import { Problems } from './core/errors';
 import { imageVersion } from './core/image';
 import { appLabels } from './core/labels';
 import { isPlusWorkload, plusObjectOf, PlusWorkloadLike } from './core/plus';
-import { CONNECT_OPTIONS, CONNECTABLE_OR_PLUS, SERVICE_PORTS } from './core/prop-shapes';
+import { checkPeer, CONNECT_OPTIONS, CONNECTABLE_OR_PLUS } from './core/prop-shapes';
 import { checkShape } from './core/props';
 
 export { isPlusWorkload } from './core/plus';
@@ -180,13 +179,6 @@ export class PlusWorkload implements IConnectable {
 }
 
 /** A peer's CIDR as the API server checks it, and ports of the right shape, as WebService checks them. */
-function checkPeer(scope: IConstruct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
-  const problems = new Problems(scope);
-  checkPeerCidr(problems, `${method}(peer)`, peer);
-  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
-  problems.throwIfAny();
-}
-
 /**
  * `caller` calls `other` on its ports (all, or those given), with `pool` connections per pod
  * to a limited store: what `connectTo` does for a WebService and a cdk8s-plus workload alike.

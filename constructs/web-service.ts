@@ -23,7 +23,7 @@ import { checkImage, formatImage, Image, imageVersion, parseImage, resolveServic
 import { appLabels } from './core/labels';
 import { isDns1035Label, isDns1123Subdomain, isLabelValue, isQualifiedName } from './core/names';
 import { Probe } from './core/probes';
-import { ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
+import { checkPeer, ENV_FROM, ENV_MAP, IMAGE, PROBE, RESOURCES, RUN_AS, STRING_MAP, STRINGS } from './core/prop-shapes';
 import { anyOf, arrayOf, bool, checkProps, num, object, oneOf, opt, propsOf, req, str } from './core/props';
 import { isQuantity } from './core/quantity';
 import { MEMORY_AT_IDLE_ANNOTATION, Resources, withEphemeralStorage } from './core/resources';
@@ -37,7 +37,7 @@ import { checkEnvSources, configChecksums, envSources, ownConfigMap } from './we
 import { checkContainers, ContainerSettings, renderContainers } from './web-service/container';
 import { affinityDestinationRule, sidecarAnnotations } from './web-service/mesh';
 import { checkMetrics, dedicatedMetricsPort, resolveMetrics, serviceMonitor } from './web-service/metrics';
-import { checkPeer, checkPorts, checkSessionAffinity, clusterService, servedPorts } from './web-service/network';
+import { checkPorts, checkSessionAffinity, clusterService, servedPorts } from './web-service/network';
 import { allowApiServer, checkRbac, role, roleBinding } from './web-service/rbac';
 import { checkScaling, checkScalingIntent, horizontalAutoscaler, resolveScaling, verticalAutoscaler } from './web-service/scaling';
 

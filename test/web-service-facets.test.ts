@@ -16,7 +16,8 @@ import { checkEnvSources, configChecksums, envSources, ownConfigMap } from '../c
 import { checkContainers, ContainerSettings, renderContainers } from '../constructs/web-service/container';
 import { affinityDestinationRule, sidecarAnnotations } from '../constructs/web-service/mesh';
 import { checkMetrics, dedicatedMetricsPort, resolveMetrics, serviceMonitor } from '../constructs/web-service/metrics';
-import { checkPeer, checkPorts, checkSessionAffinity, clusterService, servedPorts } from '../constructs/web-service/network';
+import { checkPorts, checkSessionAffinity, clusterService, servedPorts } from '../constructs/web-service/network';
+import { checkPeer } from '../constructs/core/prop-shapes';
 import { allowApiServer, checkRbac, role, roleBinding } from '../constructs/web-service/rbac';
 import { checkScaling, checkScalingIntent, horizontalAutoscaler, resolveScaling, verticalAutoscaler } from '../constructs/web-service/scaling';
 import { Manifest } from '../synth/render';

@@ -1,6 +1,9 @@
 // Run-time shapes of the prop types several constructs share (see props.ts).
 import { Duration } from 'cdk8s';
-import { ConnectOptions, Connections, IConnectable, ServicePort } from './connections';
+import { IConstruct } from 'constructs';
+import { checkPeerCidr } from './cidr';
+import { ConnectOptions, Connections, IConnectable, NetworkPeer, ServicePort } from './connections';
+import { Problems } from './errors';
 import { EnvMap, EnvValue } from './env';
 import { EnvFrom, EnvFromOptions } from './env-from';
 import { Image, ImageRef } from './image';
@@ -82,6 +85,17 @@ export const ROUTABLE: Shape<IRoutable> = like<IRoutable>('a service such as a W
 export const SERVICE_PORTS: Shape<readonly ServicePort[]> = arrayOf(object<ServicePort>('ServicePort', {
   name: req(str), port: req(num), targetPort: req(num), protocol: opt(oneOf('TCP', 'UDP')),
 }));
+
+/**
+ * `allowFrom(peer, ports)` / `allowTo(peer, ports)` of any workload construct: a peer's CIDR as the API server
+ * checks it, and ports of the right shape (written as given, they would fail at apply). Throws at once.
+ */
+export function checkPeer(scope: IConstruct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
+  const problems = new Problems(scope);
+  checkPeerCidr(problems, `${method}(peer)`, peer);
+  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
+  problems.throwIfAny();
+}
 
 /** `connectTo(other, ports)` or `connectTo(other, { ports, pool })`. */
 export const CONNECT_OPTIONS: Shape<readonly ServicePort[] | ConnectOptions> = anyOf(SERVICE_PORTS,

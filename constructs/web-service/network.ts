@@ -1,17 +1,14 @@
 // A WebService on the network: its ports and their checks, the Service that exposes them
-// (session affinity included), and the checks of the peers and ports allowFrom/allowTo are
-// given. Who may connect is core/connections.ts'. Siblings in constructs/web-service/:
+// (session affinity included). Who may connect is core/connections.ts'; the checks of what
+// allowFrom/allowTo are given, core/prop-shapes.ts' checkPeer. Siblings in constructs/web-service/:
 // container.ts, config.ts, scaling.ts, metrics.ts, mesh.ts, rbac.ts, common.ts;
 // constructs/web-service.ts holds the props and wires the facets.
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkPeerCidr } from '../core/cidr';
-import { NetworkPeer, ServicePort } from '../core/connections';
+import { ServicePort } from '../core/connections';
 import { Problems } from '../core/errors';
 import * as kinds from '../core/kinds';
 import { isIanaSvcName } from '../core/names';
-import { SERVICE_PORTS } from '../core/prop-shapes';
-import { checkShape } from '../core/props';
 import type { ServicePortSpec } from '../web-service';
 import { checkInt, MAX_PORT, ServiceMeta } from './common';
 
@@ -80,12 +77,4 @@ export function clusterService(
         : {}),
     },
   });
-}
-
-/** A peer's CIDR as the API server checks it, and ports of the right shape: written as given, they would fail at apply. */
-export function checkPeer(scope: Construct, method: string, peer: NetworkPeer, ports: readonly ServicePort[] | undefined): void {
-  const problems = new Problems(scope);
-  checkPeerCidr(problems, `${method}(peer)`, peer);
-  if (ports !== undefined) checkShape(SERVICE_PORTS, ports, `${method}(ports)`, problems);
-  problems.throwIfAny();
 }
